@@ -1,0 +1,52 @@
+<?php
+/**
+ * Wires the plugin's features into WordPress.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Each feature is one class with a static register() that adds its hooks.
+ */
+final class Twofa_Plugin {
+
+	/**
+	 * Feature classes, in the order their hooks are added.
+	 *
+	 * @var string[]
+	 */
+	const FEATURES = array(
+		'Twofa_Admin_Notices',   // Extension / key problems, told to the site owner.
+		'Twofa_Configure_Page',  // Users → Configure 2FA.
+		'Twofa_Login',           // The second step on wp-login.php, first-login setup.
+		'Twofa_Auth_Policy',     // XML-RPC, REST, application passwords.
+		'Twofa_Settings_Page',   // Settings → Two-Factor.
+		'Twofa_Report_Page',     // The adoption report.
+		'Twofa_Users_Column',    // The "2FA" column in Users.
+	);
+
+	/**
+	 * Adds every feature's hooks once.
+	 */
+	public static function boot(): void {
+		static $booted = false;
+		if ( $booted ) {
+			return;
+		}
+		$booted = true;
+
+		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
+
+		foreach ( self::FEATURES as $feature ) {
+			if ( class_exists( $feature ) ) {
+				$feature::register();
+			}
+		}
+
+		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'Twofa_CLI_Command' ) ) {
+			WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
+		}
+	}
+}

@@ -1,0 +1,238 @@
+<?php
+/**
+ * The site owner's settings: one option, typed getters, validation.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * All settings live in one option, `twofa_settings`. Reads always go through
+ * all(), which fills in defaults and drops anything malformed, so a damaged
+ * option can never weaken the policy.
+ */
+final class Twofa_Settings {
+
+	const OPTION = 'twofa_settings';
+
+	const METHODS = array( 'totp', 'email' );
+
+	const APP_PASSWORDS_ALLOW = 'allow';
+	const APP_PASSWORDS_DENY  = 'deny';
+
+	/**
+	 * Bounds for the numeric fields: field => [min, max].
+	 */
+	const BOUNDS = array(
+		'grace_days'      => array( 0, 365 ),
+		'email_ttl'       => array( 60, 3600 ),
+		'resend_cooldown' => array( 5, 600 ),
+		'backoff_after'   => array( 1, 100 ),
+		'lockout_after'   => array( 3, 1000 ),
+		'lockout_minutes' => array( 1, 1440 ),
+	);
+
+	/**
+	 * Default settings.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function defaults(): array {
+		return array(
+			'methods'         => self::METHODS,
+			'required_roles'  => array(),
+			'grace_days'      => 0,
+			'email_ttl'       => 600,
+			'resend_cooldown' => 30,
+			'backoff_after'   => 3,
+			'lockout_after'   => 10,
+			'lockout_minutes' => 15,
+			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
+			'sidecar_url'     => 'http://127.0.0.1:8787',
+		);
+	}
+
+	/**
+	 * The effective settings: stored values that validate, defaults for the rest.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function all(): array {
+		$stored = get_option( self::OPTION, array() );
+		if ( ! is_array( $stored ) ) {
+			return self::defaults();
+		}
+		$out = self::defaults();
+		foreach ( $out as $field => $default ) {
+			if ( array_key_exists( $field, $stored ) ) {
+				$valid = self::validate_field( $field, $stored[ $field ] );
+				if ( ! is_wp_error( $valid ) ) {
+					$out[ $field ] = $valid;
+				}
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * One setting.
+	 *
+	 * @param string $field Field name (see defaults()).
+	 * @return mixed
+	 */
+	public static function get( string $field ) {
+		$all = self::all();
+		return $all[ $field ] ?? null;
+	}
+
+	/**
+	 * Whether a method is enabled on this site.
+	 *
+	 * @param string $method 'totp' or 'email'.
+	 */
+	public static function method_enabled( string $method ): bool {
+		return in_array( $method, self::get( 'methods' ), true );
+	}
+
+	/**
+	 * Validates a full set of submitted values. Nothing is saved here.
+	 *
+	 * @param array<string,mixed> $input Raw values.
+	 * @return array<string,mixed>|WP_Error The complete validated settings, or every problem found.
+	 */
+	public static function validate( array $input ) {
+		$errors = new WP_Error();
+		$out    = self::all();
+		foreach ( $input as $field => $value ) {
+			if ( ! array_key_exists( $field, $out ) ) {
+				/* translators: %s: a setting's name. */
+				$errors->add( 'twofa_unknown_setting', sprintf( __( 'Unknown setting: %s.', 'twofa' ), sanitize_key( (string) $field ) ) );
+				continue;
+			}
+			$valid = self::validate_field( $field, $value );
+			if ( is_wp_error( $valid ) ) {
+				$errors->add( $valid->get_error_code(), $valid->get_error_message() );
+			} else {
+				$out[ $field ] = $valid;
+			}
+		}
+		return $errors->has_errors() ? $errors : $out;
+	}
+
+	/**
+	 * Validates and saves. Invalid input changes nothing.
+	 *
+	 * @param array<string,mixed> $input Raw values.
+	 * @return true|WP_Error
+	 */
+	public static function update( array $input ) {
+		$valid = self::validate( $input );
+		if ( is_wp_error( $valid ) ) {
+			return $valid;
+		}
+		update_option( self::OPTION, $valid, false );
+		return true;
+	}
+
+	/**
+	 * Validates one field.
+	 *
+	 * @param string $field Field name.
+	 * @param mixed  $value Raw value.
+	 * @return mixed|WP_Error The clean value.
+	 */
+	public static function validate_field( string $field, $value ) {
+		switch ( $field ) {
+			case 'methods':
+				$list = self::string_list( $value );
+				if ( null === $list || array() === $list || array_diff( $list, self::METHODS ) ) {
+					return new WP_Error( 'twofa_bad_methods', __( 'Choose at least one method: Google Authenticator (totp) or OTP over Email (email).', 'twofa' ) );
+				}
+				return array_values( array_intersect( self::METHODS, $list ) );
+
+			case 'required_roles':
+				$list  = self::string_list( $value );
+				$roles = function_exists( 'wp_roles' ) ? array_keys( wp_roles()->roles ) : array();
+				if ( null === $list || array_diff( $list, $roles ) ) {
+					return new WP_Error( 'twofa_bad_roles', __( 'Required roles must be existing roles of this site.', 'twofa' ) );
+				}
+				return array_values( array_unique( $list ) );
+
+			case 'app_passwords':
+				if ( ! in_array( $value, array( self::APP_PASSWORDS_ALLOW, self::APP_PASSWORDS_DENY ), true ) ) {
+					return new WP_Error( 'twofa_bad_app_passwords', __( 'The application password policy must be "allow" or "deny".', 'twofa' ) );
+				}
+				return $value;
+
+			case 'sidecar_url':
+				return self::validate_sidecar_url( $value );
+
+			default:
+				if ( ! isset( self::BOUNDS[ $field ] ) ) {
+					return new WP_Error( 'twofa_unknown_setting', __( 'Unknown setting.', 'twofa' ) );
+				}
+				list( $min, $max ) = self::BOUNDS[ $field ];
+				if ( is_int( $value ) || ( is_string( $value ) && preg_match( '/^\d{1,9}$/', $value ) ) ) {
+					$n = (int) $value;
+					if ( $n >= $min && $n <= $max ) {
+						return $n;
+					}
+				}
+				return new WP_Error(
+					'twofa_bad_' . $field,
+					/* translators: 1: setting name, 2: minimum, 3: maximum. */
+					sprintf( __( '%1$s must be a whole number from %2$d to %3$d.', 'twofa' ), $field, $min, $max )
+				);
+		}
+	}
+
+	/**
+	 * A list of strings from an array or a comma-separated string; null if neither.
+	 *
+	 * @param mixed $value Raw value.
+	 * @return string[]|null
+	 */
+	private static function string_list( $value ): ?array {
+		if ( is_string( $value ) ) {
+			$value = '' === trim( $value ) ? array() : explode( ',', $value );
+		}
+		if ( ! is_array( $value ) ) {
+			return null;
+		}
+		$out = array();
+		foreach ( $value as $item ) {
+			if ( ! is_string( $item ) || ! preg_match( '/^[a-z0-9_-]{1,64}$/', trim( $item ) ) ) {
+				return null;
+			}
+			$out[] = trim( $item );
+		}
+		return $out;
+	}
+
+	/**
+	 * The sidecar must be plain HTTP on loopback or HTTPS anywhere: the signed
+	 * requests carry email codes, which must not cross a network in clear text.
+	 *
+	 * @param mixed $value Raw value.
+	 * @return string|WP_Error
+	 */
+	private static function validate_sidecar_url( $value ) {
+		$error = new WP_Error( 'twofa_bad_sidecar_url', __( 'The sidecar address must be http://127.0.0.1:PORT (or localhost) or an https:// address, without a path.', 'twofa' ) );
+		if ( ! is_string( $value ) || strlen( $value ) > 200 ) {
+			return $error;
+		}
+		$parts = wp_parse_url( trim( $value ) );
+		if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] )
+			|| isset( $parts['user'] ) || isset( $parts['pass'] ) || isset( $parts['query'] ) || isset( $parts['fragment'] )
+			|| ( isset( $parts['path'] ) && '/' !== $parts['path'] ) ) {
+			return $error;
+		}
+		$loopback = in_array( $parts['host'], array( '127.0.0.1', 'localhost', '[::1]' ), true );
+		if ( 'https' !== $parts['scheme'] && ! ( 'http' === $parts['scheme'] && $loopback ) ) {
+			return $error;
+		}
+		$url = $parts['scheme'] . '://' . $parts['host'] . ( isset( $parts['port'] ) ? ':' . (int) $parts['port'] : '' );
+		return $url;
+	}
+}
