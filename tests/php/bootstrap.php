@@ -1,0 +1,34 @@
+<?php
+/**
+ * PHPUnit bootstrap: loads the test stack's real WordPress in this process.
+ *
+ * Run through tests/suites/*.sh, which export the stack's environment
+ * (.stack/env) and start PHP with the twofa extension and key file.
+ */
+
+$wp_dir = getenv( 'TWOFA_WP_DIR' );
+$wp_url = getenv( 'TWOFA_WP_URL' );
+if ( ! $wp_dir || ! is_file( $wp_dir . '/wp-load.php' ) || ! $wp_url ) {
+	fwrite( STDERR, "The test stack is not running: start it with tests/stack/stack.sh up and export .stack/env.\n" );
+	exit( 1 );
+}
+
+$parts                  = parse_url( $wp_url );
+$_SERVER['HTTP_HOST']   = $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
+$_SERVER['SERVER_NAME'] = $parts['host'];
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['SERVER_PORT'] = (string) ( $parts['port'] ?? 80 );
+$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+define( 'WP_USE_THEMES', false );
+
+require_once $wp_dir . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/user.php';
+
+if ( ! class_exists( 'Twofa_Plugin' ) ) {
+	fwrite( STDERR, "The twofa plugin is not active in the test site.\n" );
+	exit( 1 );
+}
+
+require_once __DIR__ . '/support/class-http-client.php';
+require_once __DIR__ . '/support/class-twofa-testcase.php';

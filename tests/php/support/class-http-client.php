@@ -1,0 +1,168 @@
+<?php
+/**
+ * A small HTTP client with a cookie jar, for tests against the served site.
+ */
+
+/**
+ * Talks to the real WordPress served by `php -S`, like a browser would, without JavaScript.
+ */
+final class Http_Client {
+
+	/**
+	 * Base URL of the site.
+	 *
+	 * @var string
+	 */
+	public $base;
+
+	/**
+	 * Cookies: name => value.
+	 *
+	 * @var array<string,string>
+	 */
+	public $cookies = array();
+
+	/**
+	 * Last response: status, headers (lower-case name => list of values), body.
+	 *
+	 * @var array{status:int, headers:array<string,string[]>, body:string}
+	 */
+	public $last;
+
+	/**
+	 * Client for the stack's site.
+	 *
+	 * @param string|null $base Base URL; TWOFA_WP_URL when null.
+	 */
+	public function __construct( ?string $base = null ) {
+		$this->base = rtrim( $base ?? (string) getenv( 'TWOFA_WP_URL' ), '/' );
+	}
+
+	/**
+	 * GET a path.
+	 *
+	 * @param string               $path    Path and query, or a full URL.
+	 * @param array<string,string> $headers Extra headers.
+	 */
+	public function get( string $path, array $headers = array() ): array {
+		return $this->request( 'GET', $path, null, $headers );
+	}
+
+	/**
+	 * POST a form.
+	 *
+	 * @param string               $path    Path and query.
+	 * @param array<string,mixed>  $fields  Form fields.
+	 * @param array<string,string> $headers Extra headers.
+	 */
+	public function post( string $path, array $fields, array $headers = array() ): array {
+		return $this->request( 'POST', $path, http_build_query( $fields ), $headers + array( 'Content-Type' => 'application/x-www-form-urlencoded' ) );
+	}
+
+	/**
+	 * Sends a request; redirects are not followed (tests look at them).
+	 *
+	 * @param string               $method  HTTP method.
+	 * @param string               $path    Path or URL.
+	 * @param string|null          $body    Raw body.
+	 * @param array<string,string> $headers Extra headers.
+	 */
+	public function request( string $method, string $path, ?string $body = null, array $headers = array() ): array {
+		$url = preg_match( '#^https?://#', $path ) ? $path : $this->base . $path;
+		$ch  = curl_init( $url );
+		$hdr = array();
+		foreach ( $headers as $name => $value ) {
+			$hdr[] = $name . ': ' . $value;
+		}
+		if ( $this->cookies ) {
+			$pairs = array();
+			foreach ( $this->cookies as $name => $value ) {
+				$pairs[] = $name . '=' . $value;
+			}
+			$hdr[] = 'Cookie: ' . implode( '; ', $pairs );
+		}
+		$response_headers = array();
+		curl_setopt_array(
+			$ch,
+			array(
+				CURLOPT_CUSTOMREQUEST  => $method,
+				CURLOPT_RETURNTRANSFER => true,
+				CURLOPT_FOLLOWLOCATION => false,
+				CURLOPT_HTTPHEADER     => $hdr,
+				CURLOPT_TIMEOUT        => 60,
+				CURLOPT_HEADERFUNCTION => function ( $ch, $line ) use ( &$response_headers ) {
+					$parts = explode( ':', $line, 2 );
+					if ( 2 === count( $parts ) ) {
+						$response_headers[ strtolower( trim( $parts[0] ) ) ][] = trim( $parts[1] );
+					}
+					return strlen( $line );
+				},
+			)
+		);
+		if ( null !== $body ) {
+			curl_setopt( $ch, CURLOPT_POSTFIELDS, $body );
+		}
+		$out = curl_exec( $ch );
+		if ( false === $out ) {
+			throw new RuntimeException( 'HTTP request failed: ' . curl_error( $ch ) );
+		}
+		$status = (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE );
+		curl_close( $ch );
+
+		foreach ( $response_headers['set-cookie'] ?? array() as $cookie ) {
+			$pair = explode( ';', $cookie, 2 )[0];
+			list( $name, $value ) = array_pad( explode( '=', $pair, 2 ), 2, '' );
+			$name = trim( $name );
+			// WordPress clears a cookie by setting it to a blank value that has already expired.
+			if ( '' === $value || 'deleted' === $value || preg_match( '/expires=[^;]*19[0-9]{2}/i', $cookie ) ) {
+				unset( $this->cookies[ $name ] );
+			} else {
+				$this->cookies[ $name ] = $value;
+			}
+		}
+
+		$this->last = array(
+			'status'  => $status,
+			'headers' => $response_headers,
+			'body'    => (string) $out,
+		);
+		return $this->last;
+	}
+
+	/**
+	 * The Location header of the last response, or ''.
+	 */
+	public function location(): string {
+		return $this->last['headers']['location'][0] ?? '';
+	}
+
+	/**
+	 * Whether the jar holds a WordPress logged-in cookie.
+	 */
+	public function has_login_cookie(): bool {
+		foreach ( array_keys( $this->cookies ) as $name ) {
+			if ( 0 === strpos( $name, 'wordpress_logged_in_' ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The value of a named hidden input or input in the last body, or null.
+	 *
+	 * @param string $name Field name.
+	 */
+	public function field( string $name ): ?string {
+		$doc = new DOMDocument();
+		libxml_use_internal_errors( true );
+		$doc->loadHTML( $this->last['body'] );
+		libxml_clear_errors();
+		foreach ( $doc->getElementsByTagName( 'input' ) as $input ) {
+			if ( $input->getAttribute( 'name' ) === $name ) {
+				return $input->getAttribute( 'value' );
+			}
+		}
+		return null;
+	}
+}

@@ -1,0 +1,141 @@
+<?php
+/**
+ * Base class for twofa's PHPUnit tests against the real stack.
+ */
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * Helpers shared by the plugin's tests: real users in the real database, a
+ * browser-like HTTP client, the sidecar's outbox.
+ */
+abstract class Twofa_TestCase extends TestCase {
+
+	/**
+	 * Settings before the test, restored after it.
+	 *
+	 * @var mixed
+	 */
+	private $saved_settings;
+
+	protected function setUp(): void {
+		parent::setUp();
+		wp_cache_flush();
+		$this->saved_settings = get_option( Twofa_Settings::OPTION, null );
+		Twofa_Clock::set( null );
+		wp_set_current_user( 0 );
+	}
+
+	protected function tearDown(): void {
+		if ( null === $this->saved_settings ) {
+			delete_option( Twofa_Settings::OPTION );
+		} else {
+			update_option( Twofa_Settings::OPTION, $this->saved_settings );
+		}
+		Twofa_Clock::set( null );
+		wp_set_current_user( 0 );
+		parent::tearDown();
+	}
+
+	/**
+	 * Creates a real user with a unique login.
+	 *
+	 * @param string $role Role.
+	 * @return array{id:int, login:string, password:string, email:string}
+	 */
+	protected function make_user( string $role = 'subscriber' ): array {
+		$login    = 'u' . bin2hex( random_bytes( 6 ) );
+		$password = wp_generate_password( 20, false );
+		$email    = $login . '@example.test';
+		$id       = wp_insert_user(
+			array(
+				'user_login'   => $login,
+				'user_pass'    => $password,
+				'user_email'   => $email,
+				'display_name' => 'Test ' . $login,
+				'role'         => $role,
+			)
+		);
+		$this->assertIsInt( $id, 'user created' );
+		return array(
+			'id'       => $id,
+			'login'    => $login,
+			'password' => $password,
+			'email'    => $email,
+		);
+	}
+
+	/**
+	 * Gives a user a configured authenticator and returns its secret.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	protected function give_totp( int $user_id ): string {
+		$secret = twofa_totp_secret();
+		update_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, twofa_seal( $secret, 'totp:' . $user_id ) );
+		update_user_meta( $user_id, Twofa_User_State::TOTP_LAST_STEP, '-1' );
+		Twofa_User_State::mark_configured( $user_id, 'totp' );
+		return $secret;
+	}
+
+	/**
+	 * Gives a user configured OTP over Email.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	protected function give_email( int $user_id ): void {
+		update_user_meta( $user_id, Twofa_User_State::EMAIL_ENABLED, '1' );
+		Twofa_User_State::mark_configured( $user_id, 'email' );
+	}
+
+	/**
+	 * Reads a user's fresh meta value (the served site may have changed it).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @return mixed
+	 */
+	protected function meta( int $user_id, string $key ) {
+		wp_cache_delete( $user_id, 'user_meta' );
+		return get_user_meta( $user_id, $key, true );
+	}
+
+	/**
+	 * The newest email in the sidecar's outbox addressed to $email, as raw text, or null.
+	 *
+	 * @param string $email     Recipient.
+	 * @param int    $newer_than Only messages written at or after this unix time.
+	 */
+	protected function latest_mail( string $email, int $newer_than = 0 ): ?string {
+		$dir = (string) getenv( 'TWOFA_OUTBOX' );
+		$this->assertNotSame( '', $dir, 'TWOFA_OUTBOX is set' );
+		clearstatcache();
+		$best      = null;
+		$best_time = -1;
+		foreach ( glob( $dir . '/*.eml' ) ?: array() as $file ) {
+			$mtime = filemtime( $file );
+			if ( $mtime < $newer_than || $mtime < $best_time ) {
+				continue;
+			}
+			$raw = (string) file_get_contents( $file );
+			if ( preg_match( '/^To:.*' . preg_quote( $email, '/' ) . '/mi', $raw ) ) {
+				$best      = $raw;
+				$best_time = $mtime;
+			}
+		}
+		return $best;
+	}
+
+	/**
+	 * The 6-digit code of the newest email to $email.
+	 *
+	 * @param string $email Recipient.
+	 */
+	protected function mailed_code( string $email ): string {
+		$raw = $this->latest_mail( $email );
+		$this->assertNotNull( $raw, 'an email reached the outbox for ' . $email );
+		$text = quoted_printable_decode( $raw );
+		$this->assertSame( 1, preg_match( '/\b(\d{6})\b/', $text, $m ), 'the email carries a 6-digit code' );
+		return $m[1];
+	}
+}
