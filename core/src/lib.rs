@@ -1,0 +1,24 @@
+//! twofa-core: the pure-Rust heart of twofa (no PHP, no I/O beyond reading the key file).
+//!
+//! Modules:
+//! - [`totp`]: RFC 6238 TOTP (SHA-1, 6 digits, 30 s) on totp-rs: secrets, otpauth URIs,
+//!   codes, verification with ±1 step and replay refusal.
+//! - [`code`]: strict parsing of user-typed 6-digit codes.
+//! - [`email`]: uniformly random email codes and their keyed, context-bound hashes.
+//! - [`seal`]: XChaCha20-Poly1305 sealing of stored secrets, context as associated data.
+//! - [`key`]: the 32-byte site key file and its HKDF-SHA256 subkeys.
+//! - [`signing`]: plugin → sidecar request signatures and their verification.
+//! - [`qr`]: QR codes as inline SVG.
+//! - [`error`]: the [`Error`] type shared by all of them.
+
+pub mod error;
+pub mod key;
+pub mod signing;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// Largest accepted time in unix seconds (year 9999); keeps step arithmetic far from overflow.
+pub const MAX_TIME: i64 = 253_402_300_799;
+
+/// The crate version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
