@@ -1,0 +1,353 @@
+# shellcheck shell=bash
+# Reusable pieces of the test stack: a private MariaDB, a private WordPress copy served by
+# `php -S`, the sidecar and an SMTP sink. Source this file; every function stops exactly the
+# processes it started (by pid file / process group), so several instances can coexist.
+
+# The repository root, computed from this file's location so the scripts work from any clone.
+TWOFA_REPO="${TWOFA_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+TWOFA_STACK_LIB_DIR="$TWOFA_REPO/tests/stack"
+
+stack_log() { printf '[stack] %s\n' "$*" >&2; }
+stack_die() { printf '[stack] ERROR: %s\n' "$*" >&2; return 1; }
+
+# A random hex token (passwords, salts). /dev/urandom needs no external tool.
+random_hex() { od -An -N"${1:-16}" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# A free TCP port on 127.0.0.1, chosen by the kernel.
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT TIMEOUT_SECONDS [WHAT] — poll until something accepts on 127.0.0.1:PORT.
+wait_port() {
+  local port=$1 timeout=${2:-30} what=${3:-service} i
+  for ((i = 0; i < timeout * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  stack_die "$what did not listen on 127.0.0.1:$port within ${timeout}s"
+}
+
+# wait_http URL TIMEOUT_SECONDS [WHAT] — poll until the URL answers with any HTTP status.
+wait_http() {
+  local url=$1 timeout=${2:-30} what=${3:-service} i code
+  for ((i = 0; i < timeout * 5; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url" 2>/dev/null) || code=000
+    if [[ $code != 000 ]]; then return 0; fi
+    sleep 0.2
+  done
+  stack_die "$what did not answer at $url within ${timeout}s"
+}
+
+# spawn PIDFILE LOGFILE CMD... — start CMD in its own session (so it leads its own process
+# group) with output to LOGFILE, and record its pid. In a non-interactive shell a background
+# job is not a group leader, so setsid execs in place and $! is the daemon's own pid.
+spawn() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+# pid_alive PIDFILE — true when the recorded process still runs.
+pid_alive() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(<"$1")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# stop_pidfile PIDFILE [WHAT] — TERM the recorded process group (the pid leads it, see spawn),
+# wait up to 15 s, then KILL. Idempotent: a missing pid file or dead process is fine.
+stop_pidfile() {
+  local pidfile=$1 what=${2:-process} pid pgid i
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if ! [[ $pid =~ ^[0-9]+$ ]]; then rm -f "$pidfile"; return 0; fi
+  pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || pgid=
+  if [[ -z $pgid ]]; then rm -f "$pidfile"; return 0; fi
+  # Only a group this pid leads is ours to signal as a whole (see spawn).
+  local target=$pid
+  [[ $pgid == "$pid" ]] && target=-$pid
+  kill -TERM -- "$target" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    # Done when nothing of it is left (the workers of php -S included).
+    kill -0 -- "$target" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 -- "$target" 2>/dev/null; then
+    stack_log "$what (pid $pid) did not stop in 15 s; killing it"
+    kill -KILL -- "$target" 2>/dev/null || true
+    sleep 0.2
+  fi
+  rm -f "$pidfile"
+}
+
+# ---------------------------------------------------------------------------------------------
+# MariaDB
+
+# mariadb_start DIR PORT — a private server in DIR (data, socket, pid, log), listening on
+# 127.0.0.1:PORT, with database `wordpress` and user twofa@127.0.0.1 / twofa@localhost.
+# Writes DIR/env (MARIADB_PORT, MARIADB_SOCKET, MARIADB_USER, MARIADB_PASSWORD) and sets the
+# same variables in the calling shell.
+mariadb_start() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  local sock="$dir/mysqld.sock"
+  if pid_alive "$dir/mysqld.pid"; then stack_die "MariaDB in $dir already runs"; return 1; fi
+  if [[ ! -d $dir/data/mysql ]]; then
+    rm -rf "$dir/data"
+    mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
+      --auth-root-authentication-method=socket --skip-test-db \
+      >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; stack_die "mariadb-install-db failed"; return 1; }
+  fi
+  # --no-defaults keeps /etc/mysql's system server settings (socket, datadir) out of it.
+  spawn "$dir/mysqld.pid" "$dir/mysqld.log" /usr/sbin/mariadbd --no-defaults --user=root \
+    --datadir="$dir/data" --socket="$sock" --port="$port" --bind-address=127.0.0.1 \
+    --pid-file="$dir/mysqld.server.pid" --skip-name-resolve --skip-log-bin \
+    --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=2 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if [[ -S $sock ]] && mariadb --no-defaults --socket="$sock" -uroot -e 'SELECT 1' >/dev/null 2>&1; then break; fi
+    if ! pid_alive "$dir/mysqld.pid"; then
+      tail -n 30 "$dir/mysqld.log" >&2
+      stack_die "MariaDB exited during start (log: $dir/mysqld.log)"
+      return 1
+    fi
+    sleep 0.1
+  done
+  if ((i >= 300)); then stack_die "MariaDB did not accept connections within 30 s (log: $dir/mysqld.log)"; return 1; fi
+
+  local pass
+  if [[ -s $dir/env ]]; then
+    pass=$(sed -n 's/^MARIADB_PASSWORD=//p' "$dir/env")
+  fi
+  [[ -n ${pass:-} ]] || pass=$(random_hex 16)
+  mariadb --no-defaults --socket="$sock" -uroot <<SQL || { stack_die "creating the database user failed"; return 1; }
+CREATE DATABASE IF NOT EXISTS wordpress CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'twofa'@'127.0.0.1' IDENTIFIED BY '$pass';
+CREATE USER IF NOT EXISTS 'twofa'@'localhost' IDENTIFIED BY '$pass';
+GRANT ALL PRIVILEGES ON wordpress.* TO 'twofa'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON wordpress.* TO 'twofa'@'localhost';
+SQL
+  (umask 077 && printf 'MARIADB_PORT=%s\nMARIADB_SOCKET=%s\nMARIADB_USER=twofa\nMARIADB_PASSWORD=%s\n' \
+    "$port" "$sock" "$pass" >"$dir/env")
+  MARIADB_PORT=$port MARIADB_SOCKET=$sock MARIADB_USER=twofa MARIADB_PASSWORD=$pass
+}
+
+# mariadb_create_db DIR NAME — another database on the server in DIR, granted to twofa.
+mariadb_create_db() {
+  local dir=$1 name=$2
+  [[ $name =~ ^[A-Za-z0-9_]+$ ]] || { stack_die "bad database name: $name"; return 1; }
+  mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot <<SQL
+CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+GRANT ALL PRIVILEGES ON \`$name\`.* TO 'twofa'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`$name\`.* TO 'twofa'@'localhost';
+SQL
+}
+
+# mariadb_stop DIR — clean shutdown of the server started in DIR (idempotent).
+mariadb_stop() {
+  stop_pidfile "$1/mysqld.pid" MariaDB
+}
+
+# ---------------------------------------------------------------------------------------------
+# The extension and the key
+
+# The built extension, when there is one.
+twofa_ext_path() { printf '%s\n' "$TWOFA_REPO/target/release/libtwofa_ext.so"; }
+twofa_sidecar_bin() { printf '%s\n' "$TWOFA_REPO/target/release/twofa-sidecar"; }
+
+# php_ext_args KEYFILE — the `-d` arguments that load the extension with the key (nothing when
+# the extension is not built yet).
+php_ext_args() {
+  local ext
+  ext=$(twofa_ext_path)
+  if [[ -f $ext ]]; then
+    printf -- '-d extension=%s -d twofa.key_file=%s' "$ext" "$1"
+  fi
+}
+
+# key_generate PATH — a fresh 32-byte site key with mode 0600.
+key_generate() {
+  local path=$1 bin
+  bin=$(twofa_sidecar_bin)
+  rm -f "$path"
+  if [[ -x $bin ]] && "$bin" keygen "$path" >/dev/null 2>&1 && [[ -f $path ]]; then
+    chmod 0600 "$path"
+    return 0
+  fi
+  rm -f "$path"
+  (umask 077 && head -c 32 /dev/urandom >"$path")
+}
+
+# ---------------------------------------------------------------------------------------------
+# WordPress
+
+# wp_copy DIR DBNAME URL [DBHOST DBUSER DBPASS] — a private copy of Debian's WordPress in DIR
+# with its own wp-config.php and wp-content (twofa plugin symlinked from the repository,
+# twentytwentyone theme). DB credentials default to the last mariadb_start. Several copies
+# may share one database (each has its own URL: WP_HOME/WP_SITEURL are constants).
+wp_copy() {
+  local dir=$1 dbname=$2 url=$3
+  local dbhost=${4:-127.0.0.1:${MARIADB_PORT:?mariadb_start first or pass DBHOST}}
+  local dbuser=${5:-${MARIADB_USER:-twofa}} dbpass=${6:-${MARIADB_PASSWORD:-}}
+  [[ $dbname =~ ^[A-Za-z0-9_]+$ ]] || { stack_die "bad database name: $dbname"; return 1; }
+  [[ $url =~ ^https?://[A-Za-z0-9.:-]+$ ]] || { stack_die "bad site URL: $url"; return 1; }
+  if [[ ! -f $dir/wp-load.php ]]; then
+    mkdir -p "$dir"
+    cp -a /usr/share/wordpress/. "$dir/"
+    rm -rf "$dir/wp-content"
+  fi
+  dir=$(cd "$dir" && pwd)
+  mkdir -p "$dir/wp-content/plugins" "$dir/wp-content/themes" "$dir/wp-content/uploads" \
+    "$dir/wp-content/mu-plugins" "$dir/wp-content/upgrade"
+  if [[ ! -e $dir/wp-content/themes/twentytwentyone ]]; then
+    cp -a /usr/share/wordpress/wp-content/themes/twentytwentyone "$dir/wp-content/themes/"
+  fi
+  ln -sfn "$TWOFA_REPO/wp-plugin/twofa" "$dir/wp-content/plugins/twofa"
+  [[ -f $dir/wp-content/index.php ]] || printf '<?php\n// Silence is golden.\n' >"$dir/wp-content/index.php"
+
+  # Debian's wp-config.php picks /etc/wordpress/config-<host>.php; a private copy needs a real one.
+  local debug_log="$dir-debug.log" salts="" k
+  for k in AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGGED_IN_SALT NONCE_SALT; do
+    salts+="define( '$k', '$(random_hex 32)' );"$'\n'
+  done
+  rm -f "$dir/wp-config.php"
+  cat >"$dir/wp-config.php" <<PHP
+<?php
+// Generated by tests/stack/lib.sh for a private test site.
+define( 'DB_NAME', '$dbname' );
+define( 'DB_USER', '$dbuser' );
+define( 'DB_PASSWORD', '$dbpass' );
+define( 'DB_HOST', '$dbhost' );
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );
+$salts
+\$table_prefix = 'wp_';
+define( 'WP_HOME', '$url' );
+define( 'WP_SITEURL', '$url' );
+define( 'WP_CONTENT_DIR', __DIR__ . '/wp-content' );
+define( 'WP_CONTENT_URL', '$url/wp-content' );
+define( 'WP_DEBUG', true );
+define( 'WP_DEBUG_LOG', '$debug_log' );
+define( 'WP_DEBUG_DISPLAY', false );
+define( 'DISABLE_WP_CRON', true );
+define( 'AUTOMATIC_UPDATER_DISABLED', true );
+define( 'WP_AUTO_UPDATE_CORE', false );
+// No network beyond loopback here: refuse outside HTTP at once instead of timing out.
+define( 'WP_HTTP_BLOCK_EXTERNAL', true );
+define( 'FS_METHOD', 'direct' );
+define( 'WP_ENVIRONMENT_TYPE', 'local' );
+if ( ! defined( 'ABSPATH' ) ) {
+	define( 'ABSPATH', __DIR__ . '/' );
+}
+require_once ABSPATH . 'wp-settings.php';
+PHP
+  # Test-only pages live in the repository and are copied in, never written by hand.
+  cp "$TWOFA_STACK_LIB_DIR/wp-files/"*.php "$dir/"
+}
+
+# wp_install DIR DBNAME URL [DBHOST DBUSER DBPASS] — wp_copy, then install WordPress into the
+# database (unless already installed) with admin `admin` / $WP_ADMIN_PASSWORD (generated when
+# unset; exported back), and activate the twofa plugin when it exists.
+wp_install() {
+  local dir=$1 dbname=$2 url=$3
+  wp_copy "$@" || return 1
+  WP_ADMIN_PASSWORD=${WP_ADMIN_PASSWORD:-$(random_hex 12)}
+  local php_args
+  php_args=$(php_ext_args "${TWOFA_KEY_FILE:-}")
+  # shellcheck disable=SC2086 # php_args is a list of -d options
+  WP_ADMIN_PASSWORD=$WP_ADMIN_PASSWORD php $php_args "$TWOFA_STACK_LIB_DIR/wp-install.php" "$dir" "$url" \
+    || { stack_die "WordPress install in $dir failed"; return 1; }
+}
+
+# php_server_start DIR PORT WORKERS PIDFILE LOGFILE [KEYFILE] — serve the WordPress copy in DIR
+# with `php -S 127.0.0.1:PORT` and the stack router, the extension loaded when it is built.
+php_server_start() {
+  local dir=$1 port=$2 workers=${3:-4} pidfile=$4 logfile=$5 key=${6:-${TWOFA_KEY_FILE:-}}
+  local -a args=()
+  local ext
+  ext=$(twofa_ext_path)
+  if [[ -f $ext ]]; then
+    args=(-d "extension=$ext" -d "twofa.key_file=$key")
+  fi
+  if pid_alive "$pidfile"; then stack_die "php -S ($pidfile) already runs"; return 1; fi
+  PHP_CLI_SERVER_WORKERS=$workers spawn "$pidfile" "$logfile" \
+    php "${args[@]}" -d display_errors=stderr -d log_errors=1 -d variables_order=EGPCS \
+    -S "127.0.0.1:$port" -t "$dir" "$TWOFA_STACK_LIB_DIR/router.php"
+  wait_port "$port" 20 "php -S" || { tail -n 20 "$logfile" >&2; return 1; }
+  wait_http "http://127.0.0.1:$port/wp-includes/version.php" 20 "php -S" || return 1
+}
+
+php_server_stop() { stop_pidfile "$1" "php -S"; }
+
+# ---------------------------------------------------------------------------------------------
+# SMTP sink
+
+# smtp_start PORT MAILDIR PIDFILE LOGFILE — aiosmtpd storing every message in MAILDIR.
+smtp_start() {
+  local port=$1 maildir=$2 pidfile=$3 logfile=$4
+  # The Mailbox handler fails on a folder without tmp/ new/ cur/.
+  mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
+  if pid_alive "$pidfile"; then stack_die "aiosmtpd ($pidfile) already runs"; return 1; fi
+  # Debian's python3 has aiosmtpd; the python3 on PATH may be another one.
+  spawn "$pidfile" "$logfile" /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" \
+    -c aiosmtpd.handlers.Mailbox "$maildir"
+  wait_port "$port" 20 aiosmtpd || { tail -n 20 "$logfile" >&2; return 1; }
+}
+
+smtp_stop() { stop_pidfile "$1" aiosmtpd; }
+
+# ---------------------------------------------------------------------------------------------
+# Sidecar
+
+# sidecar_write_config FILE PORT KEYFILE MYSQL_URL OUTBOX — a sidecar config (see
+# sidecar/src/config.rs) for this stack: loopback listener, file outbox.
+sidecar_write_config() {
+  local file=$1 port=$2 key=$3 url=$4 outbox=$5
+  mkdir -p "$outbox"
+  (umask 077 && cat >"$file" <<TOML
+# Generated by tests/stack/lib.sh.
+listen = "127.0.0.1:$port"
+key_file = "$key"
+mysql_url = "$url"
+table_prefix = "wp_"
+site_name = "twofa test site"
+
+[mail]
+transport = "file"
+dir = "$outbox"
+from = "twofa test site <wordpress@example.test>"
+TOML
+  )
+}
+
+# sidecar_start CONFIG PORT PIDFILE LOGFILE — `twofa-sidecar serve --config CONFIG`, when built.
+# Returns 2 (not an error) when there is no binary yet, or only one without a `serve` command.
+sidecar_start() {
+  local config=$1 port=$2 pidfile=$3 logfile=$4 bin i
+  bin=$(twofa_sidecar_bin)
+  if [[ ! -x $bin ]] || ! "$bin" --help 2>/dev/null | grep -q serve; then
+    stack_log "sidecar not built ($bin missing or without 'serve'): not started"
+    return 2
+  fi
+  if pid_alive "$pidfile"; then stack_die "sidecar ($pidfile) already runs"; return 1; fi
+  spawn "$pidfile" "$logfile" "$bin" serve --config "$config"
+  for ((i = 0; i < 100; i++)); do
+    if curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then return 0; fi
+    if ! pid_alive "$pidfile"; then
+      tail -n 20 "$logfile" >&2
+      stack_die "sidecar exited during start (log: $logfile)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$logfile" >&2
+  stack_die "sidecar did not answer /healthz within 20 s (log: $logfile)"
+  return 1
+}
+
+sidecar_stop() { stop_pidfile "$1" sidecar; }

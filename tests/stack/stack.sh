@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The test stack: private MariaDB + WordPress served by `php -S` with the twofa extension +
+# the sidecar + an SMTP sink, all on 127.0.0.1, all state in .stack/ of the repository.
+#
+#   tests/stack/stack.sh up      start a fresh stack (stops a running one first), write .stack/env
+#   tests/stack/stack.sh down    stop exactly what `up` started (idempotent)
+#   tests/stack/stack.sh status  what runs
+#   tests/stack/stack.sh env     print .stack/env
+#
+# Ports are picked free at `up`; STACK_MYSQL_PORT, STACK_WP_PORT, STACK_SIDECAR_PORT,
+# STACK_SMTP_PORT fix them, STACK_PHP_WORKERS sets the php -S workers (4), STACK_DIR the folder.
+set -euo pipefail
+
+# shellcheck source=tests/stack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+STACK="${STACK_DIR:-$TWOFA_REPO/.stack}"
+
+stack_down() {
+  [[ -d $STACK ]] || return 0
+  sidecar_stop "$STACK/sidecar.pid"
+  php_server_stop "$STACK/php.pid"
+  smtp_stop "$STACK/smtp.pid"
+  mariadb_stop "$STACK/mysql"
+}
+
+# env_line KEY VALUE — KEY=value, single-quoted only when the value needs it.
+env_line() {
+  if [[ $2 =~ ^[A-Za-z0-9_./:@%+,=-]*$ ]]; then
+    printf '%s=%s\n' "$1" "$2"
+  else
+    printf "%s='%s'\n" "$1" "${2//\'/\'\\\'\'}"
+  fi
+}
+
+stack_up() {
+  stack_down
+  # A fresh stack every time: a new database, a new WordPress copy, a new key.
+  rm -rf "$STACK"
+  mkdir -p "$STACK/logs"
+  STACK=$(cd "$STACK" && pwd)
+
+  local mysql_port=${STACK_MYSQL_PORT:-$(free_port)}
+  local wp_port=${STACK_WP_PORT:-$(free_port)}
+  local sidecar_port=${STACK_SIDECAR_PORT:-$(free_port)}
+  local smtp_port=${STACK_SMTP_PORT:-$(free_port)}
+  local workers=${STACK_PHP_WORKERS:-4}
+  local wp_url="http://127.0.0.1:$wp_port"
+  local sidecar_url="http://127.0.0.1:$sidecar_port"
+
+  TWOFA_KEY_FILE="$STACK/site.key"
+  key_generate "$TWOFA_KEY_FILE"
+  export TWOFA_KEY_FILE
+
+  stack_log "MariaDB on 127.0.0.1:$mysql_port"
+  mariadb_start "$STACK/mysql" "$mysql_port"
+  local mysql_url="mysql://$MARIADB_USER:$MARIADB_PASSWORD@127.0.0.1:$mysql_port/wordpress"
+
+  stack_log "SMTP sink on 127.0.0.1:$smtp_port"
+  smtp_start "$smtp_port" "$STACK/maildir" "$STACK/smtp.pid" "$STACK/logs/smtp.log"
+
+  stack_log "WordPress in $STACK/wp for $wp_url"
+  WP_ADMIN_PASSWORD=$(random_hex 12)
+  TWOFA_SIDECAR_URL=$sidecar_url wp_install "$STACK/wp" wordpress "$wp_url"
+
+  stack_log "php -S on $wp_url ($workers workers)"
+  php_server_start "$STACK/wp" "$wp_port" "$workers" "$STACK/php.pid" "$STACK/logs/php.log" "$TWOFA_KEY_FILE"
+
+  sidecar_write_config "$STACK/sidecar.toml" "$sidecar_port" "$TWOFA_KEY_FILE" "$mysql_url" "$STACK/outbox"
+  local sidecar_rc=0
+  sidecar_start "$STACK/sidecar.toml" "$sidecar_port" "$STACK/sidecar.pid" "$STACK/logs/sidecar.log" || sidecar_rc=$?
+  case $sidecar_rc in
+    0) stack_log "sidecar on $sidecar_url" ;;
+    2) ;; # not built yet: already said so
+    *) return 1 ;;
+  esac
+
+  local ext php_cmd=php
+  ext=$(twofa_ext_path)
+  if [[ -f $ext ]]; then
+    php_cmd="php -d extension=$ext -d twofa.key_file=$TWOFA_KEY_FILE"
+  else
+    stack_log "extension not built ($ext missing): WordPress runs without it"
+  fi
+
+  {
+    echo "# Written by tests/stack/stack.sh up; source it (set -a; . .stack/env)."
+    env_line TWOFA_STACK_DIR "$STACK"
+    env_line TWOFA_EXT "$ext"
+    env_line TWOFA_KEY_FILE "$TWOFA_KEY_FILE"
+    env_line TWOFA_MYSQL_SOCKET "$MARIADB_SOCKET"
+    env_line TWOFA_MYSQL_PORT "$mysql_port"
+    env_line TWOFA_MYSQL_USER "$MARIADB_USER"
+    env_line TWOFA_MYSQL_PASSWORD "$MARIADB_PASSWORD"
+    env_line TWOFA_MYSQL_DATABASE wordpress
+    env_line TWOFA_MYSQL_URL "$mysql_url"
+    env_line TWOFA_WP_DIR "$STACK/wp"
+    env_line TWOFA_WP_URL "$wp_url"
+    env_line TWOFA_WP_DEBUG_LOG "$STACK/wp-debug.log"
+    env_line TWOFA_ADMIN_USER admin
+    env_line TWOFA_ADMIN_PASSWORD "$WP_ADMIN_PASSWORD"
+    env_line TWOFA_ADMIN_EMAIL admin@example.test
+    env_line TWOFA_SIDECAR_URL "$sidecar_url"
+    env_line TWOFA_SIDECAR_CONFIG "$STACK/sidecar.toml"
+    env_line TWOFA_SIDECAR_RUNNING "$([[ $sidecar_rc == 0 ]] && echo 1 || echo 0)"
+    env_line TWOFA_OUTBOX "$STACK/outbox"
+    env_line TWOFA_SMTP_PORT "$smtp_port"
+    env_line TWOFA_SMTP_MAILDIR "$STACK/maildir"
+    env_line TWOFA_PHP "$php_cmd"
+    env_line TWOFA_PHP_PID "$(<"$STACK/php.pid")"
+    env_line TWOFA_PHP_WORKERS "$workers"
+    env_line TWOFA_MYSQL_PID "$(<"$STACK/mysql/mysqld.pid")"
+    env_line TWOFA_SMTP_PID "$(<"$STACK/smtp.pid")"
+    env_line TWOFA_SIDECAR_PID "$(cat "$STACK/sidecar.pid" 2>/dev/null || true)"
+  } >"$STACK/env.tmp"
+  chmod 0600 "$STACK/env.tmp"
+  mv "$STACK/env.tmp" "$STACK/env"
+  stack_log "up: $wp_url (admin / see $STACK/env)"
+}
+
+stack_status() {
+  local name pidfile state rc=0
+  for name in mysql/mysqld php smtp sidecar; do
+    pidfile="$STACK/$name.pid"
+    if pid_alive "$pidfile"; then state="running (pid $(<"$pidfile"))"; else state="stopped"; [[ $name == sidecar ]] || rc=1; fi
+    printf '%-8s %s\n' "${name%%/*}" "$state"
+  done
+  [[ -f $STACK/env ]] && grep -E '^TWOFA_(WP|SIDECAR)_URL=' "$STACK/env"
+  return "$rc"
+}
+
+case "${1:-}" in
+  up)
+    # set -e ends the script at the first failing step; the trap then stops what had started.
+    trap 'rc=$?; if ((rc != 0)); then stack_log "up failed; stopping what started (logs in $STACK/logs)"; set +e; stack_down; fi' EXIT
+    stack_up
+    ;;
+  down) stack_down; stack_log "down" ;;
+  status) stack_status ;;
+  env)
+    [[ -f $STACK/env ]] || { stack_die "no stack: run $0 up"; exit 1; }
+    cat "$STACK/env"
+    ;;
+  *)
+    echo "usage: $0 up|down|status|env" >&2
+    exit 2
+    ;;
+esac

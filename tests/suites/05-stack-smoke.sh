@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Smoke test of the test stack: WordPress answers through php -S and the router, and a page of
+# the site calls the twofa extension with the stack's key loaded.
+# Needs .stack/env exported (tests/run-all.sh does it; or: set -a; . .stack/env; set +a).
+set -uo pipefail
+
+: "${TWOFA_WP_URL:?source .stack/env first}"
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
+not_ok() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; [[ -n ${2:-} ]] && printf '     %s\n' "$2"; }
+check() { # check NAME COMMAND... — passes when the command succeeds
+  local name=$1
+  shift
+  if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# fetch PATH — body to $tmp/body, status to $status, content type to $ctype, Location to $location
+fetch() {
+  local out
+  out=$(curl -s -o "$tmp/body" -w '%{http_code}\t%{content_type}\t%{redirect_url}' --max-time 30 "$TWOFA_WP_URL$1") || out="000		"
+  IFS=$'\t' read -r status ctype location <<<"$out"
+}
+
+# json_field FIELD — the field of $tmp/body as PHP would print it (true/false/null as words).
+json_field() {
+  php -r '$d = json_decode(file_get_contents($argv[1]), true); if (!is_array($d) || !array_key_exists($argv[2], $d)) { exit(1); } $v = $d[$argv[2]]; echo is_bool($v) ? ($v ? "true" : "false") : (null === $v ? "null" : $v);' "$tmp/body" "$1"
+}
+
+fetch /
+check "front page answers 200" test "$status" = 200
+check "front page is the stack's site" grep -q 'twofa test site' "$tmp/body"
+
+fetch /wp-login.php
+check "wp-login.php answers 200 with the login form" test "$status" = 200
+check "wp-login.php has the user_login field" grep -q 'name="log"' "$tmp/body"
+
+fetch /wp-admin
+check "/wp-admin redirects to /wp-admin/" test "$status:$location" = "301:$TWOFA_WP_URL/wp-admin/"
+
+fetch /wp-admin/
+check "/wp-admin/ without a session redirects to the login" \
+  bash -c '[[ $0 == 302 && $1 == "'"$TWOFA_WP_URL"'/wp-login.php?"* ]]' "$status" "$location"
+
+fetch '/?rest_route=/'
+check "REST index answers JSON through index.php" \
+  bash -c '[[ $0 == 200 && $1 == application/json* ]]' "$status" "$ctype"
+
+fetch /wp-includes/css/dashicons.min.css
+check "static files are served with their type" bash -c '[[ $0 == 200 && $1 == text/css* ]]' "$status" "$ctype"
+
+fetch /wp-content/../wp-config.php
+check "wp-config.php is never sent as text" bash -c '! grep -q DB_PASSWORD "$0"' "$tmp/body"
+
+fetch /.htaccess
+check "hidden files are refused" test "$status" = 404
+
+# The extension, called from a page of the site (WordPress loaded in the same request).
+expected_version=$($TWOFA_PHP -r 'echo function_exists("twofa_version") ? twofa_version() : "";' 2>/dev/null) || expected_version=
+check "the CLI php of .stack/env (TWOFA_PHP) has the extension" test -n "$expected_version"
+for i in 1 2 3 4 5 6; do
+  # Several requests so that more than one php -S worker answers.
+  fetch /twofa-stack-smoke.php
+  if [[ $status != 200 ]]; then not_ok "smoke page request $i answers 200" "status $status"; continue; fi
+  ext=$(json_field extension) version=$(json_field version) key=$(json_field key_loaded) wp=$(json_field wordpress)
+  if [[ $ext == true && -n $version && $version != null && $version == "$expected_version" && $key == true && -n $wp ]]; then
+    ok "smoke page request $i: WordPress $wp, twofa_version() = $version, key loaded"
+  else
+    not_ok "smoke page request $i calls the extension with the key loaded" "$(cat "$tmp/body")"
+  fi
+done
+
+# A TOTP code computed by the served extension equals the RFC 6238 vector (T=59 → 287082).
+code=$($TWOFA_PHP -r 'echo twofa_totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59);' 2>/dev/null) || code=
+check "TWOFA_PHP computes the RFC 6238 vector at T=59" test "$code" = 287082
+
+if [[ ${TWOFA_SIDECAR_RUNNING:-0} == 1 ]]; then
+  check "sidecar answers /healthz" curl -sf -o /dev/null --max-time 10 "$TWOFA_SIDECAR_URL/healthz"
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))
