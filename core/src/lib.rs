@@ -11,9 +11,14 @@
 //! - [`qr`]: QR codes as inline SVG.
 //! - [`error`]: the [`Error`] type shared by all of them.
 
+pub mod code;
+pub mod email;
 pub mod error;
 pub mod key;
+pub mod qr;
+pub mod seal;
 pub mod signing;
+pub mod totp;
 
 pub use error::{Error, ErrorKind, Result};
 
