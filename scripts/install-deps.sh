@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what building and testing twofa needs on Debian 12, and nothing when all is there:
+# apt-get runs (one update, one install) only for packages dpkg does not list as installed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(
+  php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-xml php8.2-curl php8.2-gd
+  clang libclang-dev mariadb-server mariadb-client python3-aiosmtpd chromium
+  wordpress wordpress-theme-twentytwentyone phpunit valgrind wrk curl ca-certificates make
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=()
+  if ((EUID != 0)); then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -q
+  # `apache2-` keeps the wordpress package from pulling in Apache; php -S serves the tests.
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" apache2-
+else
+  echo "install-deps: Debian packages present"
+fi
+
+# Rust comes from rustup, not apt; say so plainly instead of failing later in the build.
+if ! command -v cargo >/dev/null 2>&1 && [[ ! -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
+  echo "install-deps: cargo not found; install Rust (rustup, stable >= 1.80) first" >&2
+  exit 1
+fi
+
+# The browser tests' JavaScript dependencies, when that folder exists.
+if [[ -f tests/browser/package.json && ! -d tests/browser/node_modules ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm not found; the browser tests need Node.js 20 and npm" >&2
+    exit 1
+  fi
+  echo "install-deps: npm dependencies of tests/browser"
+  if [[ -f tests/browser/package-lock.json ]]; then
+    (cd tests/browser && npm ci --no-audit --no-fund)
+  else
+    (cd tests/browser && npm install --no-audit --no-fund)
+  fi
+fi
