@@ -187,9 +187,10 @@ key_generate() {
 # WordPress
 
 # wp_copy DIR DBNAME URL [DBHOST DBUSER DBPASS] — a private copy of Debian's WordPress in DIR
-# with its own wp-config.php and wp-content (twofa plugin symlinked from the repository,
-# twentytwentyone theme). DB credentials default to the last mariadb_start. Several copies
-# may share one database (each has its own URL: WP_HOME/WP_SITEURL are constants).
+# with its own wp-config.php (fresh salts) and wp-content (twofa plugin symlinked from the
+# repository, twentytwentyone theme). DB credentials default to the last mariadb_start.
+# For a second PHP server on the same database, serve the same DIR on another port with
+# php_server_start: the site URL follows the request's 127.0.0.1:PORT, salts are shared.
 wp_copy() {
   local dir=$1 dbname=$2 url=$3
   local dbhost=${4:-127.0.0.1:${MARIADB_PORT:?mariadb_start first or pass DBHOST}}
@@ -227,10 +228,16 @@ define( 'DB_CHARSET', 'utf8mb4' );
 define( 'DB_COLLATE', '' );
 $salts
 \$table_prefix = 'wp_';
-define( 'WP_HOME', '$url' );
-define( 'WP_SITEURL', '$url' );
+// One copy may be served by several php -S servers on loopback ports (several PHP servers on
+// one database): links then follow the port the request came in on.
+\$twofa_site = '$url';
+if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^127\\.0\\.0\\.1:[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
+	\$twofa_site = 'http://' . \$_SERVER['HTTP_HOST'];
+}
+define( 'WP_HOME', \$twofa_site );
+define( 'WP_SITEURL', \$twofa_site );
 define( 'WP_CONTENT_DIR', __DIR__ . '/wp-content' );
-define( 'WP_CONTENT_URL', '$url/wp-content' );
+define( 'WP_CONTENT_URL', \$twofa_site . '/wp-content' );
 define( 'WP_DEBUG', true );
 define( 'WP_DEBUG_LOG', '$debug_log' );
 define( 'WP_DEBUG_DISPLAY', false );
@@ -260,7 +267,7 @@ wp_install() {
   local php_args
   php_args=$(php_ext_args "${TWOFA_KEY_FILE:-}")
   # shellcheck disable=SC2086 # php_args is a list of -d options
-  WP_ADMIN_PASSWORD=$WP_ADMIN_PASSWORD php $php_args "$TWOFA_STACK_LIB_DIR/wp-install.php" "$dir" "$url" \
+  WP_ADMIN_PASSWORD=$WP_ADMIN_PASSWORD php $php_args "$TWOFA_STACK_LIB_DIR/wp-install.php" "$dir" "$url" >&2 \
     || { stack_die "WordPress install in $dir failed"; return 1; }
 }
 

@@ -58,3 +58,17 @@ if ( file_exists( WP_PLUGIN_DIR . '/twofa/twofa.php' ) ) {
 } else {
 	echo "no twofa plugin in the repository yet: not activated\n";
 }
+
+// Point the plugin at this stack's sidecar (its port is picked at start); other settings keep
+// their defaults, which the plugin merges in.
+$twofa_sidecar = (string) getenv( 'TWOFA_SIDECAR_URL' );
+if ( '' !== $twofa_sidecar ) {
+	$twofa_option   = class_exists( 'Twofa_Settings' ) ? Twofa_Settings::OPTION : 'twofa_settings';
+	$twofa_settings = get_option( $twofa_option, array() );
+	if ( ! is_array( $twofa_settings ) ) {
+		$twofa_settings = array();
+	}
+	$twofa_settings['sidecar_url'] = $twofa_sidecar;
+	update_option( $twofa_option, $twofa_settings );
+	echo "twofa sidecar_url set to $twofa_sidecar\n";
+}
