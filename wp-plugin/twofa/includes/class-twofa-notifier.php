@@ -1,0 +1,57 @@
+<?php
+/**
+ * Security notices to the user ("a method was added", "2FA was reset"), sent by the sidecar.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * A notice is informative: failing to send one must never block or undo the
+ * change it reports, so callers get a plain true/WP_Error and decide what to show.
+ */
+final class Twofa_Notifier {
+
+	const EVENTS = array( 'method_added', 'method_removed', 'reset', 'lockout' );
+
+	/**
+	 * Result of the last send in this request (the screens show a note when it failed).
+	 *
+	 * @var true|WP_Error|null
+	 */
+	private static $last = null;
+
+	/**
+	 * Asks the sidecar to email a fixed notice to the user's own address.
+	 *
+	 * @param int         $user_id User ID.
+	 * @param string      $event   One of EVENTS.
+	 * @param string|null $method  'totp', 'email' or null.
+	 * @return true|WP_Error
+	 */
+	public static function send( int $user_id, string $event, ?string $method = null ) {
+		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && ! in_array( $method, Twofa_Settings::METHODS, true ) ) ) {
+			self::$last = new WP_Error( 'twofa_notify_bad_event', __( 'Unknown security notice.', 'twofa' ) );
+			return self::$last;
+		}
+		$client = new Twofa_Sidecar_Client();
+		$result = $client->notify( $user_id, $event, $method );
+		self::$last = is_wp_error( $result ) ? $result : true;
+		return self::$last;
+	}
+
+	/**
+	 * Whether the last notice of this request could not be sent.
+	 */
+	public static function last_failed(): bool {
+		return is_wp_error( self::$last );
+	}
+
+	/**
+	 * Forgets the last result (before an action that may send one).
+	 */
+	public static function reset_last(): void {
+		self::$last = null;
+	}
+}

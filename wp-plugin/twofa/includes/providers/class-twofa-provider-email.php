@@ -1,0 +1,368 @@
+<?php
+/**
+ * OTP over Email: a 6-digit code mailed by the sidecar.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Only a keyed hash of the live code is stored (_twofa_email_code), bound to the
+ * user, the purpose and a random code id, so a database dump yields no usable
+ * code and a superseded code never matches the newer record. Every change to
+ * the record is a compare-and-set on the exact JSON that was read, so two
+ * requests cannot both spend one code or one attempt.
+ */
+class Twofa_Provider_Email extends Twofa_Provider {
+
+	/**
+	 * Wrong entries allowed per code chain (resending never resets it).
+	 */
+	const MAX_ATTEMPTS = 5;
+
+	const PURPOSES = array( 'setup', 'login' );
+
+	/**
+	 * Method id.
+	 */
+	public function id(): string {
+		return 'email';
+	}
+
+	/**
+	 * Card title.
+	 */
+	public function label(): string {
+		return __( 'OTP over Email', 'twofa' );
+	}
+
+	/**
+	 * Card description.
+	 */
+	public function description(): string {
+		return __( 'Receive a one-time 6-digit code at the email address of your account.', 'twofa' );
+	}
+
+	/**
+	 * Generates a code, has the sidecar mail it, then stores its keyed hash.
+	 * The mail goes out first: if the sidecar fails, the stored state is untouched.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $purpose 'setup' or 'login'.
+	 * @return true|WP_Error
+	 */
+	public function send_code( int $user_id, string $purpose ) {
+		if ( ! in_array( $purpose, self::PURPOSES, true ) ) {
+			return new WP_Error( 'twofa_email_bad_purpose', __( 'Unknown purpose for an email code.', 'twofa' ) );
+		}
+		if ( ! Twofa_Settings::method_enabled( 'email' ) ) {
+			return new WP_Error( 'twofa_email_disabled', __( 'OTP over Email is not enabled on this site.', 'twofa' ) );
+		}
+		if ( 'login' === $purpose && ! $this->is_configured( $user_id ) ) {
+			return new WP_Error( 'twofa_email_not_configured', __( 'OTP over Email is not set up for this account.', 'twofa' ) );
+		}
+		if ( ! get_userdata( $user_id ) ) {
+			return new WP_Error( 'twofa_email_no_user', __( 'Unknown account.', 'twofa' ) );
+		}
+
+		$now      = Twofa_Clock::now();
+		$raw      = self::raw_record( $user_id );
+		$previous = self::decode( $raw );
+		$wait     = $this->cooldown_remaining( $user_id );
+		if ( $wait > 0 ) {
+			return new WP_Error(
+				'twofa_email_cooldown',
+				/* translators: %d: seconds to wait. */
+				sprintf( _n( 'A code was just sent. You can ask for another one in %d second.', 'A code was just sent. You can ask for another one in %d seconds.', $wait, 'twofa' ), $wait ),
+				array( 'retry_after' => $wait )
+			);
+		}
+
+		// A live chain of the same purpose keeps its attempt count: resending never resets it.
+		$attempts = 0;
+		$prev     = null;
+		if ( self::is_live( $previous, $purpose, $now ) ) {
+			$attempts = (int) $previous['attempts'];
+			$prev     = array(
+				'id'   => (string) $previous['id'],
+				'hash' => (string) $previous['hash'],
+			);
+		}
+		if ( $attempts >= self::MAX_ATTEMPTS ) {
+			return self::too_many_error( (int) $previous['expires'] - $now );
+		}
+
+		$ttl = (int) Twofa_Settings::get( 'email_ttl' );
+		try {
+			$code = (string) twofa_email_code();
+			$id   = bin2hex( random_bytes( 8 ) );
+			$hash = (string) twofa_hash_code( $code, self::context( $user_id, $purpose, $id ) );
+		} catch ( Throwable $e ) {
+			return self::unavailable();
+		}
+
+		$client = new Twofa_Sidecar_Client();
+		$sent   = $client->email_otp( $user_id, $code, $purpose, $ttl );
+		if ( is_wp_error( $sent ) ) {
+			return $sent;
+		}
+
+		$record = array(
+			'id'       => $id,
+			'hash'     => $hash,
+			'purpose'  => $purpose,
+			'expires'  => $now + $ttl,
+			'sent_at'  => $now,
+			'attempts' => $attempts,
+		);
+		if ( $prev ) {
+			// Kept only to tell the user "use the newest email" instead of "wrong code".
+			$record['prev'] = $prev;
+		}
+		$new = (string) wp_json_encode( $record );
+		if ( '' === $raw ) {
+			$stored = (bool) add_user_meta( $user_id, Twofa_User_State::EMAIL_CODE, wp_slash( $new ), true );
+		} else {
+			$stored = Twofa_User_State::compare_and_set( $user_id, Twofa_User_State::EMAIL_CODE, $raw, $new );
+		}
+		if ( ! $stored ) {
+			return new WP_Error( 'twofa_email_race', __( 'Another code was sent at the same moment. Use the code from the newest email.', 'twofa' ) );
+		}
+		return true;
+	}
+
+	/**
+	 * Checks a code and consumes it on success.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $code    What the user typed.
+	 * @param string $purpose 'setup' or 'login'.
+	 * @return true|WP_Error
+	 */
+	public function verify_code( int $user_id, string $code, string $purpose ) {
+		if ( ! in_array( $purpose, self::PURPOSES, true ) ) {
+			return new WP_Error( 'twofa_email_bad_purpose', __( 'Unknown purpose for an email code.', 'twofa' ) );
+		}
+		$code = Twofa_Provider_Totp::normalize( $code );
+		if ( null === $code ) {
+			return new WP_Error( 'twofa_code_format', __( 'Enter the 6-digit code from the email.', 'twofa' ) );
+		}
+		$now = Twofa_Clock::now();
+		// The attempt is counted before the code is checked, by a compare-and-set on
+		// the record that was read: parallel guesses each need their own attempt.
+		for ( $try = 0; ; $try++ ) {
+			$raw    = self::raw_record( $user_id );
+			$record = self::decode( $raw );
+			if ( null === $record || ( $record['purpose'] ?? '' ) !== $purpose ) {
+				return new WP_Error( 'twofa_email_no_code', __( 'No code has been sent for this step. Click Send OTP to get one.', 'twofa' ) );
+			}
+			if ( ! empty( $record['used'] ) ) {
+				return self::used_error();
+			}
+			if ( (int) $record['attempts'] >= self::MAX_ATTEMPTS ) {
+				return self::too_many_error( (int) $record['expires'] - $now );
+			}
+			if ( (int) $record['expires'] <= $now ) {
+				return new WP_Error( 'twofa_email_expired', __( 'That code has expired. Click Send OTP to get a new one.', 'twofa' ) );
+			}
+			$record['attempts'] = (int) $record['attempts'] + 1;
+			$counted            = (string) wp_json_encode( $record );
+			if ( Twofa_User_State::compare_and_set( $user_id, Twofa_User_State::EMAIL_CODE, $raw, $counted ) ) {
+				break;
+			}
+			if ( $try >= 5 ) {
+				return new WP_Error( 'twofa_email_busy', __( 'The code could not be checked just now. Please try again.', 'twofa' ) );
+			}
+		}
+
+		try {
+			$ok         = (bool) twofa_verify_code( (string) $record['hash'], $code, self::context( $user_id, $purpose, (string) $record['id'] ) );
+			$superseded = false;
+			if ( ! $ok && isset( $record['prev']['id'], $record['prev']['hash'] ) ) {
+				$superseded = (bool) twofa_verify_code( (string) $record['prev']['hash'], $code, self::context( $user_id, $purpose, (string) $record['prev']['id'] ) );
+			}
+		} catch ( Throwable $e ) {
+			return self::unavailable();
+		}
+
+		if ( $ok ) {
+			$used = (string) wp_json_encode(
+				array(
+					'id'      => (string) $record['id'],
+					'purpose' => $purpose,
+					'used'    => $now,
+				)
+			);
+			if ( ! Twofa_User_State::compare_and_set( $user_id, Twofa_User_State::EMAIL_CODE, $counted, $used ) ) {
+				// Another request spent or replaced it between our count and this write.
+				return self::used_error();
+			}
+			return true;
+		}
+
+		$left = max( 0, self::MAX_ATTEMPTS - (int) $record['attempts'] );
+		if ( $superseded ) {
+			return new WP_Error( 'twofa_email_superseded', __( 'That code was replaced by a newer one. Use the code from the most recent email.', 'twofa' ), array( 'attempts_left' => $left ) );
+		}
+		if ( 0 === $left ) {
+			return self::too_many_error( (int) $record['expires'] - $now );
+		}
+		return new WP_Error(
+			'twofa_email_wrong',
+			/* translators: %d: attempts left. */
+			sprintf( _n( 'That code is not right. %d attempt left.', 'That code is not right. %d attempts left.', $left, 'twofa' ), $left ),
+			array( 'attempts_left' => $left )
+		);
+	}
+
+	/**
+	 * Verifies a setup code and turns the method on.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $code    What the user typed.
+	 * @return true|WP_Error
+	 */
+	public function verify_setup( int $user_id, string $code ) {
+		$ok = $this->verify_code( $user_id, $code, 'setup' );
+		if ( true !== $ok ) {
+			return $ok;
+		}
+		update_user_meta( $user_id, Twofa_User_State::EMAIL_ENABLED, '1' );
+		Twofa_User_State::mark_configured( $user_id, 'email' );
+		Twofa_Notifier::send( $user_id, 'method_added', 'email' );
+		return true;
+	}
+
+	/**
+	 * Checks a login code.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $code    What the user typed.
+	 * @return true|WP_Error
+	 */
+	public function verify_login_code( int $user_id, string $code ) {
+		if ( ! $this->is_configured( $user_id ) ) {
+			return new WP_Error( 'twofa_email_not_configured', __( 'OTP over Email is not set up for this account.', 'twofa' ) );
+		}
+		$ok = $this->verify_code( $user_id, $code, 'login' );
+		if ( true === $ok ) {
+			Twofa_User_State::mark_used( $user_id, 'email' );
+		}
+		return $ok;
+	}
+
+	/**
+	 * Seconds before another code may be sent (0 = now).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function cooldown_remaining( int $user_id ): int {
+		$record = self::decode( self::raw_record( $user_id ) );
+		if ( null === $record || ! isset( $record['sent_at'] ) || ! empty( $record['used'] ) ) {
+			return 0;
+		}
+		$until = (int) $record['sent_at'] + (int) Twofa_Settings::get( 'resend_cooldown' );
+		return max( 0, $until - Twofa_Clock::now() );
+	}
+
+	/**
+	 * Whether a code for $purpose is waiting to be entered (sent, not used, not expired).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $purpose 'setup' or 'login'.
+	 */
+	public function has_live_code( int $user_id, string $purpose ): bool {
+		return self::is_live( self::decode( self::raw_record( $user_id ) ), $purpose, Twofa_Clock::now() );
+	}
+
+	/**
+	 * Removes the method and any live code.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function remove( int $user_id ): void {
+		Twofa_User_State::remove_method( $user_id, 'email' );
+	}
+
+	/**
+	 * Hash context of a code (docs/CONTRACTS.md).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $purpose 'setup' or 'login'.
+	 * @param string $id      The code's random id.
+	 */
+	public static function context( int $user_id, string $purpose, string $id ): string {
+		return 'email:' . $user_id . ':' . $purpose . ':' . $id;
+	}
+
+	/**
+	 * The stored record exactly as in the database ('' when none); compare-and-set needs the exact bytes.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	private static function raw_record( int $user_id ): string {
+		wp_cache_delete( $user_id, 'user_meta' );
+		$raw = get_user_meta( $user_id, Twofa_User_State::EMAIL_CODE, true );
+		return is_string( $raw ) ? $raw : '';
+	}
+
+	/**
+	 * A record with the fields this class relies on, or null.
+	 *
+	 * @param string $raw Stored JSON.
+	 * @return array<string,mixed>|null
+	 */
+	private static function decode( string $raw ): ?array {
+		if ( '' === $raw ) {
+			return null;
+		}
+		$record = json_decode( $raw, true );
+		if ( ! is_array( $record ) || ! isset( $record['id'], $record['purpose'] ) || ! is_string( $record['id'] ) ) {
+			return null;
+		}
+		if ( empty( $record['used'] ) && ! ( isset( $record['hash'], $record['expires'], $record['attempts'] ) && is_string( $record['hash'] ) ) ) {
+			return null;
+		}
+		return $record;
+	}
+
+	/**
+	 * Whether a record is an unspent, unexpired code of $purpose.
+	 *
+	 * @param array<string,mixed>|null $record  Decoded record.
+	 * @param string                   $purpose Purpose.
+	 * @param int                      $now     Unix time.
+	 */
+	private static function is_live( ?array $record, string $purpose, int $now ): bool {
+		return null !== $record && empty( $record['used'] ) && $record['purpose'] === $purpose && (int) $record['expires'] > $now;
+	}
+
+	/**
+	 * The error once a code chain has had too many wrong entries.
+	 *
+	 * @param int $seconds_left Seconds until the chain expires.
+	 */
+	private static function too_many_error( int $seconds_left ): WP_Error {
+		$minutes = max( 1, (int) ceil( $seconds_left / 60 ) );
+		return new WP_Error(
+			'twofa_email_too_many',
+			/* translators: %d: minutes to wait. */
+			sprintf( _n( 'Too many wrong codes were entered. You can ask for a new code in %d minute.', 'Too many wrong codes were entered. You can ask for a new code in %d minutes.', $minutes, 'twofa' ), $minutes )
+		);
+	}
+
+	/**
+	 * The error for a code that was already accepted once.
+	 */
+	private static function used_error(): WP_Error {
+		return new WP_Error( 'twofa_email_used', __( 'That code has already been used. Click Send OTP to get a new one.', 'twofa' ) );
+	}
+
+	/**
+	 * The error when the extension or key cannot do its part (fail closed).
+	 */
+	private static function unavailable(): WP_Error {
+		return new WP_Error( 'twofa_unavailable', __( 'Two-factor authentication is not available on this server right now. Please contact the site administrator.', 'twofa' ) );
+	}
+}

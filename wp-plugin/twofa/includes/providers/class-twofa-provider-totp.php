@@ -1,0 +1,301 @@
+<?php
+/**
+ * Google Authenticator (TOTP, RFC 6238).
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The secret is sealed with the site key (context totp:{id}), so a database dump
+ * alone yields nothing usable. A new secret waits in _twofa_totp_pending until a
+ * code from it verifies; only then does it replace the active one, so
+ * Reconfigure never leaves the user without a working authenticator.
+ */
+class Twofa_Provider_Totp extends Twofa_Provider {
+
+	/**
+	 * How long a pending (not yet verified) secret stays usable, in seconds.
+	 */
+	const PENDING_TTL = 900;
+
+	/**
+	 * Anything longer cannot be a code; refused before it reaches the extension.
+	 */
+	const MAX_INPUT = 32;
+
+	/**
+	 * Method id.
+	 */
+	public function id(): string {
+		return 'totp';
+	}
+
+	/**
+	 * Card title.
+	 */
+	public function label(): string {
+		return __( 'Google Authenticator', 'twofa' );
+	}
+
+	/**
+	 * Card description.
+	 */
+	public function description(): string {
+		return __( 'Use a 6-digit code from an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, Authy and others).', 'twofa' );
+	}
+
+	/**
+	 * Starts Configure/Reconfigure: a new secret, sealed in the pending slot.
+	 *
+	 * @param int $user_id User ID.
+	 * @return string The base32 secret to show the user (QR code and text).
+	 * @throws Twofa\Exception When the extension or key cannot seal.
+	 */
+	public function begin_setup( int $user_id ): string {
+		$secret = (string) twofa_totp_secret();
+		Twofa_User_State::set_json(
+			$user_id,
+			Twofa_User_State::TOTP_PENDING,
+			array(
+				'sealed'  => (string) twofa_seal( $secret, self::pending_context( $user_id ) ),
+				'expires' => Twofa_Clock::now() + self::PENDING_TTL,
+			)
+		);
+		return $secret;
+	}
+
+	/**
+	 * The pending secret if there is one that has not expired.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function pending_secret( int $user_id ): ?string {
+		$pending = Twofa_User_State::get_json( $user_id, Twofa_User_State::TOTP_PENDING );
+		if ( empty( $pending['sealed'] ) || ! is_string( $pending['sealed'] ) || ! isset( $pending['expires'] ) ) {
+			return null;
+		}
+		if ( (int) $pending['expires'] <= Twofa_Clock::now() ) {
+			return null;
+		}
+		return self::open( $pending['sealed'], self::pending_context( $user_id ) );
+	}
+
+	/**
+	 * Seconds until the pending secret expires (0 when there is none).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function pending_expires_in( int $user_id ): int {
+		$pending = Twofa_User_State::get_json( $user_id, Twofa_User_State::TOTP_PENDING );
+		return isset( $pending['expires'] ) ? max( 0, (int) $pending['expires'] - Twofa_Clock::now() ) : 0;
+	}
+
+	/**
+	 * Drops a pending secret (Cancel).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function cancel_setup( int $user_id ): void {
+		delete_user_meta( $user_id, Twofa_User_State::TOTP_PENDING );
+	}
+
+	/**
+	 * Checks a code from the pending secret; on success the pending secret becomes
+	 * the active one and the code's step is recorded, so it cannot be replayed at login.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $code    What the user typed.
+	 * @return true|WP_Error
+	 */
+	public function verify_setup( int $user_id, string $code ) {
+		$code = self::normalize( $code );
+		if ( null === $code ) {
+			return self::format_error();
+		}
+		wp_cache_delete( $user_id, 'user_meta' );
+		$raw = get_user_meta( $user_id, Twofa_User_State::TOTP_PENDING, true );
+		if ( ! is_string( $raw ) || '' === $raw ) {
+			return new WP_Error( 'twofa_totp_no_setup', __( 'There is no authenticator setup in progress. Click Configure to start again.', 'twofa' ) );
+		}
+		$secret = $this->pending_secret( $user_id );
+		if ( null === $secret ) {
+			return new WP_Error( 'twofa_totp_setup_expired', __( 'This setup has expired. Click Configure to get a new QR code.', 'twofa' ) );
+		}
+		try {
+			$step = twofa_totp_verify( $secret, $code, Twofa_Clock::now(), -1 );
+		} catch ( Throwable $e ) {
+			return self::unavailable();
+		}
+		if ( false === $step ) {
+			return new WP_Error( 'twofa_totp_wrong', __( 'That code is not right. Check that the time on your phone is correct and enter the current 6-digit code.', 'twofa' ) );
+		}
+		try {
+			$sealed = (string) twofa_seal( $secret, self::active_context( $user_id ) );
+		} catch ( Throwable $e ) {
+			return self::unavailable();
+		}
+		// Consuming the exact pending value we read makes activation single-use,
+		// even when two requests carry the same code at the same moment.
+		if ( ! Twofa_User_State::consume( $user_id, Twofa_User_State::TOTP_PENDING, $raw ) ) {
+			return new WP_Error( 'twofa_totp_no_setup', __( 'This setup was already completed or replaced. Reload the page.', 'twofa' ) );
+		}
+		update_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, $sealed );
+		update_user_meta( $user_id, Twofa_User_State::TOTP_LAST_STEP, (string) (int) $step );
+		Twofa_User_State::mark_configured( $user_id, 'totp' );
+		Twofa_Notifier::send( $user_id, 'method_added', 'totp' );
+		return true;
+	}
+
+	/**
+	 * Checks a login code against the active secret and consumes its time step.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $code    What the user typed.
+	 * @return true|WP_Error
+	 */
+	public function verify_login_code( int $user_id, string $code ) {
+		$code = self::normalize( $code );
+		if ( null === $code ) {
+			return self::format_error();
+		}
+		wp_cache_delete( $user_id, 'user_meta' );
+		if ( '' === (string) get_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, true ) ) {
+			return new WP_Error( 'twofa_totp_not_configured', __( 'Google Authenticator is not set up for this account.', 'twofa' ) );
+		}
+		$secret = $this->secret( $user_id );
+		if ( null === $secret ) {
+			return self::unavailable();
+		}
+		$now  = Twofa_Clock::now();
+		$last = Twofa_User_State::totp_last_step( $user_id );
+		try {
+			$step = twofa_totp_verify( $secret, $code, $now, $last );
+			// A refusal may be a replay: the same code without the replay guard tells which.
+			$any = false === $step ? twofa_totp_verify( $secret, $code, $now, -1 ) : false;
+		} catch ( Throwable $e ) {
+			return self::unavailable();
+		}
+		if ( false === $step ) {
+			if ( false !== $any ) {
+				return self::used_error();
+			}
+			return new WP_Error( 'twofa_totp_wrong', __( 'That code is not right. Enter the current 6-digit code from your authenticator app.', 'twofa' ) );
+		}
+		if ( ! Twofa_User_State::advance_totp_step( $user_id, (int) $step ) ) {
+			// Another request accepted this step (or a later one) first.
+			return self::used_error();
+		}
+		Twofa_User_State::mark_used( $user_id, 'totp' );
+		return true;
+	}
+
+	/**
+	 * The active secret, or null if none or it cannot be opened.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function secret( int $user_id ): ?string {
+		$sealed = get_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, true );
+		if ( ! is_string( $sealed ) || '' === $sealed ) {
+			return null;
+		}
+		return self::open( $sealed, self::active_context( $user_id ) );
+	}
+
+	/**
+	 * The otpauth:// URI for a secret, labelled with the account and the site.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $secret  Base32 secret.
+	 * @throws Twofa\Exception When the secret is invalid.
+	 */
+	public function uri( int $user_id, string $secret ): string {
+		$user    = get_userdata( $user_id );
+		$account = $user ? (string) $user->user_login : (string) $user_id;
+		$issuer  = wp_specialchars_decode( (string) get_bloginfo( 'name' ), ENT_QUOTES );
+		if ( '' === trim( $issuer ) ) {
+			$issuer = (string) wp_parse_url( home_url(), PHP_URL_HOST );
+		}
+		return (string) twofa_totp_uri( $secret, $account, $issuer );
+	}
+
+	/**
+	 * Removes the method (active and pending secret, replay guard).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function remove( int $user_id ): void {
+		Twofa_User_State::remove_method( $user_id, 'totp' );
+	}
+
+	/**
+	 * Sealing context of the active secret.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function active_context( int $user_id ): string {
+		return 'totp:' . $user_id;
+	}
+
+	/**
+	 * Sealing context of the pending secret.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function pending_context( int $user_id ): string {
+		return 'totp-pending:' . $user_id;
+	}
+
+	/**
+	 * Spaces and dashes removed; null unless exactly 6 digits remain.
+	 *
+	 * @param string $code Raw input.
+	 */
+	public static function normalize( string $code ): ?string {
+		if ( strlen( $code ) > self::MAX_INPUT ) {
+			return null;
+		}
+		$code = preg_replace( '/[\s\-]+/', '', $code );
+		return is_string( $code ) && preg_match( '/^[0-9]{6}$/D', $code ) ? $code : null;
+	}
+
+	/**
+	 * Opens a sealed value; null when it is damaged, of another context, or the key is missing.
+	 *
+	 * @param string $sealed  Sealed text.
+	 * @param string $context Context it was sealed under.
+	 */
+	private static function open( string $sealed, string $context ): ?string {
+		if ( ! function_exists( 'twofa_open' ) ) {
+			return null;
+		}
+		try {
+			return (string) twofa_open( $sealed, $context );
+		} catch ( Throwable $e ) {
+			return null;
+		}
+	}
+
+	/**
+	 * The error for input that is not 6 digits.
+	 */
+	private static function format_error(): WP_Error {
+		return new WP_Error( 'twofa_code_format', __( 'Enter the 6-digit code from your authenticator app.', 'twofa' ) );
+	}
+
+	/**
+	 * The error for a code whose time step was already accepted.
+	 */
+	private static function used_error(): WP_Error {
+		return new WP_Error( 'twofa_totp_used', __( 'That code has already been used. Wait for the next code in your app and enter it.', 'twofa' ) );
+	}
+
+	/**
+	 * The error when the extension or key cannot do its part (fail closed).
+	 */
+	private static function unavailable(): WP_Error {
+		return new WP_Error( 'twofa_unavailable', __( 'Two-factor authentication is not available on this server right now. Please contact the site administrator.', 'twofa' ) );
+	}
+}
