@@ -5,7 +5,7 @@
 # one suite; SUITES="05 20" runs only the suites whose names start with those prefixes.
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 repo=$(pwd)
 
 # rustup installs cargo under ~/.cargo/bin, which a non-login shell may not have on PATH.

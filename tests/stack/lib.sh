@@ -134,6 +134,8 @@ GRANT ALL PRIVILEGES ON wordpress.* TO 'twofa'@'localhost';
 SQL
   (umask 077 && printf 'MARIADB_PORT=%s\nMARIADB_SOCKET=%s\nMARIADB_USER=twofa\nMARIADB_PASSWORD=%s\n' \
     "$port" "$sock" "$pass" >"$dir/env")
+  # Globals for the caller (stack.sh, tests that start a second server).
+  # shellcheck disable=SC2034
   MARIADB_PORT=$port MARIADB_SOCKET=$sock MARIADB_USER=twofa MARIADB_PASSWORD=$pass
 }
 
