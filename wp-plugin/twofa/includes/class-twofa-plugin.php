@@ -25,6 +25,7 @@ final class Twofa_Plugin {
 		'Twofa_Settings_Page',   // Settings → Two-Factor.
 		'Twofa_Report_Page',     // The adoption report.
 		'Twofa_Users_Column',    // The "2FA" column in Users.
+		'Twofa_Demo_Mailbox',    // Demo mode only: the file outbox in the browser.
 	);
 
 	/**
