@@ -2,7 +2,8 @@
 # The one test command (`make test`): install what is missing, build in release mode, start the
 # test stack, run every executable tests/suites/*.sh in lexical order with .stack/env exported,
 # stop the stack, and fail when any suite failed. SUITE_TIMEOUT (seconds, default 1800) bounds
-# one suite; SUITES="05 20" runs only the suites whose names start with those prefixes.
+# one suite; SUITES="05 20" runs only the suites whose names start with those prefixes;
+# STACK_DIR puts the stack somewhere else than .stack/ (see tests/stack/stack.sh).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -26,7 +27,7 @@ trap 'section "test stack down"; bash "$repo/tests/stack/stack.sh" down' EXIT
 bash tests/stack/stack.sh up || { echo "run-all: the test stack did not start"; exit 1; }
 set -a
 # shellcheck source=/dev/null
-. "$repo/.stack/env"
+. "${STACK_DIR:-$repo/.stack}/env"
 set +a
 
 passed=0

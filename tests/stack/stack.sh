@@ -11,6 +11,10 @@
 # STACK_SMTP_PORT fix them, STACK_PHP_WORKERS sets the php -S workers (4), STACK_DIR the folder.
 set -euo pipefail
 
+# A shell that sourced an older .stack/env must not leak its values into the new stack: the
+# sidecar reads TWOFA_* variables as overrides of its configuration.
+while IFS= read -r twofa_var; do unset "$twofa_var"; done < <(compgen -e | grep '^TWOFA_' || true)
+
 # shellcheck source=tests/stack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
