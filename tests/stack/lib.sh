@@ -201,7 +201,9 @@ wp_copy() {
   [[ $url =~ ^https?://[A-Za-z0-9.:-]+$ ]] || { stack_die "bad site URL: $url"; return 1; }
   if [[ ! -f $dir/wp-load.php ]]; then
     mkdir -p "$dir"
-    cp -a /usr/share/wordpress/. "$dir/"
+    # -L: Debian's copy links some scripts (underscore.js…) relatively into /usr/share/javascript;
+    # copied as links they would dangle and wp-admin's scripts would fail.
+    cp -aL /usr/share/wordpress/. "$dir/"
     rm -rf "$dir/wp-content"
   fi
   dir=$(cd "$dir" && pwd)
