@@ -3,8 +3,8 @@
 # file outbox, and PHP's built-in server with the extension loaded — all on 127.0.0.1, all state
 # in .demo/ of the repository.
 #
-#   scripts/demo.sh up      install what is missing, build, start (reuses .demo/ when it exists)
-#   scripts/demo.sh down    stop exactly what `up` started
+#   scripts/demo.sh [up]    install what is missing, build, start (reuses .demo/ when it exists)
+#   scripts/demo.sh down    stop exactly what `up` started (`stop` is the same)
 #   scripts/demo.sh status  what runs, and the addresses
 #   scripts/demo.sh reset   down, then delete .demo/ (a fresh site on the next `up`)
 #
@@ -20,6 +20,11 @@ set -euo pipefail
 
 DEMO="${DEMO_DIR:-$TWOFA_REPO/.demo}"
 
+# rustup installs cargo under ~/.cargo/bin, which a non-login shell may not have on PATH.
+if ! command -v cargo >/dev/null 2>&1 && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
+  PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+
 say() { printf '[demo] %s\n' "$*" >&2; }
 
 demo_down() {
@@ -30,7 +35,7 @@ demo_down() {
 }
 
 # read_kv FILE KEY — the value of KEY=value in FILE, or nothing.
-read_kv() { [[ -f $1 ]] && sed -n "s/^$2=//p" "$1" | head -n 1; }
+read_kv() { [[ -f $1 ]] || return 0; sed -n "s/^$2=//p" "$1" | head -n 1; }
 
 # port_free PORT — nothing listens on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -195,13 +200,13 @@ demo_status() {
   return "$rc"
 }
 
-case "${1:-}" in
+case "${1:-up}" in
   up)
     trap 'rc=$?; if ((rc != 0)); then say "start failed; stopping what started (logs in $DEMO/logs)"; set +e; demo_down; fi' EXIT
     trap 'say "interrupted"; exit 130' INT TERM
     demo_up
     ;;
-  down)
+  down | stop)
     demo_down
     say "stopped"
     ;;

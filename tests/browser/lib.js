@@ -1,0 +1,239 @@
+// Shared pieces of the browser tests: Debian's Chromium through playwright-core, TOTP codes
+// computed here (RFC 6238), the sidecar's file outbox, the site's policy set through PHP.
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, '..', '..');
+export const screenshotsDir = join(repo, 'docs', 'screenshots');
+
+/** The stack's environment (tests/stack/stack.sh writes it to .stack/env). */
+export function env(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: start the stack (tests/stack/stack.sh up) and export .stack/env`);
+  }
+  return value;
+}
+
+export const siteUrl = () => env('TWOFA_WP_URL').replace(/\/+$/, '');
+
+// --------------------------------------------------------------------------------------------
+// The browser
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.TWOFA_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A fresh browser profile (no cookies) with the screenshots' viewport. */
+export async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  context.setDefaultTimeout(20000);
+  const page = await context.newPage();
+  // A PHP fatal or notice printed into the page is a failure of the screen under test.
+  page.on('pageerror', (err) => console.log(`# page script error: ${err.message}`));
+  return page;
+}
+
+/** Saves docs/screenshots/NAME.png (the viewport only, which keeps the files small). */
+export async function shot(page, name) {
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotsDir, `${name}.png`) });
+}
+
+/** Fills the WordPress login form and submits it. */
+export async function submitPassword(page, login, password) {
+  await page.goto(`${siteUrl()}/wp-login.php`);
+  await page.getByLabel('Username or Email Address').fill(login);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log In' }).click();
+  await page.waitForLoadState('domcontentloaded');
+}
+
+/** Whether the page's browser context holds a WordPress logged-in cookie. */
+export async function loggedIn(page) {
+  const cookies = await page.context().cookies();
+  return cookies.some((c) => c.name.startsWith('wordpress_logged_in_'));
+}
+
+// --------------------------------------------------------------------------------------------
+// TOTP (RFC 6238, HMAC-SHA1, 30 s steps, 6 digits), as an authenticator app computes it
+
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = text.replace(/[\s=-]/g, '').toUpperCase();
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of clean) {
+    const idx = alphabet.indexOf(ch);
+    if (idx < 0) throw new Error(`not base32: ${JSON.stringify(ch)}`);
+    value = (value << 5) | idx;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+export function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(bin).padStart(6, '0');
+}
+
+export const currentStep = () => Math.floor(Date.now() / 1000 / 30);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A code the server accepts now and has not seen: its step must be above the user's last
+ * accepted one (replay protection) and within one step of the server's clock. Waits for the
+ * next 30 s step when both allowed steps are used up.
+ */
+export async function freshTotp(secret, lastStep) {
+  for (;;) {
+    const now = currentStep();
+    const step = Math.max(lastStep + 1, now);
+    if (step <= now + 1) {
+      // A code of the current step with under 2 s left could reach the server one step late:
+      // the server still takes it then (one step either side), so no wait is needed.
+      return { code: totpAt(secret, step), step };
+    }
+    const nextBoundary = (now + 1) * 30 * 1000;
+    await sleep(nextBoundary - Date.now() + 200);
+  }
+}
+
+/** RFC 6238's SHA-1 vectors, so a broken TOTP here fails loudly rather than as a wrong code. */
+export function selfTestTotp() {
+  const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // "12345678901234567890"
+  const cases = [
+    [59, '287082'],
+    [1111111109, '081804'],
+    [1234567890, '005924'],
+    [2000000000, '279037'],
+  ];
+  for (const [t, want] of cases) {
+    const got = totpAt(secret, Math.floor(t / 30));
+    if (got !== want) throw new Error(`TOTP self-test failed at T=${t}: ${got} != ${want}`);
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// The sidecar's file outbox
+
+/** Splits a MIME entity into lower-cased headers and body. */
+function splitEntity(raw) {
+  const text = raw.replace(/\r\n/g, '\n');
+  const at = text.indexOf('\n\n');
+  const head = (at < 0 ? text : text.slice(0, at)).replace(/\n[ \t]+/g, ' ');
+  const body = at < 0 ? '' : text.slice(at + 2);
+  const headers = {};
+  for (const line of head.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      const name = line.slice(0, colon).trim().toLowerCase();
+      if (!(name in headers)) headers[name] = line.slice(colon + 1).trim();
+    }
+  }
+  return { headers, body };
+}
+
+/** The text/plain part of a message, decoded. */
+export function textPart(raw, depth = 0) {
+  const { headers, body } = splitEntity(raw);
+  const type = (headers['content-type'] || 'text/plain').toLowerCase();
+  if (type.startsWith('multipart/')) {
+    const m = /boundary="?([^";]+)"?/i.exec(headers['content-type']);
+    if (!m || depth > 5) return '';
+    for (const chunk of body.split(`--${m[1]}`).slice(1)) {
+      if (chunk.startsWith('--')) break;
+      const text = textPart(chunk.replace(/^\r?\n/, ''), depth + 1);
+      if (text) return text;
+    }
+    return '';
+  }
+  if (!type.startsWith('text/plain')) return '';
+  const enc = (headers['content-transfer-encoding'] || '7bit').toLowerCase();
+  if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (enc === 'quoted-printable') {
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return body;
+}
+
+/** Messages of the outbox as { file, mtimeMs, to, subject, text }. */
+export function outbox() {
+  const dir = env('TWOFA_OUTBOX');
+  let names = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+  return names.map((name) => {
+    const file = join(dir, name);
+    const raw = readFileSync(file, 'utf8');
+    const { headers } = splitEntity(raw);
+    return { file, mtimeMs: statSync(file).mtimeMs, to: headers.to || '', subject: headers.subject || '', text: textPart(raw) };
+  });
+}
+
+/**
+ * Waits for a message to `email` written after `sinceMs` whose text carries a 6-digit code,
+ * and returns { code, mail }.
+ */
+export async function waitForMailedCode(email, sinceMs, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = outbox()
+      .filter((m) => m.mtimeMs >= sinceMs - 1000 && m.to.includes(email))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const mail of mails) {
+      const m = /\b(\d{6})\b/.exec(mail.text);
+      if (m) return { code: m[1], mail };
+    }
+    if (Date.now() > deadline) throw new Error(`no email with a code reached ${email} within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// The site, through PHP (tests/browser/site.php)
+
+export function site(...args) {
+  const php = env('TWOFA_PHP').split(/\s+/).filter(Boolean);
+  const out = execFileSync(php[0], [...php.slice(1), join(here, 'site.php'), ...args], {
+    encoding: 'utf8',
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out.trim().split('\n').pop());
+}

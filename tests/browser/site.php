@@ -1,0 +1,113 @@
+<?php
+/**
+ * Sets up the test site for the browser tests, through WordPress itself (no direct SQL).
+ * Run with the stack's PHP (TWOFA_PHP), which loads the extension:
+ *
+ *   php site.php policy '{"required_roles":["subscriber"]}'   merge into twofa_settings
+ *   php site.php user LOGIN ROLE PASSWORD EMAIL               (re)create a user without 2FA
+ *   php site.php state LOGIN                                  the user's 2FA state as JSON
+ *
+ * Prints JSON; exits non-zero with a message on stderr when something is refused.
+ */
+
+if ( PHP_SAPI !== 'cli' ) {
+	exit( 1 );
+}
+
+$twofa_wp_dir = (string) getenv( 'TWOFA_WP_DIR' );
+$twofa_wp_url = (string) getenv( 'TWOFA_WP_URL' );
+if ( '' === $twofa_wp_dir || ! is_file( $twofa_wp_dir . '/wp-load.php' ) || '' === $twofa_wp_url ) {
+	fwrite( STDERR, "TWOFA_WP_DIR and TWOFA_WP_URL must name the test stack's site (source .stack/env)\n" );
+	exit( 2 );
+}
+
+$twofa_parts               = parse_url( $twofa_wp_url );
+$_SERVER['HTTP_HOST']      = $twofa_parts['host'] . ( isset( $twofa_parts['port'] ) ? ':' . $twofa_parts['port'] : '' );
+$_SERVER['SERVER_NAME']    = $twofa_parts['host'];
+$_SERVER['SERVER_PORT']    = (string) ( $twofa_parts['port'] ?? 80 );
+$_SERVER['REQUEST_URI']    = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+$_SERVER['REMOTE_ADDR']    = '127.0.0.1';
+
+require $twofa_wp_dir . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/user.php';
+
+/**
+ * Prints a result and ends.
+ *
+ * @param mixed $value Result.
+ */
+function twofa_site_out( $value ): void {
+	echo wp_json_encode( $value ), "\n";
+	exit( 0 );
+}
+
+/**
+ * Reports a failure and ends.
+ *
+ * @param string $message What went wrong.
+ */
+function twofa_site_fail( string $message ): void {
+	fwrite( STDERR, $message . "\n" );
+	exit( 1 );
+}
+
+$twofa_cmd = $argv[1] ?? '';
+switch ( $twofa_cmd ) {
+	case 'policy':
+		$twofa_input = json_decode( $argv[2] ?? '', true );
+		if ( ! is_array( $twofa_input ) ) {
+			twofa_site_fail( 'policy needs a JSON object' );
+		}
+		$twofa_result = Twofa_Settings::update( $twofa_input );
+		if ( is_wp_error( $twofa_result ) ) {
+			twofa_site_fail( 'settings refused: ' . implode( ' ', $twofa_result->get_error_messages() ) );
+		}
+		twofa_site_out( Twofa_Settings::all() );
+		break;
+
+	case 'user':
+		list( , , $twofa_login, $twofa_role, $twofa_pass, $twofa_email ) = array_pad( $argv, 6, '' );
+		if ( '' === $twofa_login || '' === $twofa_role || '' === $twofa_pass || '' === $twofa_email ) {
+			twofa_site_fail( 'usage: user LOGIN ROLE PASSWORD EMAIL' );
+		}
+		$twofa_old = get_user_by( 'login', $twofa_login );
+		if ( $twofa_old ) {
+			wp_delete_user( $twofa_old->ID );
+		}
+		$twofa_id = wp_insert_user(
+			array(
+				'user_login'   => $twofa_login,
+				'user_pass'    => $twofa_pass,
+				'user_email'   => $twofa_email,
+				'display_name' => ucfirst( $twofa_login ),
+				'role'         => $twofa_role,
+			)
+		);
+		if ( is_wp_error( $twofa_id ) ) {
+			twofa_site_fail( 'user refused: ' . $twofa_id->get_error_message() );
+		}
+		twofa_site_out( array( 'id' => $twofa_id ) );
+		break;
+
+	case 'state':
+		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
+		if ( ! $twofa_user ) {
+			twofa_site_fail( 'no such user' );
+		}
+		wp_cache_delete( $twofa_user->ID, 'user_meta' );
+		twofa_site_out(
+			array(
+				'id'           => $twofa_user->ID,
+				'configured'   => Twofa_User_State::configured_methods( $twofa_user->ID ),
+				'primary'      => Twofa_User_State::primary( $twofa_user->ID ),
+				'last_step'    => Twofa_User_State::totp_last_step( $twofa_user->ID ),
+				'failures'     => (int) get_user_meta( $twofa_user->ID, Twofa_User_State::FAILURES, true ),
+				'locked_until' => (int) get_user_meta( $twofa_user->ID, Twofa_User_State::LOCKED_UNTIL, true ),
+			)
+		);
+		break;
+
+	default:
+		twofa_site_fail( 'usage: php site.php policy JSON | user LOGIN ROLE PASSWORD EMAIL | state LOGIN' );
+}
