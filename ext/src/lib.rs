@@ -1,1 +1,189 @@
+//! The `twofa` PHP extension: thin wrappers over twofa-core (see DESIGN.md for the API).
+//!
+//! String arguments are taken as bytes so that a non-UTF-8 PHP string becomes a
+//! `Twofa\ArgumentException` (or `false`, where the API says so) instead of a TypeError.
 
+#![cfg_attr(windows, feature(abi_vectorcall))]
+
+mod errors;
+mod key;
+
+use ext_php_rs::binary::Binary;
+use ext_php_rs::binary_slice::BinarySlice;
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::flags::IniEntryPermission;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
+
+use errors::{argument, to_php, ArgumentException, KeyException, SealException, TwofaException};
+
+static INI_ENTRIES: IniEntryDefs<2> = IniEntryDefs::new([
+    IniEntryDef::new(c"twofa.key_file", c"", IniEntryPermission::System),
+    IniEntryDef::end(),
+]);
+
+/// Interprets a PHP string argument as UTF-8 text.
+fn text<'a>(what: &str, bytes: &'a [u8]) -> PhpResult<&'a str> {
+    std::str::from_utf8(bytes).map_err(|_| argument(&format!("{what} must be valid UTF-8")))
+}
+
+/// The extension version.
+#[php_function]
+pub fn twofa_version() -> String {
+    twofa_core::VERSION.to_string()
+}
+
+/// `['loaded' => bool, 'path' => string, 'error' => ?string]` for the configured key file.
+#[php_function]
+pub fn twofa_key_status() -> PhpResult<ZBox<ZendHashTable>> {
+    let path = key::key_file_setting();
+    let error = match key::site_key() {
+        Ok(_) => None,
+        Err(e) => Some(errors::message(&e)),
+    };
+    let mut status = ZendHashTable::new();
+    status.insert("loaded", error.is_none())?;
+    status.insert("path", path)?;
+    status.insert("error", error)?;
+    Ok(status)
+}
+
+/// A new base32 TOTP secret (160 bits from the OS CSPRNG).
+#[php_function]
+pub fn twofa_totp_secret() -> String {
+    twofa_core::totp::generate_secret()
+}
+
+/// The otpauth:// URI for an authenticator app.
+#[php_function]
+pub fn twofa_totp_uri(
+    secret: BinarySlice<u8>,
+    account: BinarySlice<u8>,
+    issuer: BinarySlice<u8>,
+) -> PhpResult<String> {
+    twofa_core::totp::uri(
+        text("secret", &secret)?,
+        text("account", &account)?,
+        text("issuer", &issuer)?,
+    )
+    .map_err(to_php)
+}
+
+/// The 6-digit TOTP code of `$secret` at `$time`.
+#[php_function]
+pub fn twofa_totp_code(secret: BinarySlice<u8>, time: i64) -> PhpResult<String> {
+    twofa_core::totp::code(text("secret", &secret)?, time).map_err(to_php)
+}
+
+/// The matched time step, or false for a wrong, replayed or malformed code.
+#[php_function]
+#[php(defaults(last_step = -1))]
+pub fn twofa_totp_verify(
+    secret: BinarySlice<u8>,
+    code: BinarySlice<u8>,
+    time: i64,
+    last_step: i64,
+) -> PhpResult<Zval> {
+    let matched = twofa_core::totp::verify_bytes(text("secret", &secret)?, &code, time, last_step)
+        .map_err(to_php)?;
+    let mut out = Zval::new();
+    match matched {
+        // Steps are at most MAX_TIME / 30, far inside i64.
+        Some(step) => out.set_long(i64::try_from(step).map_err(|_| argument("time out of range"))?),
+        None => out.set_bool(false),
+    }
+    Ok(out)
+}
+
+/// The QR code of `$text` as inline SVG.
+#[php_function]
+pub fn twofa_qr_svg(text: BinarySlice<u8>) -> PhpResult<String> {
+    twofa_core::qr::svg(&text).map_err(to_php)
+}
+
+/// Six uniformly random digits.
+#[php_function]
+pub fn twofa_email_code() -> String {
+    twofa_core::email::generate_code()
+}
+
+/// The keyed hash of `$code` bound to `$context`.
+#[php_function]
+pub fn twofa_hash_code(code: BinarySlice<u8>, context: BinarySlice<u8>) -> PhpResult<String> {
+    let key = key::site_key().map_err(to_php)?;
+    twofa_core::email::hash_code(&key, &code, &context).map_err(to_php)
+}
+
+/// Whether `$code` matches `$hash` under `$context` (constant time).
+#[php_function]
+pub fn twofa_verify_code(
+    hash: BinarySlice<u8>,
+    code: BinarySlice<u8>,
+    context: BinarySlice<u8>,
+) -> PhpResult<bool> {
+    let hash = std::str::from_utf8(&hash).map_err(|_| to_php(twofa_core::Error::MalformedHash))?;
+    let key = key::site_key().map_err(to_php)?;
+    twofa_core::email::verify_code(&key, hash, &code, &context).map_err(to_php)
+}
+
+/// Seals `$plaintext` for `$context`.
+#[php_function]
+pub fn twofa_seal(plaintext: BinarySlice<u8>, context: BinarySlice<u8>) -> PhpResult<String> {
+    let key = key::site_key().map_err(to_php)?;
+    twofa_core::seal::seal(&key, &plaintext, &context).map_err(to_php)
+}
+
+/// Opens a value sealed for `$context`.
+#[php_function]
+pub fn twofa_open(sealed: BinarySlice<u8>, context: BinarySlice<u8>) -> PhpResult<Binary<u8>> {
+    let sealed = std::str::from_utf8(&sealed)
+        .map_err(|_| to_php(twofa_core::Error::SealMalformed("not ASCII")))?;
+    let key = key::site_key().map_err(to_php)?;
+    let opened = twofa_core::seal::open(&key, sealed, &context).map_err(to_php)?;
+    Ok(Binary::new(opened.to_vec()))
+}
+
+/// The `X-Twofa-Signature` value for a sidecar request.
+#[php_function]
+pub fn twofa_sign(
+    method: BinarySlice<u8>,
+    path: BinarySlice<u8>,
+    body: BinarySlice<u8>,
+    time: i64,
+) -> PhpResult<String> {
+    let method = text("method", &method)?;
+    let path = text("path", &path)?;
+    let key = key::site_key().map_err(to_php)?;
+    twofa_core::signing::sign(&key, method, path, &body, time).map_err(to_php)
+}
+
+fn startup(_ty: i32, module_number: i32) -> i32 {
+    IniEntryDef::register(INI_ENTRIES.as_slice(), module_number);
+    0
+}
+
+#[php_module]
+#[php(startup = startup)]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .name("twofa")
+        .version(twofa_core::VERSION)
+        .class::<TwofaException>()
+        .class::<KeyException>()
+        .class::<SealException>()
+        .class::<ArgumentException>()
+        .function(wrap_function!(twofa_version))
+        .function(wrap_function!(twofa_key_status))
+        .function(wrap_function!(twofa_totp_secret))
+        .function(wrap_function!(twofa_totp_uri))
+        .function(wrap_function!(twofa_totp_code))
+        .function(wrap_function!(twofa_totp_verify))
+        .function(wrap_function!(twofa_qr_svg))
+        .function(wrap_function!(twofa_email_code))
+        .function(wrap_function!(twofa_hash_code))
+        .function(wrap_function!(twofa_verify_code))
+        .function(wrap_function!(twofa_seal))
+        .function(wrap_function!(twofa_open))
+        .function(wrap_function!(twofa_sign))
+}
