@@ -1,0 +1,392 @@
+<?php
+/**
+ * Settings → Two-Factor: the site's 2FA policy, a status box, "Send test email".
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The form goes through the Settings API (options.php checks the nonce and
+ * manage_options); sanitize() runs Twofa_Settings::validate() and, when anything
+ * is invalid, reports every problem and keeps the stored option as it was.
+ */
+final class Twofa_Settings_Page {
+
+	const SLUG        = 'twofa-settings';
+	const GROUP       = 'twofa_settings_group';
+	const CAPABILITY  = 'manage_options';
+	const TEST_ACTION = 'twofa_send_test_email';
+
+	/**
+	 * Hidden field telling a form post (unticked checkboxes are absent) from a
+	 * programmatic update_option() call.
+	 */
+	const FORM_MARKER = '_form';
+
+	/**
+	 * Per-user transient holding the result of the last test email, shown once.
+	 */
+	const NOTICE_TRANSIENT = 'twofa_test_email_';
+
+	/**
+	 * Adds the hooks.
+	 */
+	public static function register(): void {
+		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
+		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
+		add_action( 'admin_post_' . self::TEST_ACTION, array( __CLASS__, 'handle_test_email' ) );
+	}
+
+	/**
+	 * Settings → Two-Factor.
+	 */
+	public static function add_menu(): void {
+		add_options_page(
+			__( 'Two-Factor Authentication', 'twofa' ),
+			__( 'Two-Factor', 'twofa' ),
+			self::CAPABILITY,
+			self::SLUG,
+			array( __CLASS__, 'render' )
+		);
+	}
+
+	/**
+	 * The setting, its sections and fields.
+	 */
+	public static function register_settings(): void {
+		register_setting(
+			self::GROUP,
+			Twofa_Settings::OPTION,
+			array(
+				'type'              => 'array',
+				'sanitize_callback' => array( __CLASS__, 'sanitize' ),
+				'show_in_rest'      => false,
+			)
+		);
+
+		add_settings_section( 'twofa_methods', __( 'Methods and who must use them', 'twofa' ), '__return_false', self::SLUG );
+		add_settings_field( 'twofa_methods', __( 'Methods offered', 'twofa' ), array( __CLASS__, 'field_methods' ), self::SLUG, 'twofa_methods' );
+		add_settings_field( 'twofa_required_roles', __( 'Roles that must use 2FA', 'twofa' ), array( __CLASS__, 'field_roles' ), self::SLUG, 'twofa_methods' );
+		self::number_field( 'grace_days', __( 'Grace period', 'twofa' ), __( 'days a user of a required role may still log in without 2FA (0 = set it up at the next login)', 'twofa' ), 'twofa_methods' );
+
+		add_settings_section( 'twofa_codes', __( 'Codes, back-off and lockout', 'twofa' ), '__return_false', self::SLUG );
+		self::number_field( 'email_ttl', __( 'Email code validity', 'twofa' ), __( 'seconds', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'resend_cooldown', __( 'Wait before resending', 'twofa' ), __( 'seconds between two emailed codes', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'backoff_after', __( 'Back-off after', 'twofa' ), __( 'failed codes (each further failure waits longer)', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'lockout_after', __( 'Lock out after', 'twofa' ), __( 'failed codes', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'lockout_minutes', __( 'Lockout length', 'twofa' ), __( 'minutes', 'twofa' ), 'twofa_codes' );
+
+		add_settings_section( 'twofa_access', __( 'Other ways in, and the sidecar', 'twofa' ), '__return_false', self::SLUG );
+		add_settings_field( 'twofa_app_passwords', __( 'Application passwords', 'twofa' ), array( __CLASS__, 'field_app_passwords' ), self::SLUG, 'twofa_access' );
+		add_settings_field(
+			'twofa_sidecar_url',
+			__( 'Sidecar address', 'twofa' ),
+			array( __CLASS__, 'field_sidecar_url' ),
+			self::SLUG,
+			'twofa_access',
+			array( 'label_for' => 'twofa_sidecar_url' )
+		);
+	}
+
+	/**
+	 * A whole-number field.
+	 *
+	 * @param string $field   Setting field.
+	 * @param string $label   Label.
+	 * @param string $unit    Text after the input.
+	 * @param string $section Section id.
+	 */
+	private static function number_field( string $field, string $label, string $unit, string $section ): void {
+		add_settings_field(
+			'twofa_' . $field,
+			$label,
+			array( __CLASS__, 'field_number' ),
+			self::SLUG,
+			$section,
+			array(
+				'label_for' => 'twofa_' . $field,
+				'field'     => $field,
+				'unit'      => $unit,
+			)
+		);
+	}
+
+	/**
+	 * The Settings API's sanitize callback.
+	 *
+	 * @param mixed $input Submitted value.
+	 * @return mixed The validated settings, or the stored option unchanged.
+	 */
+	public static function sanitize( $input ) {
+		$stored = get_option( Twofa_Settings::OPTION );
+		if ( ! is_array( $input ) ) {
+			add_settings_error( Twofa_Settings::OPTION, 'twofa_bad_input', __( 'The settings were not saved: the form was incomplete.', 'twofa' ) );
+			return $stored;
+		}
+		if ( isset( $input[ self::FORM_MARKER ] ) ) {
+			unset( $input[ self::FORM_MARKER ] );
+			// Unticked checkboxes are not sent: an absent list means none ticked.
+			foreach ( array( 'methods', 'required_roles' ) as $list ) {
+				if ( ! isset( $input[ $list ] ) ) {
+					$input[ $list ] = array();
+				}
+			}
+			foreach ( $input as $field => $value ) {
+				if ( is_string( $value ) ) {
+					$input[ $field ] = trim( $value );
+				}
+			}
+		}
+		$valid = Twofa_Settings::validate( $input );
+		if ( is_wp_error( $valid ) ) {
+			foreach ( $valid->get_error_codes() as $code ) {
+				foreach ( $valid->get_error_messages( $code ) as $message ) {
+					add_settings_error( Twofa_Settings::OPTION, $code, $message, 'error' );
+				}
+			}
+			add_settings_error( Twofa_Settings::OPTION, 'twofa_not_saved', __( 'Nothing was saved. Correct the values above and save again.', 'twofa' ), 'error' );
+			return $stored;
+		}
+		return $valid;
+	}
+
+	/**
+	 * Sends the test email to a user.
+	 *
+	 * @param int $user_id User ID.
+	 * @return true|WP_Error
+	 */
+	public static function send_test_email( int $user_id ) {
+		$client = new Twofa_Sidecar_Client();
+		$result = $client->notify( $user_id, 'test', null );
+		return is_wp_error( $result ) ? $result : true;
+	}
+
+	/**
+	 * The checks of the "Send test email" post: capability, nonce, then send to the
+	 * current user.
+	 *
+	 * @param array<string,mixed> $post Request fields ($_POST).
+	 * @return true|WP_Error
+	 */
+	public static function process_test_email( array $post ) {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			return new WP_Error( 'twofa_forbidden', __( 'Sorry, you are not allowed to send test emails.', 'twofa' ), array( 'status' => 403 ) );
+		}
+		$nonce = isset( $post['_wpnonce'] ) && is_string( $post['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $post['_wpnonce'] ) ) : '';
+		if ( ! wp_verify_nonce( $nonce, self::TEST_ACTION ) ) {
+			return new WP_Error( 'twofa_bad_nonce', __( 'The link you followed has expired. Please go back, reload the page and try again.', 'twofa' ), array( 'status' => 403 ) );
+		}
+		return self::send_test_email( get_current_user_id() );
+	}
+
+	/**
+	 * admin-post.php?action=twofa_send_test_email.
+	 */
+	public static function handle_test_email(): void {
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- process_test_email() verifies it.
+		$result = self::process_test_email( $_POST );
+		if ( is_wp_error( $result ) && 403 === ( $result->get_error_data()['status'] ?? 0 ) ) {
+			wp_die( esc_html( $result->get_error_message() ), esc_html__( 'Not allowed', 'twofa' ), array( 'response' => 403 ) );
+		}
+		set_transient(
+			self::NOTICE_TRANSIENT . get_current_user_id(),
+			array(
+				'ok'      => true === $result,
+				'message' => is_wp_error( $result ) ? $result->get_error_message() : '',
+			),
+			5 * MINUTE_IN_SECONDS
+		);
+		wp_safe_redirect( add_query_arg( 'page', self::SLUG, admin_url( 'options-general.php' ) ) );
+		exit;
+	}
+
+	/**
+	 * Methods offered: one checkbox per method.
+	 */
+	public static function field_methods(): void {
+		$enabled = (array) Twofa_Settings::get( 'methods' );
+		echo '<fieldset><legend class="screen-reader-text">' . esc_html__( 'Methods offered', 'twofa' ) . '</legend>';
+		foreach ( Twofa_Providers::all() as $id => $provider ) {
+			printf(
+				'<label><input type="checkbox" name="%1$s[methods][]" value="%2$s"%3$s> %4$s</label><br>',
+				esc_attr( Twofa_Settings::OPTION ),
+				esc_attr( $id ),
+				checked( in_array( $id, $enabled, true ), true, false ),
+				esc_html( $provider->label() )
+			);
+		}
+		echo '<p class="description">' . esc_html__( 'Users can configure and log in only with the methods ticked here.', 'twofa' ) . '</p></fieldset>';
+	}
+
+	/**
+	 * Roles that must use 2FA: one checkbox per role.
+	 */
+	public static function field_roles(): void {
+		$required = (array) Twofa_Settings::get( 'required_roles' );
+		echo '<fieldset><legend class="screen-reader-text">' . esc_html__( 'Roles that must use 2FA', 'twofa' ) . '</legend>';
+		foreach ( wp_roles()->get_names() as $role => $name ) {
+			printf(
+				'<label><input type="checkbox" name="%1$s[required_roles][]" value="%2$s"%3$s> %4$s</label><br>',
+				esc_attr( Twofa_Settings::OPTION ),
+				esc_attr( $role ),
+				checked( in_array( $role, $required, true ), true, false ),
+				esc_html( translate_user_role( $name ) )
+			);
+		}
+		echo '<p class="description">' . esc_html__( 'Users with a ticked role set up two-factor authentication at their next login.', 'twofa' ) . '</p></fieldset>';
+	}
+
+	/**
+	 * A whole-number input.
+	 *
+	 * @param array<string,string> $args field, unit, label_for.
+	 */
+	public static function field_number( array $args ): void {
+		$field = $args['field'];
+		list( $min, $max ) = Twofa_Settings::BOUNDS[ $field ];
+		printf(
+			'<input type="number" class="small-text" id="%1$s" name="%2$s[%3$s]" value="%4$s" min="%5$d" max="%6$d" step="1" aria-describedby="%1$s-unit"> <span id="%1$s-unit">%7$s</span>',
+			esc_attr( $args['label_for'] ),
+			esc_attr( Twofa_Settings::OPTION ),
+			esc_attr( $field ),
+			esc_attr( (string) Twofa_Settings::get( $field ) ),
+			(int) $min,
+			(int) $max,
+			/* translators: 1: a unit such as "seconds", 2: minimum, 3: maximum. */
+			esc_html( sprintf( __( '%1$s (%2$d–%3$d)', 'twofa' ), $args['unit'], $min, $max ) )
+		);
+	}
+
+	/**
+	 * Application passwords: allow or deny.
+	 */
+	public static function field_app_passwords(): void {
+		$current = (string) Twofa_Settings::get( 'app_passwords' );
+		$choices = array(
+			Twofa_Settings::APP_PASSWORDS_ALLOW => __( 'Allow application passwords', 'twofa' ),
+			Twofa_Settings::APP_PASSWORDS_DENY  => __( 'Deny application passwords', 'twofa' ),
+		);
+		echo '<fieldset><legend class="screen-reader-text">' . esc_html__( 'Application passwords', 'twofa' ) . '</legend>';
+		foreach ( $choices as $value => $label ) {
+			printf(
+				'<label><input type="radio" name="%1$s[app_passwords]" value="%2$s"%3$s> %4$s</label><br>',
+				esc_attr( Twofa_Settings::OPTION ),
+				esc_attr( $value ),
+				checked( $current, $value, false ),
+				esc_html( $label )
+			);
+		}
+		echo '</fieldset>';
+	}
+
+	/**
+	 * The sidecar's address.
+	 */
+	public static function field_sidecar_url(): void {
+		printf(
+			'<input type="url" class="regular-text code" id="twofa_sidecar_url" name="%1$s[sidecar_url]" value="%2$s" aria-describedby="twofa_sidecar_url-help"><p class="description" id="twofa_sidecar_url-help">%3$s</p>',
+			esc_attr( Twofa_Settings::OPTION ),
+			esc_attr( (string) Twofa_Settings::get( 'sidecar_url' ) ),
+			esc_html__( 'http://127.0.0.1:PORT for a sidecar on this server, or an https:// address.', 'twofa' )
+		);
+	}
+
+	/**
+	 * The status rows: [label, ok, text].
+	 *
+	 * @return array<int,array{0: string, 1: bool, 2: string}>
+	 */
+	public static function status_rows(): array {
+		$rows    = array();
+		$version = Twofa_Environment::extension_version();
+		$rows[]  = array(
+			__( 'PHP extension', 'twofa' ),
+			null !== $version && version_compare( $version, TWOFA_MIN_EXTENSION_VERSION, '>=' ),
+			null === $version
+				? __( 'Not loaded', 'twofa' )
+				/* translators: %s: version number. */
+				: sprintf( __( 'Version %s', 'twofa' ), $version ),
+		);
+		$key    = Twofa_Environment::key_status();
+		$rows[] = array(
+			__( 'Site key', 'twofa' ),
+			$key['loaded'],
+			$key['loaded']
+				/* translators: %s: path of the key file. */
+				? sprintf( __( 'Loaded from %s', 'twofa' ), $key['path'] )
+				/* translators: %s: why the key cannot be used. */
+				: sprintf( __( 'Not usable: %s', 'twofa' ), (string) $key['error'] ),
+		);
+		$health = ( new Twofa_Sidecar_Client() )->health();
+		if ( is_wp_error( $health ) ) {
+			$rows[] = array( __( 'Sidecar', 'twofa' ), false, $health->get_error_message() );
+		} else {
+			$sidecar_version = isset( $health['version'] ) && is_scalar( $health['version'] ) ? (string) $health['version'] : '?';
+			$rows[]          = array(
+				__( 'Sidecar', 'twofa' ),
+				true,
+				/* translators: 1: sidecar address, 2: version number. */
+				sprintf( __( 'Reachable at %1$s, version %2$s', 'twofa' ), (string) Twofa_Settings::get( 'sidecar_url' ), $sidecar_version ),
+			);
+		}
+		return $rows;
+	}
+
+	/**
+	 * The page.
+	 */
+	public static function render(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage two-factor settings.', 'twofa' ), 403 );
+		}
+		$user_id = get_current_user_id();
+		$notice  = get_transient( self::NOTICE_TRANSIENT . $user_id );
+		if ( false !== $notice ) {
+			delete_transient( self::NOTICE_TRANSIENT . $user_id );
+		}
+
+		echo '<div class="wrap">';
+		echo '<h1>' . esc_html__( 'Two-Factor Authentication', 'twofa' ) . '</h1>';
+
+		echo '<div role="status" aria-live="polite" class="twofa-test-email-result">';
+		if ( is_array( $notice ) ) {
+			$user = wp_get_current_user();
+			if ( ! empty( $notice['ok'] ) ) {
+				/* translators: %s: email address. */
+				echo '<div class="notice notice-success"><p>' . esc_html( sprintf( __( 'A test email was sent to %s.', 'twofa' ), $user->user_email ) ) . '</p></div>';
+			} else {
+				echo '<div class="notice notice-error"><p>' . esc_html__( 'The test email was not sent:', 'twofa' ) . ' ' . esc_html( (string) ( $notice['message'] ?? '' ) ) . '</p></div>';
+			}
+		}
+		echo '</div>';
+
+		echo '<div class="card twofa-status"><h2 class="title">' . esc_html__( 'Status', 'twofa' ) . '</h2>';
+		echo '<table class="widefat striped"><tbody>';
+		foreach ( self::status_rows() as $row ) {
+			printf(
+				'<tr><th scope="row">%1$s</th><td><span class="dashicons %2$s" aria-hidden="true"></span> <strong>%3$s</strong> %4$s</td></tr>',
+				esc_html( $row[0] ),
+				$row[1] ? 'dashicons-yes-alt' : 'dashicons-warning',
+				$row[1] ? esc_html__( 'OK', 'twofa' ) : esc_html__( 'Problem', 'twofa' ),
+				esc_html( $row[2] )
+			);
+		}
+		echo '</tbody></table>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( self::TEST_ACTION ) . '">';
+		wp_nonce_field( self::TEST_ACTION );
+		echo '<p>' . esc_html__( 'Send a test email to your own address through the sidecar:', 'twofa' ) . ' ';
+		submit_button( __( 'Send test email', 'twofa' ), 'secondary', 'submit', false );
+		echo '</p></form></div>';
+
+		echo '<form method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
+		settings_fields( self::GROUP );
+		echo '<input type="hidden" name="' . esc_attr( Twofa_Settings::OPTION ) . '[' . esc_attr( self::FORM_MARKER ) . ']" value="1">';
+		do_settings_sections( self::SLUG );
+		submit_button();
+		echo '</form></div>';
+	}
+}

@@ -1,0 +1,178 @@
+<?php
+/**
+ * The "2FA" column of Users, and the "Without 2FA" view.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The Users list queries its users with fields=all_with_meta, which loads the
+ * meta of the whole page in one query, so the column reads from the cache and
+ * adds no query per row.
+ */
+final class Twofa_Users_Column {
+
+	const COLUMN = 'twofa';
+
+	/**
+	 * Query argument of the "Without 2FA" view: users.php?twofa=without.
+	 */
+	const FILTER_ARG   = 'twofa';
+	const FILTER_VALUE = 'without';
+
+	/**
+	 * Adds the hooks.
+	 */
+	public static function register(): void {
+		add_filter( 'manage_users_columns', array( __CLASS__, 'add_column' ) );
+		add_filter( 'manage_users_custom_column', array( __CLASS__, 'render_cell' ), 10, 3 );
+		add_filter( 'views_users', array( __CLASS__, 'add_view' ) );
+		add_filter( 'users_list_table_query_args', array( __CLASS__, 'filter_query' ) );
+	}
+
+	/**
+	 * Adds "2FA" after the role column.
+	 *
+	 * @param array<string,string> $columns Columns.
+	 * @return array<string,string>
+	 */
+	public static function add_column( $columns ) {
+		$out = array();
+		foreach ( (array) $columns as $key => $label ) {
+			$out[ $key ] = $label;
+			if ( 'role' === $key ) {
+				$out[ self::COLUMN ] = __( '2FA', 'twofa' );
+			}
+		}
+		if ( ! isset( $out[ self::COLUMN ] ) ) {
+			$out[ self::COLUMN ] = __( '2FA', 'twofa' );
+		}
+		return $out;
+	}
+
+	/**
+	 * The cell: each configured method, the primary one marked.
+	 *
+	 * @param string $output      Output so far.
+	 * @param string $column_name Column.
+	 * @param int    $user_id     User ID.
+	 */
+	public static function render_cell( $output, $column_name, $user_id ) {
+		if ( self::COLUMN !== $column_name ) {
+			return $output;
+		}
+		return self::cell_html( (int) $user_id );
+	}
+
+	/**
+	 * The cell's HTML for one user.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function cell_html( int $user_id ): string {
+		$methods = Twofa_User_State::configured_methods( $user_id );
+		if ( ! $methods ) {
+			return '<span aria-hidden="true">&#8212;</span><span class="screen-reader-text">' . esc_html__( 'None', 'twofa' ) . '</span>';
+		}
+		$primary = Twofa_User_State::primary( $user_id );
+		$parts   = array();
+		foreach ( $methods as $method ) {
+			$provider = Twofa_Providers::get( $method );
+			$label    = esc_html( $provider ? $provider->label() : $method );
+			if ( $method === $primary ) {
+				/* translators: %s: a 2FA method, e.g. Google Authenticator. */
+				$label = '<strong>' . sprintf( esc_html__( '%s (primary)', 'twofa' ), $label ) . '</strong>';
+			}
+			$parts[] = '<span class="twofa-method twofa-method-' . esc_attr( $method ) . '">' . $label . '</span>';
+		}
+		return implode( '<br>', $parts );
+	}
+
+	/**
+	 * Users that have neither method: both meta keys absent.
+	 *
+	 * @return array<int|string,mixed>
+	 */
+	public static function without_2fa_meta_query(): array {
+		return array(
+			'relation' => 'AND',
+			array(
+				'key'     => Twofa_User_State::TOTP_SECRET,
+				'compare' => 'NOT EXISTS',
+			),
+			array(
+				'key'     => Twofa_User_State::EMAIL_ENABLED,
+				'compare' => 'NOT EXISTS',
+			),
+		);
+	}
+
+	/**
+	 * Whether the "Without 2FA" view is asked for.
+	 */
+	public static function filter_active(): bool {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a read-only list filter.
+		return isset( $_REQUEST[ self::FILTER_ARG ] ) && self::FILTER_VALUE === sanitize_key( wp_unslash( $_REQUEST[ self::FILTER_ARG ] ) );
+	}
+
+	/**
+	 * Restricts the Users list to users without 2FA when the view is active.
+	 *
+	 * @param array<string,mixed> $args WP_User_Query arguments of the list table.
+	 * @return array<string,mixed>
+	 */
+	public static function filter_query( $args ) {
+		if ( self::filter_active() ) {
+			$existing           = isset( $args['meta_query'] ) && is_array( $args['meta_query'] ) ? $args['meta_query'] : array();
+			$args['meta_query'] = $existing ? array( 'relation' => 'AND', $existing, self::without_2fa_meta_query() ) : self::without_2fa_meta_query(); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+		}
+		return $args;
+	}
+
+	/**
+	 * Adds "Without 2FA (N)" to the views above the Users list.
+	 *
+	 * @param array<string,string> $views Views.
+	 * @return array<string,string>
+	 */
+	public static function add_view( $views ) {
+		$active = self::filter_active();
+		$count  = self::count_without_2fa();
+		$url    = add_query_arg( self::FILTER_ARG, self::FILTER_VALUE, admin_url( 'users.php' ) );
+		$views  = (array) $views;
+		if ( $active ) {
+			// Only one view is current; WordPress marks "All" when no role is chosen.
+			foreach ( $views as $key => $html ) {
+				$views[ $key ] = str_replace( array( ' class="current"', ' aria-current="page"' ), '', (string) $html );
+			}
+		}
+		$views['twofa_without'] = sprintf(
+			'<a href="%1$s"%2$s>%3$s <span class="count">(%4$s)</span></a>',
+			esc_url( $url ),
+			$active ? ' class="current" aria-current="page"' : '',
+			esc_html__( 'Without 2FA', 'twofa' ),
+			null === $count ? '?' : esc_html( number_format_i18n( $count ) )
+		);
+		return $views;
+	}
+
+	/**
+	 * How many users of this site have no method, in one query; null on multisite,
+	 * where the users of one site are not simply the users table.
+	 */
+	public static function count_without_2fa(): ?int {
+		global $wpdb;
+		if ( is_multisite() ) {
+			return null;
+		}
+		return (int) $wpdb->get_var(
+			$wpdb->prepare(
+				"SELECT COUNT(*) FROM {$wpdb->users} u WHERE NOT EXISTS (SELECT 1 FROM {$wpdb->usermeta} m WHERE m.user_id = u.ID AND m.meta_key IN (%s, %s))",
+				Twofa_User_State::TOTP_SECRET,
+				Twofa_User_State::EMAIL_ENABLED
+			)
+		);
+	}
+}

@@ -1,0 +1,734 @@
+<?php
+/**
+ * `wp twofa`: the site owner's command-line tools.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Manage two-factor authentication: user status, resets, lockouts, the adoption
+ * report, the site policy and a health check.
+ *
+ * Nothing here ever prints a secret, a code or a code hash.
+ */
+class Twofa_CLI_Command {
+
+	const FORMATS = array( 'table', 'json', 'csv', 'yaml' );
+
+	/**
+	 * Shows a user's two-factor status.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <user>
+	 * : User ID, login or email address.
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa status admin
+	 *     wp twofa status 42 --format=json
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function status( $args, $assoc_args ) {
+		$user   = $this->user( $args[0] );
+		$format = $this->format( $assoc_args );
+		$row    = self::status_row( $user );
+		if ( 'table' === $format ) {
+			$items = array();
+			foreach ( $row as $field => $value ) {
+				$items[] = array(
+					'Field' => $field,
+					'Value' => is_array( $value ) ? implode( ', ', $value ) : ( null === $value ? '' : (string) $value ),
+				);
+			}
+			WP_CLI\Utils\format_items( 'table', $items, array( 'Field', 'Value' ) );
+			return;
+		}
+		WP_CLI\Utils\format_items( $format, array( $row ), array_keys( $row ) );
+	}
+
+	/**
+	 * Lists users with their two-factor methods.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--role=<role>]
+	 * : Only users with this role.
+	 *
+	 * [--method=<method>]
+	 * : Only users who configured this method (totp or email).
+	 *
+	 * [--without-2fa]
+	 * : Only users without any method.
+	 *
+	 * [--fields=<fields>]
+	 * : Comma-separated fields to show (id, login, email, roles, methods, primary, locked).
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - count
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa list --role=administrator --without-2fa
+	 *     wp twofa list --method=email --format=csv
+	 *
+	 * @subcommand list
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function list_( $args, $assoc_args ) {
+		$role    = isset( $assoc_args['role'] ) ? (string) $assoc_args['role'] : '';
+		$method  = isset( $assoc_args['method'] ) ? (string) $assoc_args['method'] : '';
+		$without = (bool) WP_CLI\Utils\get_flag_value( $assoc_args, 'without-2fa', false );
+		$format  = isset( $assoc_args['format'] ) ? (string) $assoc_args['format'] : 'table';
+		if ( ! in_array( $format, array_merge( self::FORMATS, array( 'count' ) ), true ) ) {
+			WP_CLI::error( sprintf( 'Invalid format: %s.', $format ) );
+		}
+		if ( '' !== $role && ! wp_roles()->is_role( $role ) ) {
+			WP_CLI::error( sprintf( 'Unknown role: %s.', $role ) );
+		}
+		if ( '' !== $method ) {
+			$this->check_method( $method );
+		}
+		if ( '' !== $method && $without ) {
+			WP_CLI::error( '--method and --without-2fa cannot be used together.' );
+		}
+		$fields = array( 'id', 'login', 'email', 'roles', 'methods', 'primary', 'locked' );
+		if ( isset( $assoc_args['fields'] ) ) {
+			$wanted = array_map( 'trim', explode( ',', (string) $assoc_args['fields'] ) );
+			$bad    = array_diff( $wanted, $fields );
+			if ( $bad || ! $wanted ) {
+				WP_CLI::error( sprintf( 'Unknown field: %s. Fields: %s.', implode( ', ', $bad ), implode( ', ', $fields ) ) );
+			}
+			$fields = $wanted;
+		}
+
+		$query = array(
+			'orderby'     => 'ID',
+			'order'       => 'ASC',
+			'fields'      => 'all_with_meta',
+			'count_total' => false,
+		);
+		if ( '' !== $role ) {
+			$query['role'] = $role;
+		}
+		if ( 'totp' === $method ) {
+			$query['meta_query'] = array( self::meta_has( Twofa_User_State::TOTP_SECRET ) ); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+		} elseif ( 'email' === $method ) {
+			$query['meta_query'] = array( // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+				array(
+					'key'   => Twofa_User_State::EMAIL_ENABLED,
+					'value' => '1',
+				),
+			);
+		} elseif ( $without ) {
+			$query['meta_query'] = Twofa_Users_Column::without_2fa_meta_query(); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+		}
+		$items = array();
+		foreach ( ( new WP_User_Query( $query ) )->get_results() as $user ) {
+			$row     = self::status_row( $user );
+			$items[] = array(
+				'id'      => $row['id'],
+				'login'   => $row['login'],
+				'email'   => $row['email'],
+				'roles'   => implode( ',', $row['roles'] ),
+				'methods' => implode( ',', $row['methods'] ),
+				'primary' => (string) $row['primary'],
+				'locked'  => $row['locked'] ? 'yes' : 'no',
+			);
+		}
+		WP_CLI\Utils\format_items( $format, $items, $fields );
+	}
+
+	/**
+	 * Removes a user's two-factor methods, logs the user out everywhere and emails them.
+	 *
+	 * Without --method every method and all 2FA state is removed. The user's sessions are
+	 * destroyed either way.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <user>
+	 * : User ID, login or email address.
+	 *
+	 * [--method=<method>]
+	 * : Remove only this method (totp or email).
+	 *
+	 * [--yes]
+	 * : Do not ask for confirmation.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa reset alice --yes
+	 *     wp twofa reset 42 --method=totp
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function reset( $args, $assoc_args ) {
+		$user   = $this->user( $args[0] );
+		$method = isset( $assoc_args['method'] ) ? (string) $assoc_args['method'] : null;
+		if ( null !== $method ) {
+			$this->check_method( $method );
+			if ( ! in_array( $method, Twofa_User_State::configured_methods( $user->ID ), true ) ) {
+				WP_CLI::error( sprintf( 'User %1$s has not configured %2$s.', $user->user_login, self::method_label( $method ) ) );
+			}
+			WP_CLI::confirm( sprintf( 'Remove %1$s from user %2$s and log them out everywhere?', self::method_label( $method ), $user->user_login ), $assoc_args );
+		} else {
+			WP_CLI::confirm( sprintf( 'Remove every two-factor method of user %s and log them out everywhere?', $user->user_login ), $assoc_args );
+		}
+
+		$notice = self::reset_user( $user->ID, $method );
+		if ( is_wp_error( $notice ) ) {
+			WP_CLI::warning( sprintf( 'The email to the user could not be sent: %s', $notice->get_error_message() ) );
+		}
+		if ( null !== $method ) {
+			WP_CLI::success( sprintf( 'Removed %1$s from user %2$s; their sessions were ended.', self::method_label( $method ), $user->user_login ) );
+		} else {
+			WP_CLI::success( sprintf( 'Two-factor authentication reset for user %s; their sessions were ended.', $user->user_login ) );
+		}
+	}
+
+	/**
+	 * Clears a user's failed-attempt counter and lockout.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <user>
+	 * : User ID, login or email address.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa unlock alice
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function unlock( $args, $assoc_args ) {
+		$user   = $this->user( $args[0] );
+		$locked = self::locked_until( $user->ID ) > Twofa_Clock::now();
+		delete_user_meta( $user->ID, Twofa_User_State::LOCKED_UNTIL );
+		delete_user_meta( $user->ID, Twofa_User_State::FAILURES );
+		delete_user_meta( $user->ID, Twofa_User_State::LAST_FAILURE );
+		if ( $locked ) {
+			WP_CLI::success( sprintf( 'User %s is unlocked.', $user->user_login ) );
+		} else {
+			WP_CLI::success( sprintf( 'User %s was not locked; the failure counter is cleared.', $user->user_login ) );
+		}
+	}
+
+	/**
+	 * Shows two-factor adoption by role and by method.
+	 *
+	 * The figures come from the twofa sidecar; when it cannot be reached they are counted
+	 * here (slower on large sites) and a warning says so.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--source=<source>]
+	 * : Where to count.
+	 * ---
+	 * default: auto
+	 * options:
+	 *   - auto
+	 *   - sidecar
+	 *   - php
+	 * ---
+	 *
+	 * [--without-2fa]
+	 * : List the users without 2FA instead of the figures per role.
+	 *
+	 * [--page=<page>]
+	 * : Page of the users without 2FA.
+	 * ---
+	 * default: 1
+	 * ---
+	 *
+	 * [--per-page=<per-page>]
+	 * : Users per page (1–500).
+	 * ---
+	 * default: 100
+	 * ---
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa report
+	 *     wp twofa report --without-2fa --format=csv
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function report( $args, $assoc_args ) {
+		$format   = $this->format( $assoc_args );
+		$source   = isset( $assoc_args['source'] ) ? (string) $assoc_args['source'] : 'auto';
+		$page     = $this->positive_int( $assoc_args, 'page', 1, PHP_INT_MAX );
+		$per_page = $this->positive_int( $assoc_args, 'per-page', 100, 500 );
+		if ( ! in_array( $source, array( 'auto', 'sidecar', 'php' ), true ) ) {
+			WP_CLI::error( sprintf( 'Invalid source: %s. Use auto, sidecar or php.', $source ) );
+		}
+		$result = Twofa_Report_Page::fetch( $page, $per_page, $source );
+		if ( null === $result['report'] ) {
+			WP_CLI::error( sprintf( 'The sidecar could not give the report: %s', $result['error'] ? $result['error']->get_error_message() : '' ) );
+		}
+		if ( is_wp_error( $result['error'] ) ) {
+			WP_CLI::warning( sprintf( 'The sidecar could not give the report (%s); counted here instead.', $result['error']->get_error_message() ) );
+		}
+		$report = $result['report'];
+
+		if ( WP_CLI\Utils\get_flag_value( $assoc_args, 'without-2fa', false ) ) {
+			$items = array();
+			foreach ( $report['without_2fa_users']['items'] as $item ) {
+				$items[] = array(
+					'id'           => $item['id'],
+					'login'        => $item['login'],
+					'display_name' => $item['display_name'],
+					'roles'        => implode( ',', $item['roles'] ),
+				);
+			}
+			WP_CLI\Utils\format_items( $format, $items, array( 'id', 'login', 'display_name', 'roles' ) );
+			return;
+		}
+
+		$items = array();
+		foreach ( $report['by_role'] as $role => $row ) {
+			$items[] = self::report_row( (string) $role, $row['users'], $row['with_2fa'] );
+		}
+		$items[] = self::report_row( 'all', $report['total_users'], $report['with_2fa'] );
+		$fields  = array( 'role', 'users', 'with_2fa', 'without_2fa', 'percent' );
+		WP_CLI\Utils\format_items( $format, $items, $fields );
+		if ( 'table' === $format ) {
+			$parts = array();
+			foreach ( $report['by_method'] as $method => $count ) {
+				$parts[] = self::method_label( (string) $method ) . ': ' . $count;
+			}
+			WP_CLI::line( 'By method: ' . implode( '; ', $parts ) );
+			WP_CLI::line( sprintf( 'Source: %s', $result['source'] ) );
+		}
+	}
+
+	/**
+	 * Shows or changes the site's two-factor policy.
+	 *
+	 * `policy get` prints every setting. `policy set` changes the given ones; if any value
+	 * is invalid nothing is changed.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <action>
+	 * : get or set.
+	 * ---
+	 * options:
+	 *   - get
+	 *   - set
+	 * ---
+	 *
+	 * [--roles=<roles>]
+	 * : Roles that must use 2FA, comma-separated ("" for none).
+	 *
+	 * [--methods=<methods>]
+	 * : Methods offered, comma-separated: totp, email.
+	 *
+	 * [--grace-days=<days>]
+	 * : Days a user of a required role may still log in without 2FA (0–365).
+	 *
+	 * [--format=<format>]
+	 * : Output format of `policy get`.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa policy get
+	 *     wp twofa policy set --roles=administrator,editor --methods=totp,email --grace-days=7
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function policy( $args, $assoc_args ) {
+		$action = $args[0] ?? '';
+		if ( 'get' === $action ) {
+			$format   = $this->format( $assoc_args );
+			$settings = Twofa_Settings::all();
+			if ( 'table' === $format ) {
+				$items = array();
+				foreach ( $settings as $field => $value ) {
+					$items[] = array(
+						'setting' => $field,
+						'value'   => is_array( $value ) ? implode( ',', $value ) : (string) $value,
+					);
+				}
+				WP_CLI\Utils\format_items( 'table', $items, array( 'setting', 'value' ) );
+				return;
+			}
+			WP_CLI\Utils\format_items( $format, array( $settings ), array_keys( $settings ) );
+			return;
+		}
+		if ( 'set' !== $action ) {
+			WP_CLI::error( sprintf( 'Unknown action "%s": use "policy get" or "policy set".', $action ) );
+		}
+		$input = array();
+		$map   = array(
+			'roles'      => 'required_roles',
+			'methods'    => 'methods',
+			'grace-days' => 'grace_days',
+		);
+		foreach ( $map as $option => $field ) {
+			if ( array_key_exists( $option, $assoc_args ) ) {
+				if ( true === $assoc_args[ $option ] ) {
+					WP_CLI::error( sprintf( '--%s needs a value.', $option ) );
+				}
+				$input[ $field ] = (string) $assoc_args[ $option ];
+			}
+		}
+		if ( ! $input ) {
+			WP_CLI::error( 'Nothing to set: give --roles, --methods or --grace-days.' );
+		}
+		$result = Twofa_Settings::update( $input );
+		if ( is_wp_error( $result ) ) {
+			WP_CLI::error( 'Nothing was changed. ' . implode( ' ', $result->get_error_messages() ) );
+		}
+		WP_CLI::success( 'Policy updated.' );
+	}
+
+	/**
+	 * Checks that two-factor authentication can work on this site.
+	 *
+	 * One line per check (extension, key, sidecar, database, settings); exits with 0 only
+	 * when every check passes.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa doctor
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function doctor( $args, $assoc_args ) {
+		$failed = 0;
+		foreach ( self::checks() as $name => $check ) {
+			list( $ok, $detail ) = $check;
+			if ( ! $ok ) {
+				++$failed;
+			}
+			WP_CLI::line( sprintf( '%-4s %-9s %s', $ok ? 'OK' : 'FAIL', $name, $detail ) );
+		}
+		if ( $failed ) {
+			WP_CLI::error( sprintf( '%d of %d checks failed.', $failed, count( self::checks_names() ) ) );
+		}
+		WP_CLI::success( 'All checks passed.' );
+	}
+
+	/**
+	 * Sends a test email to a user through the twofa sidecar.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <user>
+	 * : User ID, login or email address.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp twofa send-test-email admin
+	 *
+	 * @subcommand send-test-email
+	 *
+	 * @param string[]             $args       Positional arguments.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function send_test_email( $args, $assoc_args ) {
+		$user   = $this->user( $args[0] );
+		$result = Twofa_Settings_Page::send_test_email( $user->ID );
+		if ( is_wp_error( $result ) ) {
+			WP_CLI::error( sprintf( 'The test email was not sent: %s', $result->get_error_message() ) );
+		}
+		WP_CLI::success( sprintf( 'A test email was sent to user %s.', $user->user_login ) );
+	}
+
+	/**
+	 * Removes one method or all 2FA state, ends the user's sessions and emails them.
+	 * The change is made even if the email cannot be sent.
+	 *
+	 * @param int         $user_id User ID.
+	 * @param string|null $method  One method, or null for everything.
+	 * @return true|WP_Error The notice's result.
+	 */
+	public static function reset_user( int $user_id, ?string $method = null ) {
+		if ( null === $method ) {
+			Twofa_User_State::remove_all( $user_id );
+		} else {
+			$provider = Twofa_Providers::get( $method );
+			if ( $provider ) {
+				$provider->remove( $user_id );
+			} else {
+				Twofa_User_State::remove_method( $user_id, $method );
+			}
+		}
+		WP_Session_Tokens::get_instance( $user_id )->destroy_all();
+		return null === $method
+			? Twofa_Notifier::send( $user_id, 'reset' )
+			: Twofa_Notifier::send( $user_id, 'method_removed', $method );
+	}
+
+	/**
+	 * The doctor's checks: name => [ok, detail].
+	 *
+	 * @return array<string,array{0: bool, 1: string}>
+	 */
+	public static function checks(): array {
+		$out = array();
+
+		$version = Twofa_Environment::extension_version();
+		if ( null === $version ) {
+			$out['extension'] = array( false, 'the twofa PHP extension is not loaded' );
+		} elseif ( version_compare( $version, TWOFA_MIN_EXTENSION_VERSION, '<' ) ) {
+			$out['extension'] = array( false, sprintf( 'version %1$s is older than the required %2$s', $version, TWOFA_MIN_EXTENSION_VERSION ) );
+		} else {
+			$out['extension'] = array( true, 'version ' . $version );
+		}
+
+		$key        = Twofa_Environment::key_status();
+		$out['key'] = $key['loaded']
+			? array( true, 'loaded from ' . $key['path'] )
+			: array( false, trim( (string) $key['error'] ) . ( '' !== $key['path'] ? ' (' . $key['path'] . ')' : '' ) );
+
+		$url    = (string) Twofa_Settings::get( 'sidecar_url' );
+		$client = new Twofa_Sidecar_Client();
+		$health = $client->health();
+		if ( is_wp_error( $health ) ) {
+			$out['sidecar'] = array( false, sprintf( 'not reachable at %1$s: %2$s', $url, $health->get_error_message() ) );
+		} else {
+			// A signed request proves both sides use the same key and agree on the time.
+			$signed         = $client->report(
+				array(
+					'page'     => 1,
+					'per_page' => 1,
+				)
+			);
+			$sidecar_ver    = isset( $health['version'] ) && is_scalar( $health['version'] ) ? ' version ' . sanitize_text_field( (string) $health['version'] ) : '';
+			$out['sidecar'] = is_wp_error( $signed )
+				? array( false, sprintf( 'reachable at %1$s%2$s, but a signed request failed: %3$s', $url, $sidecar_ver, $signed->get_error_message() ) )
+				: array( true, sprintf( 'reachable at %1$s%2$s, signed requests accepted', $url, $sidecar_ver ) );
+		}
+
+		global $wpdb;
+		$wpdb->suppress_errors( true );
+		$one = $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->usermeta} WHERE meta_key LIKE '\\_twofa\\_%'" );
+		$wpdb->suppress_errors( false );
+		$out['database'] = null === $one
+			? array( false, 'cannot read ' . $wpdb->usermeta )
+			: array( true, sprintf( '%1$s readable (%2$d twofa meta rows)', $wpdb->usermeta, (int) $one ) );
+
+		$stored = get_option( Twofa_Settings::OPTION, array() );
+		$valid  = is_array( $stored ) ? Twofa_Settings::validate( $stored ) : new WP_Error( 'twofa_settings_type', 'the option is not an array' );
+		if ( is_wp_error( $valid ) ) {
+			$out['settings'] = array( false, 'stored settings are invalid (defaults are used instead): ' . implode( ' ', $valid->get_error_messages() ) );
+		} else {
+			$out['settings'] = array(
+				true,
+				sprintf(
+					'methods %1$s; required roles %2$s; grace %3$d days',
+					implode( ',', $valid['methods'] ),
+					$valid['required_roles'] ? implode( ',', $valid['required_roles'] ) : 'none',
+					$valid['grace_days']
+				),
+			);
+		}
+		return $out;
+	}
+
+	/**
+	 * Names of the doctor's checks, in order.
+	 *
+	 * @return string[]
+	 */
+	public static function checks_names(): array {
+		return array( 'extension', 'key', 'sidecar', 'database', 'settings' );
+	}
+
+	/**
+	 * A user's status as one row (no secrets).
+	 *
+	 * @param WP_User $user User.
+	 * @return array<string,mixed>
+	 */
+	public static function status_row( WP_User $user ): array {
+		$id        = (int) $user->ID;
+		$last      = Twofa_User_State::get_json( $id, Twofa_User_State::LAST_USED );
+		$locked_to = self::locked_until( $id );
+		$now       = Twofa_Clock::now();
+		return array(
+			'id'           => $id,
+			'login'        => (string) $user->user_login,
+			'email'        => (string) $user->user_email,
+			'roles'        => array_values( (array) $user->roles ),
+			'methods'      => Twofa_User_State::configured_methods( $id ),
+			'primary'      => Twofa_User_State::primary( $id ),
+			'last_used'    => isset( $last['at'], $last['method'] ) && is_numeric( $last['at'] )
+				? gmdate( 'Y-m-d H:i:s', (int) $last['at'] ) . ' UTC (' . sanitize_key( (string) $last['method'] ) . ')'
+				: null,
+			'failures'     => (int) get_user_meta( $id, Twofa_User_State::FAILURES, true ),
+			'locked'       => $locked_to > $now,
+			'locked_until' => $locked_to > $now ? gmdate( 'Y-m-d H:i:s', $locked_to ) . ' UTC' : null,
+		);
+	}
+
+	/**
+	 * The stored lockout end (0 when none).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	private static function locked_until( int $user_id ): int {
+		$raw = get_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, true );
+		return is_numeric( $raw ) ? (int) $raw : 0;
+	}
+
+	/**
+	 * One row of the report table.
+	 *
+	 * @param string $role  Role slug or "all".
+	 * @param int    $users Users.
+	 * @param int    $with  Users with 2FA.
+	 * @return array<string,mixed>
+	 */
+	private static function report_row( string $role, int $users, int $with ): array {
+		return array(
+			'role'        => $role,
+			'users'       => $users,
+			'with_2fa'    => $with,
+			'without_2fa' => $users - $with,
+			'percent'     => $users > 0 ? round( 100 * $with / $users, 1 ) : 0,
+		);
+	}
+
+	/**
+	 * A meta_query clause: the key exists with a non-empty value.
+	 *
+	 * @param string $key Meta key.
+	 * @return array<string,string>
+	 */
+	private static function meta_has( string $key ): array {
+		return array(
+			'key'     => $key,
+			'value'   => '',
+			'compare' => '!=',
+		);
+	}
+
+	/**
+	 * The method's label.
+	 *
+	 * @param string $method Method id.
+	 */
+	private static function method_label( string $method ): string {
+		$provider = Twofa_Providers::get( $method );
+		return $provider ? $provider->label() : $method;
+	}
+
+	/**
+	 * Finds a user by ID, login or email; error when there is none.
+	 *
+	 * @param string $ref What was typed.
+	 */
+	private function user( $ref ): WP_User {
+		$ref  = trim( (string) $ref );
+		$user = false;
+		if ( preg_match( '/^\d{1,19}$/', $ref ) ) {
+			$user = get_user_by( 'id', (int) $ref );
+		}
+		if ( ! $user && is_email( $ref ) ) {
+			$user = get_user_by( 'email', $ref );
+		}
+		if ( ! $user && '' !== $ref ) {
+			$user = get_user_by( 'login', $ref );
+		}
+		if ( ! $user instanceof WP_User ) {
+			WP_CLI::error( sprintf( 'Invalid user ID, email or login: \'%s\'', sanitize_text_field( $ref ) ) );
+		}
+		return $user;
+	}
+
+	/**
+	 * Errors unless $method is a known method id.
+	 *
+	 * @param string $method Method id.
+	 */
+	private function check_method( string $method ): void {
+		if ( ! in_array( $method, Twofa_Settings::METHODS, true ) ) {
+			WP_CLI::error( sprintf( 'Unknown method: %1$s. Use one of: %2$s.', sanitize_text_field( $method ), implode( ', ', Twofa_Settings::METHODS ) ) );
+		}
+	}
+
+	/**
+	 * The --format value, checked.
+	 *
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	private function format( $assoc_args ): string {
+		$format = isset( $assoc_args['format'] ) ? (string) $assoc_args['format'] : 'table';
+		if ( ! in_array( $format, self::FORMATS, true ) ) {
+			WP_CLI::error( sprintf( 'Invalid format: %s.', $format ) );
+		}
+		return $format;
+	}
+
+	/**
+	 * A whole-number option within 1..$max.
+	 *
+	 * @param array<string,string> $assoc_args Options.
+	 * @param string               $name       Option name.
+	 * @param int                  $default    Value when absent.
+	 * @param int                  $max        Largest value.
+	 */
+	private function positive_int( $assoc_args, string $name, int $default, int $max ): int {
+		if ( ! isset( $assoc_args[ $name ] ) ) {
+			return $default;
+		}
+		$raw = (string) $assoc_args[ $name ];
+		if ( ! preg_match( '/^\d{1,9}$/', $raw ) || (int) $raw < 1 || (int) $raw > $max ) {
+			WP_CLI::error( sprintf( '--%1$s must be a whole number from 1 to %2$d.', $name, $max ) );
+		}
+		return (int) $raw;
+	}
+}
