@@ -1,0 +1,48 @@
+<?php
+/**
+ * Removes everything twofa stored: its option, its transients and every user's 2FA meta.
+ *
+ * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
+ *
+ * @package Twofa
+ */
+
+defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
+
+require_once __DIR__ . '/includes/class-twofa-settings.php';
+require_once __DIR__ . '/includes/class-twofa-user-state.php';
+
+/**
+ * Deletes this site's option and transients.
+ */
+function twofa_uninstall_site(): void {
+	global $wpdb;
+	delete_option( Twofa_Settings::OPTION );
+	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
+	$wpdb->query(
+		$wpdb->prepare(
+			"DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s",
+			$wpdb->esc_like( '_transient_twofa_' ) . '%',
+			$wpdb->esc_like( '_transient_timeout_twofa_' ) . '%'
+		)
+	);
+}
+
+if ( is_multisite() ) {
+	foreach ( get_sites( array( 'fields' => 'ids' ) ) as $twofa_site_id ) {
+		switch_to_blog( (int) $twofa_site_id );
+		twofa_uninstall_site();
+		restore_current_blog();
+	}
+} else {
+	twofa_uninstall_site();
+}
+
+// User meta is shared by all sites. The named keys first, then anything else
+// with the plugin's prefix that an older version may have left behind.
+global $wpdb;
+foreach ( Twofa_User_State::ALL_KEYS as $twofa_key ) {
+	delete_metadata( 'user', 0, $twofa_key, '', true );
+}
+$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $wpdb->esc_like( '_twofa_' ) . '%' ) );
+wp_cache_flush();
