@@ -1,0 +1,104 @@
+<?php
+/**
+ * The other ways in: XML-RPC, REST, application passwords, and fail-closed.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Runs last on `authenticate`, after WordPress has checked the password, for
+ * every account the plugin guards (has 2FA, or has a role that must use it):
+ *
+ * - the extension or key is missing: refused with a plain message (fail closed);
+ * - an API request (XML-RPC, REST, HTTP Basic credentials) authenticated with
+ *   the account password: refused — the API cannot show a second step;
+ * - an application password: allowed or refused by the `app_passwords` setting
+ *   (REST checks them outside `authenticate`, hence the second hook);
+ * - an interactive login: allowed through, but with auth cookies switched off,
+ *   so nothing reaches the browser before Twofa_Login's second step.
+ */
+final class Twofa_Auth_Policy {
+
+	/**
+	 * Adds the hooks.
+	 */
+	public static function register(): void {
+		add_filter( 'authenticate', array( __CLASS__, 'authenticate' ), PHP_INT_MAX );
+		add_action( 'wp_authenticate_application_password_errors', array( __CLASS__, 'application_password_errors' ), 10, 2 );
+	}
+
+	/**
+	 * The policy, applied to the result of the password check.
+	 *
+	 * @param WP_User|WP_Error|null $user Result so far.
+	 * @return WP_User|WP_Error|null
+	 */
+	public static function authenticate( $user ) {
+		if ( ! ( $user instanceof WP_User ) || ! Twofa_Login_Flow::is_protected( $user ) ) {
+			return $user;
+		}
+		if ( ! Twofa_Environment::ready() ) {
+			return new WP_Error( 'twofa_misconfigured', self::misconfigured_message() );
+		}
+		if ( self::is_api_request() ) {
+			$by_app_password = did_action( 'application_password_did_authenticate' ) > 0;
+			if ( $by_app_password && self::app_passwords_allowed() ) {
+				return $user;
+			}
+			return new WP_Error(
+				'twofa_api_login_refused',
+				$by_app_password
+					? __( 'Application passwords are turned off for accounts that use two-factor authentication.', 'twofa' )
+					: __( 'This account uses two-factor authentication, so its password cannot be used here. Use an application password instead.', 'twofa' )
+			);
+		}
+		if ( Twofa_Login_Flow::GRACE !== Twofa_Login_Flow::requirement( $user ) ) {
+			// The session WordPress is about to create is destroyed by Twofa_Login; its cookies must never leave.
+			add_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
+		}
+		return $user;
+	}
+
+	/**
+	 * Refuses application passwords of guarded accounts when the setting says deny.
+	 *
+	 * @param WP_Error $error Errors to add to.
+	 * @param WP_User  $user  The account.
+	 */
+	public static function application_password_errors( $error, $user = null ): void {
+		if ( ! ( $error instanceof WP_Error ) || ! ( $user instanceof WP_User ) || self::app_passwords_allowed() ) {
+			return;
+		}
+		if ( Twofa_Login_Flow::is_protected( $user ) ) {
+			$error->add( 'twofa_app_password_denied', __( 'Application passwords are turned off for accounts that use two-factor authentication.', 'twofa' ) );
+		}
+	}
+
+	/**
+	 * Whether the site allows application passwords for 2FA accounts.
+	 */
+	public static function app_passwords_allowed(): bool {
+		return Twofa_Settings::APP_PASSWORDS_ALLOW === Twofa_Settings::get( 'app_passwords' );
+	}
+
+	/**
+	 * Whether this request cannot show a second step: XML-RPC, REST, or HTTP
+	 * Basic credentials outside wp-login.php (a Basic-auth plugin may check them
+	 * before REST_REQUEST is defined).
+	 */
+	public static function is_api_request(): bool {
+		if ( ( defined( 'XMLRPC_REQUEST' ) && XMLRPC_REQUEST ) || ( defined( 'REST_REQUEST' ) && REST_REQUEST ) ) {
+			return true;
+		}
+		return ! did_action( 'login_init' ) && ( isset( $_SERVER['PHP_AUTH_USER'] ) || isset( $_SERVER['HTTP_AUTHORIZATION'] ) );
+	}
+
+	/**
+	 * What a guarded user sees when 2FA cannot work on this server.
+	 */
+	public static function misconfigured_message(): string {
+		return __( "This site's two-factor authentication is misconfigured. Please contact the site owner.", 'twofa' );
+	}
+}

@@ -1,0 +1,386 @@
+<?php
+/**
+ * The second login step and setup at first login, as functions that return results.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Everything here returns an array describing what to show or do; nothing
+ * prints, redirects or exits, so the whole flow can be tested in-process.
+ * Twofa_Login turns the results into pages, cookies and redirects.
+ */
+final class Twofa_Login_Flow {
+
+	// What a user needs after the password step.
+	const NONE      = 'none';      // No 2FA and not required: WordPress as usual.
+	const CHALLENGE = 'challenge'; // Has a method: enter a code.
+	const SETUP     = 'setup';     // Must use 2FA and has none: set one up first.
+	const GRACE     = 'grace';     // Must use 2FA, within the grace period: a notice only.
+
+	// Form fields.
+	const F_USER   = 'twofa_user';
+	const F_NONCE  = 'twofa_nonce';
+	const F_METHOD = 'twofa_method';
+	const F_CODE   = 'twofa_code';
+	const F_DO     = 'twofa_do';
+
+	// Form actions (F_DO). Only POST requests may verify or send.
+	const ACTIONS = array( 'show', 'switch', 'choose', 'send', 'verify' );
+
+	/**
+	 * Methods the challenge offers: the configured ones the site allows, or, if
+	 * the site has since disabled all of them, the configured ones anyway —
+	 * a settings change must neither lock people out nor let them in on a
+	 * password alone.
+	 *
+	 * @param int $user_id User ID.
+	 * @return string[]
+	 */
+	public static function challenge_methods( int $user_id ): array {
+		$usable = Twofa_User_State::usable_methods( $user_id );
+		return $usable ? $usable : Twofa_User_State::configured_methods( $user_id );
+	}
+
+	/**
+	 * Whether one of the user's roles must use 2FA.
+	 *
+	 * @param WP_User $user User.
+	 */
+	public static function in_required_role( WP_User $user ): bool {
+		$required = (array) Twofa_Settings::get( 'required_roles' );
+		return $required && array_intersect( (array) $user->roles, $required );
+	}
+
+	/**
+	 * What the user needs after a correct password.
+	 *
+	 * @param WP_User $user User.
+	 * @return string One of NONE, CHALLENGE, SETUP, GRACE.
+	 */
+	public static function requirement( WP_User $user ): string {
+		if ( self::challenge_methods( (int) $user->ID ) ) {
+			return self::CHALLENGE;
+		}
+		if ( ! self::in_required_role( $user ) ) {
+			return self::NONE;
+		}
+		return self::grace_seconds_left( $user ) > 0 ? self::GRACE : self::SETUP;
+	}
+
+	/**
+	 * Whether the plugin guards this account at all (XML-RPC/REST policy, fail-closed).
+	 *
+	 * @param WP_User $user User.
+	 */
+	public static function is_protected( WP_User $user ): bool {
+		return self::NONE !== self::requirement( $user );
+	}
+
+	/**
+	 * Seconds of grace left; a grace period that has not started yet counts as whole.
+	 *
+	 * @param WP_User $user User.
+	 */
+	public static function grace_seconds_left( WP_User $user ): int {
+		$days = (int) Twofa_Settings::get( 'grace_days' );
+		if ( $days <= 0 ) {
+			return 0;
+		}
+		$started = (int) get_user_meta( (int) $user->ID, Twofa_User_State::GRACE_STARTED, true );
+		if ( $started <= 0 ) {
+			return $days * DAY_IN_SECONDS;
+		}
+		return max( 0, $started + $days * DAY_IN_SECONDS - Twofa_Clock::now() );
+	}
+
+	/**
+	 * Records the start of the grace period at the first login (once).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function start_grace( int $user_id ): void {
+		if ( '' === (string) get_user_meta( $user_id, Twofa_User_State::GRACE_STARTED, true ) ) {
+			add_user_meta( $user_id, Twofa_User_State::GRACE_STARTED, (string) Twofa_Clock::now(), true );
+		}
+	}
+
+	/**
+	 * After a correct password: a fresh nonce and the first screen of the second step.
+	 *
+	 * @param WP_User $user        User.
+	 * @param string  $redirect_to Local URL requested for after the login ('' = default).
+	 * @param bool    $remember    Remember me.
+	 * @return array<string,mixed> A result (see handle()).
+	 */
+	public static function begin( WP_User $user, string $redirect_to, bool $remember ): array {
+		if ( ! Twofa_Environment::ready() ) {
+			return self::result( 'misconfigured' );
+		}
+		$stage = self::requirement( $user );
+		if ( self::CHALLENGE !== $stage && self::SETUP !== $stage ) {
+			return self::result( 'invalid' );
+		}
+		try {
+			$nonce = Twofa_Login_Nonce::create( (int) $user->ID, $redirect_to, $remember );
+		} catch ( Throwable $e ) {
+			return self::result( 'misconfigured' );
+		}
+		$out = self::result(
+			'form',
+			array(
+				'user_id'     => (int) $user->ID,
+				'stage'       => $stage,
+				'nonce'       => $nonce,
+				'method'      => self::CHALLENGE === $stage ? self::default_method( (int) $user->ID ) : '',
+				'redirect_to' => $redirect_to,
+				'remember'    => $remember,
+			)
+		);
+		$locked = Twofa_Lockout::locked_for( (int) $user->ID );
+		if ( $locked > 0 ) {
+			$out['error'] = Twofa_Lockout::lock_message( $locked );
+		}
+		return $out;
+	}
+
+	/**
+	 * Handles one request of the second step.
+	 *
+	 * @param array<string,mixed> $request Unslashed request fields (F_* constants).
+	 * @param bool                $is_post Whether it came as POST; GET can only show.
+	 * @return array<string,mixed> outcome ('form'|'success'|'invalid'|'misconfigured'), user_id,
+	 *         stage, nonce, method, error, notice, secret (authenticator setup), redirect_to, remember.
+	 */
+	public static function handle( array $request, bool $is_post ): array {
+		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
+		$nonce   = isset( $request[ self::F_NONCE ] ) && is_string( $request[ self::F_NONCE ] ) ? strtolower( trim( $request[ self::F_NONCE ] ) ) : '';
+		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && in_array( $request[ self::F_METHOD ], Twofa_Settings::METHODS, true ) ? $request[ self::F_METHOD ] : '';
+		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? substr( trim( $request[ self::F_CODE ] ), 0, 32 ) : '';
+		$do      = isset( $request[ self::F_DO ] ) && is_string( $request[ self::F_DO ] ) && in_array( $request[ self::F_DO ], self::ACTIONS, true ) ? $request[ self::F_DO ] : 'show';
+		if ( ! $is_post ) {
+			$do = 'show';
+		}
+
+		if ( ! Twofa_Environment::ready() ) {
+			return self::result( 'misconfigured' );
+		}
+		$user   = $user_id > 0 ? get_userdata( $user_id ) : false;
+		$record = $user ? Twofa_Login_Nonce::check( $user_id, $nonce ) : null;
+		if ( ! $user || null === $record ) {
+			return self::result( 'invalid' );
+		}
+		$stage = self::requirement( $user );
+		if ( self::CHALLENGE !== $stage && self::SETUP !== $stage ) {
+			// The account changed since the password step (2FA removed, role changed): start over.
+			Twofa_Login_Nonce::clear( $user_id );
+			return self::result( 'invalid' );
+		}
+
+		if ( self::CHALLENGE === $stage ) {
+			$methods = self::challenge_methods( $user_id );
+			if ( ! in_array( $method, $methods, true ) ) {
+				$method = self::default_method( $user_id );
+			}
+		} elseif ( ! Twofa_Settings::method_enabled( (string) $method ) ) {
+			$method = '';
+		}
+
+		$out = self::result(
+			'form',
+			array(
+				'user_id'     => $user_id,
+				'stage'       => $stage,
+				'nonce'       => $nonce,
+				'method'      => $method,
+				'redirect_to' => $record['redirect_to'],
+				'remember'    => $record['remember'],
+			)
+		);
+
+		// While locked nothing is checked and nothing is sent.
+		$locked = Twofa_Lockout::locked_for( $user_id );
+		if ( $locked > 0 ) {
+			$out['error'] = Twofa_Lockout::lock_message( $locked );
+			return self::with_setup_secret( $out );
+		}
+
+		try {
+			switch ( $do ) {
+				case 'send':
+					return self::send( $out );
+				case 'verify':
+					return self::verify( $user, $record, $code, $out );
+				case 'choose':
+					if ( self::SETUP === $stage && 'totp' === $method ) {
+						$provider = Twofa_Providers::get( 'totp' );
+						// A reload keeps the QR code already scanned.
+						$out['secret'] = $provider->pending_secret( $user_id ) ?? $provider->begin_setup( $user_id );
+					}
+					return $out;
+				default:
+					return self::with_setup_secret( $out );
+			}
+		} catch ( Throwable $e ) {
+			// Only the extension throws here; its message may name server paths, so say it plainly.
+			$out['error'] = __( 'Two-factor authentication is not available on this server right now. Please contact the site owner.', 'twofa' );
+			return $out;
+		}
+	}
+
+	/**
+	 * Sends an email code (login or setup).
+	 *
+	 * @param array<string,mixed> $out The result so far.
+	 * @return array<string,mixed>
+	 */
+	private static function send( array $out ): array {
+		if ( 'email' !== $out['method'] ) {
+			return self::with_setup_secret( $out );
+		}
+		$provider = Twofa_Providers::get( 'email' );
+		$sent     = $provider->send_code( (int) $out['user_id'], self::SETUP === $out['stage'] ? 'setup' : 'login' );
+		if ( is_wp_error( $sent ) ) {
+			$out['error'] = $sent->get_error_message();
+			return $out;
+		}
+		$user          = get_userdata( (int) $out['user_id'] );
+		$out['sent']   = true;
+		$out['notice'] = sprintf(
+			/* translators: 1: masked email address, 2: minutes the code is valid. */
+			__( 'We emailed a 6-digit code to %1$s. It is valid for %2$d minutes.', 'twofa' ),
+			self::mask_email( $user ? (string) $user->user_email : '' ),
+			max( 1, (int) floor( (int) Twofa_Settings::get( 'email_ttl' ) / 60 ) )
+		);
+		return $out;
+	}
+
+	/**
+	 * Checks a code: back-off first, then the nonce is used up, then the code.
+	 * Using the nonce before the code makes a burst of identical submissions
+	 * pass at most once, whatever the method.
+	 *
+	 * @param WP_User             $user   User.
+	 * @param array<string,mixed> $record The checked nonce record.
+	 * @param string              $code   What the user typed.
+	 * @param array<string,mixed> $out    The result so far.
+	 * @return array<string,mixed>
+	 */
+	private static function verify( WP_User $user, array $record, string $code, array $out ): array {
+		$user_id = (int) $user->ID;
+		if ( '' === $out['method'] ) {
+			return $out;
+		}
+		if ( '' === $code ) {
+			$out['error'] = __( 'Enter the 6-digit code.', 'twofa' );
+			return self::with_setup_secret( $out );
+		}
+		$wait = Twofa_Lockout::backoff_remaining( $user_id );
+		if ( $wait > 0 ) {
+			$out['error'] = Twofa_Lockout::backoff_message( $wait );
+			return self::with_setup_secret( $out );
+		}
+		if ( ! Twofa_Login_Nonce::consume( $user_id, $record['raw'] ) ) {
+			return self::result( 'invalid' );
+		}
+
+		$provider = Twofa_Providers::get( $out['method'] );
+		if ( self::SETUP === $out['stage'] ) {
+			$ok = $provider->verify_setup( $user_id, $code );
+		} else {
+			$ok = $provider->verify_login_code( $user_id, $code );
+		}
+
+		if ( true === $ok ) {
+			Twofa_Lockout::reset( $user_id );
+			if ( self::SETUP === $out['stage'] ) {
+				Twofa_User_State::set_primary( $user_id, $out['method'] );
+				delete_user_meta( $user_id, Twofa_User_State::GRACE_STARTED );
+			}
+			Twofa_User_State::mark_used( $user_id, $out['method'] );
+			$out['outcome'] = 'success';
+			$out['nonce']   = '';
+			return $out;
+		}
+
+		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
+		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
+		$failure      = Twofa_Lockout::record_failure( $user, $why );
+		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
+		return self::with_setup_secret( $out );
+	}
+
+	/**
+	 * Adds the pending authenticator secret to an authenticator setup screen;
+	 * without one (expired) the user goes back to choosing a method.
+	 *
+	 * @param array<string,mixed> $out The result so far.
+	 * @return array<string,mixed>
+	 */
+	private static function with_setup_secret( array $out ): array {
+		if ( 'form' === $out['outcome'] && self::SETUP === $out['stage'] && 'totp' === $out['method'] ) {
+			$secret = Twofa_Providers::get( 'totp' )->pending_secret( (int) $out['user_id'] );
+			if ( null === $secret ) {
+				$out['method'] = '';
+			} else {
+				$out['secret'] = $secret;
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * The method the challenge opens on.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function default_method( int $user_id ): string {
+		$methods = self::challenge_methods( $user_id );
+		$primary = Twofa_User_State::primary( $user_id );
+		if ( null !== $primary && in_array( $primary, $methods, true ) ) {
+			return $primary;
+		}
+		return $methods[0] ?? '';
+	}
+
+	/**
+	 * j***@example.com: enough to recognise one's own address, not to learn someone else's.
+	 *
+	 * @param string $email Address.
+	 */
+	public static function mask_email( string $email ): string {
+		$at = strrpos( $email, '@' );
+		if ( false === $at || 0 === $at ) {
+			return '***';
+		}
+		return substr( $email, 0, 1 ) . '***' . substr( $email, $at );
+	}
+
+	/**
+	 * A result with every key present.
+	 *
+	 * @param string              $outcome form|success|invalid|misconfigured.
+	 * @param array<string,mixed> $fields  Values to set.
+	 * @return array<string,mixed>
+	 */
+	private static function result( string $outcome, array $fields = array() ): array {
+		return array_merge(
+			array(
+				'outcome'     => $outcome,
+				'user_id'     => 0,
+				'stage'       => '',
+				'nonce'       => '',
+				'method'      => '',
+				'error'       => '',
+				'notice'      => '',
+				'secret'      => null,
+				'sent'        => false,
+				'redirect_to' => '',
+				'remember'    => false,
+			),
+			$fields
+		);
+	}
+}

@@ -1,0 +1,299 @@
+<?php
+/**
+ * The pages of the second login step, in wp-login.php's own look.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Prints a result of Twofa_Login_Flow. Plain forms that work without
+ * JavaScript; every form carries the user id and the login nonce. Each action
+ * (verify, send, switch method) is its own small form, so Enter in the code
+ * field always means Verify.
+ */
+final class Twofa_Login_Screen {
+
+	/**
+	 * Elements and attributes allowed in the QR code SVG.
+	 */
+	const SVG_ALLOWED = array(
+		'svg'  => array(
+			'xmlns'           => true,
+			'viewbox'         => true,
+			'width'           => true,
+			'height'          => true,
+			'version'         => true,
+			'shape-rendering' => true,
+			'role'            => true,
+			'aria-label'      => true,
+			'aria-hidden'     => true,
+			'focusable'       => true,
+			'class'           => true,
+		),
+		'rect' => array(
+			'x'      => true,
+			'y'      => true,
+			'width'  => true,
+			'height' => true,
+			'fill'   => true,
+		),
+		'path' => array(
+			'd'            => true,
+			'fill'         => true,
+			'stroke'       => true,
+			'stroke-width' => true,
+			'fill-rule'    => true,
+		),
+	);
+
+	/**
+	 * Prints the page for a result. Must run inside wp-login.php.
+	 *
+	 * @param array<string,mixed> $result  Result of Twofa_Login_Flow.
+	 * @param bool                $interim Session-expired modal login.
+	 */
+	public static function render( array $result, bool $interim ): void {
+		if ( ! function_exists( 'login_header' ) ) {
+			wp_die( esc_html__( 'The two-factor step can only be shown on the login page.', 'twofa' ), '', array( 'response' => 403 ) );
+		}
+		wp_enqueue_style( 'twofa-login', plugins_url( 'assets/login.css', TWOFA_PLUGIN_FILE ), array( 'login' ), TWOFA_PLUGIN_VERSION );
+		// The switcher would reload the page and lose the step.
+		add_filter( 'login_display_language_dropdown', '__return_false' );
+
+		switch ( $result['outcome'] ) {
+			case 'misconfigured':
+				status_header( 503 );
+				login_header( __( 'Two-factor authentication', 'twofa' ) );
+				self::error( __( "This site's two-factor authentication is misconfigured. Please contact the site owner.", 'twofa' ) );
+				self::back_to_login();
+				break;
+
+			case 'invalid':
+				status_header( 403 );
+				login_header( __( 'Two-factor authentication', 'twofa' ) );
+				self::error( __( 'This login attempt has expired or is no longer valid. Please log in again.', 'twofa' ) );
+				self::back_to_login();
+				break;
+
+			default:
+				if ( Twofa_Login_Flow::SETUP === $result['stage'] ) {
+					login_header( __( 'Set up two-factor authentication', 'twofa' ) );
+					self::messages( $result );
+					self::setup( $result, $interim );
+				} else {
+					login_header( __( 'Two-factor authentication', 'twofa' ) );
+					self::messages( $result );
+					self::challenge( $result, $interim );
+				}
+		}
+		login_footer( 'twofa_code' );
+	}
+
+	/**
+	 * The modal login's "You have logged in successfully", which closes the modal.
+	 */
+	public static function render_interim_success(): void {
+		// login_header() reads this global to add the class the modal's script waits for.
+		$GLOBALS['interim_login'] = 'success'; // phpcs:ignore WordPress.WP.GlobalVariablesOverride.Prohibited
+		login_header( '', '<p class="message">' . esc_html__( 'You have logged in successfully.', 'twofa' ) . '</p>' );
+		echo '</div>';
+		/** This action is documented in wp-login.php */
+		do_action( 'login_footer' );
+		echo '</body></html>';
+	}
+
+	/**
+	 * The challenge: code form for the current method, email sending, other methods.
+	 *
+	 * @param array<string,mixed> $result  Result.
+	 * @param bool                $interim Modal login.
+	 */
+	private static function challenge( array $result, bool $interim ): void {
+		$method   = (string) $result['method'];
+		$provider = Twofa_Providers::get( $method );
+		$user     = get_userdata( (int) $result['user_id'] );
+		echo '<h2 class="twofa-title">' . esc_html( $provider ? $provider->label() : __( 'Two-factor authentication', 'twofa' ) ) . '</h2>';
+
+		if ( 'email' === $method ) {
+			echo '<p class="twofa-help">' . esc_html(
+				sprintf(
+					/* translators: %s: masked email address. */
+					__( 'Click Send OTP to get a 6-digit code at %s, then enter it below.', 'twofa' ),
+					Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' )
+				)
+			) . '</p>';
+			self::send_form( $result, $interim );
+		} else {
+			echo '<p class="twofa-help">' . esc_html__( 'Enter the 6-digit code from your authenticator app.', 'twofa' ) . '</p>';
+		}
+
+		self::code_form( $result, $interim, __( 'Verify', 'twofa' ) );
+
+		$others = array_diff( Twofa_Login_Flow::challenge_methods( (int) $result['user_id'] ), array( $method ) );
+		if ( $others ) {
+			echo '<div class="twofa-other"><p>' . esc_html__( 'Use another method:', 'twofa' ) . '</p><ul>';
+			foreach ( $others as $other ) {
+				$other_provider = Twofa_Providers::get( $other );
+				echo '<li>';
+				self::form_open( $result, $interim, $other, 'twofa-switch' );
+				echo '<button type="submit" class="button-link" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="switch">'
+					. esc_html( $other_provider ? $other_provider->label() : $other ) . '</button></form></li>';
+			}
+			echo '</ul></div>';
+		}
+	}
+
+	/**
+	 * Setup at first login: choose a method, then configure it.
+	 *
+	 * @param array<string,mixed> $result  Result.
+	 * @param bool                $interim Modal login.
+	 */
+	private static function setup( array $result, bool $interim ): void {
+		$method = (string) $result['method'];
+		$user   = get_userdata( (int) $result['user_id'] );
+
+		if ( '' === $method ) {
+			echo '<p class="twofa-help">' . esc_html__( 'Your account must use two-factor authentication. Choose a method to set up now; you can add the other one later on the Configure 2FA page.', 'twofa' ) . '</p>';
+			echo '<ul class="twofa-choose">';
+			foreach ( Twofa_Providers::enabled() as $id => $provider ) {
+				echo '<li>';
+				self::form_open( $result, $interim, $id, 'twofa-choose-form' );
+				echo '<button type="submit" class="button button-large" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="choose">'
+					. esc_html( $provider->label() ) . '</button>';
+				echo '<p class="description">' . esc_html( $provider->description() ) . '</p></form></li>';
+			}
+			echo '</ul>';
+			return;
+		}
+
+		if ( 'totp' === $method ) {
+			$secret = (string) $result['secret'];
+			echo '<h2 class="twofa-title">' . esc_html__( 'Google Authenticator', 'twofa' ) . '</h2>';
+			echo '<p class="twofa-help">' . esc_html__( 'Scan this QR code with your authenticator app (Google Authenticator, Microsoft Authenticator, Authy…).', 'twofa' ) . '</p>';
+			try {
+				$svg = (string) twofa_qr_svg( Twofa_Providers::get( 'totp' )->uri( (int) $result['user_id'], $secret ) );
+				echo '<div class="twofa-qr" role="img" aria-label="' . esc_attr__( 'QR code for your authenticator app', 'twofa' ) . '">' . wp_kses( $svg, self::SVG_ALLOWED ) . '</div>';
+			} catch ( Throwable $e ) {
+				self::error( __( 'The QR code could not be drawn; enter the key below instead.', 'twofa' ) );
+			}
+			echo '<p class="twofa-help">' . esc_html__( "Can't scan it? Enter this key in the app:", 'twofa' ) . '</p>';
+			echo '<p><code class="twofa-key">' . esc_html( trim( chunk_split( $secret, 4, ' ' ) ) ) . '</code></p>';
+			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
+		} else {
+			echo '<h2 class="twofa-title">' . esc_html__( 'OTP over Email', 'twofa' ) . '</h2>';
+			echo '<p class="twofa-help">' . esc_html(
+				sprintf(
+					/* translators: %s: masked email address. */
+					__( 'Codes will be sent to your account\'s address, %s. Click Send OTP, then enter the code from the email.', 'twofa' ),
+					Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' )
+				)
+			) . '</p>';
+			self::send_form( $result, $interim );
+			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
+		}
+
+		echo '<p class="twofa-other">';
+		self::form_open( $result, $interim, '', 'twofa-switch' );
+		echo '<button type="submit" class="button-link" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="show">'
+			. esc_html__( 'Choose another method', 'twofa' ) . '</button></form></p>';
+	}
+
+	/**
+	 * The code entry form.
+	 *
+	 * @param array<string,mixed> $result  Result.
+	 * @param bool                $interim Modal login.
+	 * @param string              $submit  Button label.
+	 */
+	private static function code_form( array $result, bool $interim, string $submit ): void {
+		self::form_open( $result, $interim, (string) $result['method'], 'twofa-code-form', 'loginform' );
+		echo '<input type="hidden" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="verify" />';
+		echo '<p><label for="twofa_code">' . esc_html__( 'Authentication code', 'twofa' ) . '</label>';
+		echo '<input type="text" name="' . esc_attr( Twofa_Login_Flow::F_CODE ) . '" id="twofa_code" class="input" value="" size="20"'
+			. ' inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="16" required spellcheck="false" /></p>';
+		echo '<p class="submit"><input type="submit" class="button button-primary button-large" value="' . esc_attr( $submit ) . '" /></p>';
+		echo '</form>';
+	}
+
+	/**
+	 * "Send OTP" / "Resend", with the cooldown said in words.
+	 *
+	 * @param array<string,mixed> $result  Result.
+	 * @param bool                $interim Modal login.
+	 */
+	private static function send_form( array $result, bool $interim ): void {
+		$provider = Twofa_Providers::get( 'email' );
+		$purpose  = Twofa_Login_Flow::SETUP === $result['stage'] ? 'setup' : 'login';
+		$user_id  = (int) $result['user_id'];
+		$live     = $provider && method_exists( $provider, 'has_live_code' ) ? $provider->has_live_code( $user_id, $purpose ) : ! empty( $result['sent'] );
+		$wait     = $provider && method_exists( $provider, 'cooldown_remaining' ) ? (int) $provider->cooldown_remaining( $user_id ) : 0;
+
+		self::form_open( $result, $interim, 'email', 'twofa-send-form' );
+		echo '<p><button type="submit" class="button" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="send"' . ( $wait > 0 ? ' aria-describedby="twofa-cooldown"' : '' ) . '>'
+			. esc_html( $live ? __( 'Resend', 'twofa' ) : __( 'Send OTP', 'twofa' ) ) . '</button>';
+		if ( $wait > 0 ) {
+			echo ' <span id="twofa-cooldown" class="description">' . esc_html(
+				sprintf(
+					/* translators: %d: seconds. */
+					_n( 'You can ask for another code in %d second.', 'You can ask for another code in %d seconds.', $wait, 'twofa' ),
+					$wait
+				)
+			) . '</span>';
+		}
+		echo '</p></form>';
+	}
+
+	/**
+	 * Opens a form posting to the second step, with the hidden fields every action needs.
+	 *
+	 * @param array<string,mixed> $result  Result.
+	 * @param bool                $interim Modal login.
+	 * @param string              $method  Method the form is about ('' for none).
+	 * @param string              $class   CSS class.
+	 * @param string              $id      Element id ('' for none).
+	 */
+	private static function form_open( array $result, bool $interim, string $method, string $class, string $id = '' ): void {
+		$action = add_query_arg( 'action', Twofa_Login::ACTION, site_url( 'wp-login.php', 'login_post' ) );
+		echo '<form method="post" class="' . esc_attr( $class ) . '" action="' . esc_url( $action ) . '"'
+			. ( '' !== $id ? ' id="' . esc_attr( $id ) . '"' : '' ) . ' autocomplete="off">';
+		echo '<input type="hidden" name="' . esc_attr( Twofa_Login_Flow::F_USER ) . '" value="' . esc_attr( (string) (int) $result['user_id'] ) . '" />';
+		echo '<input type="hidden" name="' . esc_attr( Twofa_Login_Flow::F_NONCE ) . '" value="' . esc_attr( (string) $result['nonce'] ) . '" />';
+		echo '<input type="hidden" name="' . esc_attr( Twofa_Login_Flow::F_METHOD ) . '" value="' . esc_attr( $method ) . '" />';
+		if ( $interim ) {
+			echo '<input type="hidden" name="interim-login" value="1" />';
+		}
+	}
+
+	/**
+	 * Error and notice of a result, in live regions.
+	 *
+	 * @param array<string,mixed> $result Result.
+	 */
+	private static function messages( array $result ): void {
+		if ( '' !== $result['error'] ) {
+			self::error( (string) $result['error'] );
+		}
+		if ( '' !== $result['notice'] ) {
+			echo '<p class="message" role="status" aria-live="polite">' . esc_html( (string) $result['notice'] ) . '</p>';
+		}
+	}
+
+	/**
+	 * An error box like wp-login.php's.
+	 *
+	 * @param string $text Message.
+	 */
+	private static function error( string $text ): void {
+		echo '<div id="login_error" role="alert">' . esc_html( $text ) . '</div>';
+	}
+
+	/**
+	 * A link back to the password step.
+	 */
+	private static function back_to_login(): void {
+		echo '<p id="nav"><a href="' . esc_url( wp_login_url() ) . '">' . esc_html__( 'Log in', 'twofa' ) . '</a></p>';
+	}
+}

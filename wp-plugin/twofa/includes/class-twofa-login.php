@@ -1,0 +1,275 @@
+<?php
+/**
+ * The two-step login on wp-login.php.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * After a correct password, a user who has 2FA (or must set it up) gets no
+ * session: the token the password step created is destroyed, no cookie is sent
+ * (Twofa_Auth_Policy stops them), and the second step is shown instead. Only
+ * when it passes is a session created. The decisions live in Twofa_Login_Flow;
+ * this class only connects them to WordPress and does the printing, cookies,
+ * redirects and exits.
+ *
+ * register() runs on every request, so it only adds hooks: nothing here reads
+ * the database or calls the extension unless someone is logging in.
+ */
+final class Twofa_Login {
+
+	/**
+	 * The wp-login.php action of the second step.
+	 */
+	const ACTION = 'twofa_challenge';
+
+	/**
+	 * Session tokens created by the password step of this request.
+	 *
+	 * @var string[]
+	 */
+	private static $tokens = array();
+
+	/**
+	 * "Remember me" as the password step asked for it, if it set a cookie.
+	 *
+	 * @var bool|null
+	 */
+	private static $remember = null;
+
+	/**
+	 * True while we log the user in ourselves, so our wp_login handler lets it pass.
+	 *
+	 * @var bool
+	 */
+	private static $finishing = false;
+
+	/**
+	 * Adds the hooks.
+	 */
+	public static function register(): void {
+		add_action( 'set_auth_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
+		add_action( 'set_logged_in_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
+		// Early, so that no other wp_login listener acts on a login that is not complete yet.
+		add_action( 'wp_login', array( __CLASS__, 'on_wp_login' ), 1, 2 );
+		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_challenge_request' ) );
+		add_action( 'admin_notices', array( __CLASS__, 'grace_notice' ) );
+	}
+
+	/**
+	 * Remembers the session token of each auth cookie WordPress creates in this request.
+	 *
+	 * @param string $cookie     Cookie value.
+	 * @param int    $expire     Cookie expiry (0 = browser session, i.e. no "remember me").
+	 * @param int    $expiration Token expiry.
+	 * @param int    $user_id    User ID.
+	 * @param string $scheme     Cookie scheme.
+	 * @param string $token      Session token.
+	 */
+	public static function collect_token( $cookie, $expire = 0, $expiration = 0, $user_id = 0, $scheme = '', $token = '' ): void {
+		if ( self::$finishing ) {
+			return;
+		}
+		if ( is_string( $token ) && '' !== $token ) {
+			self::$tokens[] = $token;
+		}
+		self::$remember = 0 !== (int) $expire;
+	}
+
+	/**
+	 * The password step succeeded: if the user needs a second step, undo the
+	 * session and show it (on wp-login.php) or send the browser to it.
+	 *
+	 * @param string  $user_login Login name.
+	 * @param WP_User $user       User.
+	 */
+	public static function on_wp_login( $user_login, $user = null ): void {
+		if ( self::$finishing || ! ( $user instanceof WP_User ) ) {
+			return;
+		}
+		$stage = Twofa_Login_Flow::requirement( $user );
+		if ( Twofa_Login_Flow::NONE === $stage ) {
+			return;
+		}
+		if ( Twofa_Login_Flow::GRACE === $stage && Twofa_Environment::ready() ) {
+			Twofa_Login_Flow::start_grace( (int) $user->ID );
+			return;
+		}
+
+		self::discard_password_session( $user );
+		$result = Twofa_Login_Flow::begin( $user, self::requested_redirect(), self::requested_remember() );
+
+		if ( self::on_login_screen() ) {
+			Twofa_Login_Screen::render( $result, self::is_interim() );
+			exit;
+		}
+		// Another login form called wp_signon(): continue on wp-login.php.
+		wp_safe_redirect( self::challenge_url( $result ) );
+		exit;
+	}
+
+	/**
+	 * Destroys what the password step created: its session tokens, its cookies,
+	 * and the current user of this request.
+	 *
+	 * @param WP_User $user User.
+	 */
+	public static function discard_password_session( WP_User $user ): void {
+		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
+		foreach ( array_unique( self::$tokens ) as $token ) {
+			$sessions->destroy( $token );
+		}
+		self::$tokens = array();
+		// Cookies may have been sent when something bypassed our authenticate filter.
+		remove_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
+		wp_clear_auth_cookie();
+		wp_set_current_user( 0 );
+	}
+
+	/**
+	 * wp-login.php?action=twofa_challenge: every form of the second step posts here.
+	 */
+	public static function on_challenge_request(): void {
+		nocache_headers();
+		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
+		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
+		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
+		$result  = Twofa_Login_Flow::handle( is_array( $request ) ? $request : array(), $is_post );
+		if ( 'success' === $result['outcome'] ) {
+			self::finish( $result );
+		}
+		Twofa_Login_Screen::render( $result, self::is_interim() );
+		exit;
+	}
+
+	/**
+	 * The second step passed: create the session and send the user on.
+	 *
+	 * @param array<string,mixed> $result A 'success' result of Twofa_Login_Flow.
+	 */
+	private static function finish( array $result ): void {
+		$user = get_userdata( (int) $result['user_id'] );
+		if ( ! $user ) {
+			return;
+		}
+		self::$finishing = true;
+		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		wp_set_current_user( (int) $user->ID );
+		/** This action is documented in wp-includes/user.php */
+		do_action( 'wp_login', $user->user_login, $user );
+		self::$finishing = false;
+
+		if ( self::is_interim() ) {
+			Twofa_Login_Screen::render_interim_success();
+			exit;
+		}
+		wp_safe_redirect( self::redirect_after_login( $user, (string) $result['redirect_to'] ) );
+		exit;
+	}
+
+	/**
+	 * Where to go after the login: the requested local URL, else the dashboard
+	 * (or the profile / home page for users who cannot use the dashboard), as
+	 * wp-login.php does.
+	 *
+	 * @param WP_User $user        User.
+	 * @param string  $redirect_to Requested URL (already checked to be local).
+	 */
+	public static function redirect_after_login( WP_User $user, string $redirect_to ): string {
+		$requested = $redirect_to;
+		$to        = '' !== $redirect_to ? $redirect_to : admin_url();
+		/** This filter is documented in wp-login.php */
+		$to = (string) apply_filters( 'login_redirect', $to, $requested, $user );
+		$to = wp_validate_redirect( $to, admin_url() );
+		if ( ( admin_url() === $to || '' === $requested ) && ! $user->has_cap( 'edit_posts' ) ) {
+			$to = $user->has_cap( 'read' ) ? admin_url( 'profile.php' ) : home_url();
+		}
+		return $to;
+	}
+
+	/**
+	 * The redirect_to of the password step if it is local, else ''.
+	 */
+	public static function requested_redirect(): string {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- read only, validated below.
+		$raw = isset( $_REQUEST['redirect_to'] ) && is_string( $_REQUEST['redirect_to'] ) ? wp_unslash( $_REQUEST['redirect_to'] ) : '';
+		if ( '' === $raw || strlen( $raw ) > 2000 ) {
+			return '';
+		}
+		return (string) wp_validate_redirect( esc_url_raw( $raw ), '' );
+	}
+
+	/**
+	 * Whether the password step asked to be remembered.
+	 */
+	private static function requested_remember(): bool {
+		if ( null !== self::$remember ) {
+			return self::$remember;
+		}
+		return ! empty( $_POST['rememberme'] ); // phpcs:ignore WordPress.Security.NonceVerification.Missing
+	}
+
+	/**
+	 * Whether this request is wp-login.php (where login_header() exists).
+	 */
+	private static function on_login_screen(): bool {
+		return did_action( 'login_init' ) > 0 && function_exists( 'login_header' );
+	}
+
+	/**
+	 * Whether this is the session-expired modal login.
+	 */
+	public static function is_interim(): bool {
+		return ! empty( $_REQUEST['interim-login'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+	}
+
+	/**
+	 * URL of the second step for a result of Twofa_Login_Flow::begin().
+	 *
+	 * @param array<string,mixed> $result Result.
+	 */
+	public static function challenge_url( array $result ): string {
+		$args = array( 'action' => self::ACTION );
+		if ( 'form' === $result['outcome'] ) {
+			$args[ Twofa_Login_Flow::F_USER ]  = (int) $result['user_id'];
+			$args[ Twofa_Login_Flow::F_NONCE ] = (string) $result['nonce'];
+		}
+		if ( self::is_interim() ) {
+			$args['interim-login'] = 1;
+		}
+		return add_query_arg( $args, site_url( 'wp-login.php', 'login' ) );
+	}
+
+	/**
+	 * "Set up two-factor authentication within N days" for users in their grace period.
+	 */
+	public static function grace_notice(): void {
+		$user = wp_get_current_user();
+		if ( ! $user->exists() || Twofa_Login_Flow::GRACE !== Twofa_Login_Flow::requirement( $user ) ) {
+			return;
+		}
+		$days = max( 1, (int) ceil( Twofa_Login_Flow::grace_seconds_left( $user ) / DAY_IN_SECONDS ) );
+		$url  = class_exists( 'Twofa_Configure_Page' ) && method_exists( 'Twofa_Configure_Page', 'url' )
+			? (string) Twofa_Configure_Page::url()
+			: admin_url( 'profile.php' );
+		printf(
+			'<div class="notice notice-warning" role="status"><p>%s <a href="%s">%s</a></p></div>',
+			esc_html(
+				sprintf(
+					/* translators: %d: days left. */
+					_n(
+						'Your role must use two-factor authentication. Set up two-factor authentication within %d day, or you will be asked to do it at your next login.',
+						'Your role must use two-factor authentication. Set up two-factor authentication within %d days, or you will be asked to do it at your next login.',
+						$days,
+						'twofa'
+					),
+					$days
+				)
+			),
+			esc_url( $url ),
+			esc_html__( 'Configure 2FA', 'twofa' )
+		);
+	}
+}
