@@ -1,0 +1,269 @@
+//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta` (mysql_async pool).
+//!
+//! Table names are built from the validated prefix (`^[A-Za-z0-9_]{1,32}$`); every value is a
+//! bound parameter. Text columns are read as bytes and decoded lossily, so odd data in the
+//! database can't make a row conversion panic.
+
+use std::time::Duration;
+
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+use thiserror::Error;
+
+use crate::config::{redact_url, valid_table_prefix};
+
+/// The `_twofa_*` meta keys the sidecar reads (docs/CONTRACTS.md).
+pub const META_TOTP_SECRET: &str = "_twofa_totp_secret";
+pub const META_EMAIL_ENABLED: &str = "_twofa_email_enabled";
+pub const META_PRIMARY: &str = "_twofa_primary";
+
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("database URL is invalid: {0}")]
+    BadUrl(String),
+    #[error("invalid table prefix")]
+    BadPrefix,
+    #[error("the database did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("database error: {0}")]
+    Driver(String),
+}
+
+impl From<mysql_async::Error> for DbError {
+    fn from(e: mysql_async::Error) -> Self {
+        // Driver messages hold server text and addresses, never the password.
+        DbError::Driver(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: u64,
+    pub login: String,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// One user's standing as the report needs it.
+#[derive(Debug, Clone, Default)]
+pub struct ReportUser {
+    pub id: u64,
+    pub caps: Option<String>,
+    pub totp: bool,
+    pub email: bool,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    users: String,
+    usermeta: String,
+    caps_key: String,
+    timeout: Duration,
+}
+
+/// A text column read as raw bytes (NULL allowed).
+type Bytes = Option<Vec<u8>>;
+
+fn text(b: Bytes) -> String {
+    b.map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+impl Db {
+    pub fn new(url: &str, prefix: &str, pool_size: u32, timeout: Duration) -> Result<Db, DbError> {
+        if !valid_table_prefix(prefix) {
+            return Err(DbError::BadPrefix);
+        }
+        let opts = Opts::from_url(url).map_err(|_| DbError::BadUrl(redact_url(url)))?;
+        let constraints = PoolConstraints::new(0, pool_size.max(1) as usize)
+            .ok_or_else(|| DbError::Driver("bad pool size".into()))?;
+        let opts = OptsBuilder::from_opts(opts)
+            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            .wait_timeout(Some(28_800));
+        Ok(Db {
+            pool: Pool::new(opts),
+            users: format!("{prefix}users"),
+            usermeta: format!("{prefix}usermeta"),
+            caps_key: format!("{prefix}capabilities"),
+            timeout,
+        })
+    }
+
+    pub fn capabilities_key(&self) -> &str {
+        &self.caps_key
+    }
+
+    async fn bounded<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, DbError>>,
+    ) -> Result<T, DbError> {
+        tokio::time::timeout(self.timeout, fut)
+            .await
+            .map_err(|_| DbError::Timeout(self.timeout))?
+    }
+
+    async fn conn(&self) -> Result<Conn, DbError> {
+        Ok(self.pool.get_conn().await?)
+    }
+
+    /// Round trip to the server.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            c.ping().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Checks that both tables exist (for `check`).
+    pub async fn check_tables(&self) -> Result<(), DbError> {
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            let q = format!(
+                "SELECT (SELECT COUNT(*) FROM {} WHERE 1=0), (SELECT COUNT(*) FROM {} WHERE 1=0)",
+                self.users, self.usermeta
+            );
+            let _: Option<(u64, u64)> = c.query_first(q).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn user(&self, id: u64) -> Result<Option<UserRow>, DbError> {
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            let q = format!(
+                "SELECT ID, user_login, user_email, display_name FROM {} WHERE ID = ?",
+                self.users
+            );
+            let row: Option<(u64, Bytes, Bytes, Bytes)> = c.exec_first(q, (id,)).await?;
+            Ok(row.map(|(id, login, email, name)| UserRow {
+                id,
+                login: text(login),
+                email: text(email),
+                display_name: text(name),
+            }))
+        })
+        .await
+    }
+
+    /// The user's capabilities value and `_twofa_*` keys the sidecar reads, as (key, value).
+    pub async fn user_meta(&self, id: u64) -> Result<Vec<(String, String)>, DbError> {
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            let q = format!(
+                "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?) ORDER BY umeta_id",
+                self.usermeta
+            );
+            let rows: Vec<(Bytes, Bytes)> = c
+                .exec(
+                    q,
+                    (
+                        id,
+                        self.caps_key.as_str(),
+                        META_TOTP_SECRET,
+                        META_EMAIL_ENABLED,
+                        META_PRIMARY,
+                    ),
+                )
+                .await?;
+            Ok(rows.into_iter().map(|(k, v)| (text(k), text(v))).collect())
+        })
+        .await
+    }
+
+    /// Everything the report needs, in three queries whatever the number of users: all ids,
+    /// all capabilities values, all rows of the two method keys. Each is an index range scan.
+    pub async fn report_users(&self) -> Result<Vec<ReportUser>, DbError> {
+        // Three full scans of 100,000 users take well under the request timeout; the DB timeout
+        // is for single-row calls, so the report gets a more generous bound.
+        let bound = self.timeout * 6;
+        let fut = async {
+            let mut c = self.conn().await?;
+            let ids: Vec<u64> = c
+                .query(format!("SELECT ID FROM {} ORDER BY ID", self.users))
+                .await?;
+            let mut users: Vec<ReportUser> = ids
+                .into_iter()
+                .map(|id| ReportUser {
+                    id,
+                    ..Default::default()
+                })
+                .collect();
+            // ids are sorted, so later lookups are binary searches.
+            let caps: Vec<(u64, Bytes)> = c
+                .exec(
+                    format!(
+                        "SELECT user_id, meta_value FROM {} WHERE meta_key = ?",
+                        self.usermeta
+                    ),
+                    (self.caps_key.as_str(),),
+                )
+                .await?;
+            for (uid, v) in caps {
+                if let Ok(i) = users.binary_search_by_key(&uid, |u| u.id) {
+                    // A duplicate row (never written by WordPress) keeps the first one seen.
+                    if users[i].caps.is_none() {
+                        users[i].caps = Some(text(v));
+                    }
+                }
+            }
+            let methods: Vec<(u64, Bytes)> = c
+                .exec(
+                    format!(
+                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?)",
+                        self.usermeta
+                    ),
+                    (META_TOTP_SECRET, META_EMAIL_ENABLED),
+                )
+                .await?;
+            for (uid, k) in methods {
+                if let Ok(i) = users.binary_search_by_key(&uid, |u| u.id) {
+                    match k.as_deref() {
+                        Some(b"_twofa_totp_secret") => users[i].totp = true,
+                        Some(b"_twofa_email_enabled") => users[i].email = true,
+                        _ => {}
+                    }
+                }
+            }
+            Ok(users)
+        };
+        tokio::time::timeout(bound, fut)
+            .await
+            .map_err(|_| DbError::Timeout(bound))?
+    }
+
+    /// Login and display name of the given users (one query; ids come from the report page).
+    pub async fn names(&self, ids: &[u64]) -> Result<Vec<(u64, String, String)>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            let marks = vec!["?"; ids.len()].join(",");
+            let q = format!(
+                "SELECT ID, user_login, display_name FROM {} WHERE ID IN ({marks})",
+                self.users
+            );
+            let rows: Vec<(u64, Bytes, Bytes)> = c
+                .exec(
+                    q,
+                    mysql_async::Params::Positional(
+                        ids.iter().map(|i| mysql_async::Value::from(*i)).collect(),
+                    ),
+                )
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, l, d)| (id, text(l), text(d)))
+                .collect())
+        })
+        .await
+    }
+
+    pub async fn disconnect(self) {
+        let _ = self.pool.disconnect().await;
+    }
+}

@@ -1,0 +1,445 @@
+//! Mail backends (one enum) and the fixed message templates.
+//!
+//! Names that end up in headers (site name, display name) are stripped of control characters
+//! and lettre's builders encode them, so neither can add a header. Everything placed in the
+//! HTML part is escaped. The messages hold no links.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use thiserror::Error;
+
+use crate::config::{MailTransport, TlsMode};
+
+#[derive(Debug, Error)]
+pub enum MailError {
+    #[error("mail configuration is invalid: {0}")]
+    Config(String),
+    #[error("the SMTP server failed: {0}")]
+    Smtp(String),
+    #[error("the SMTP server did not answer in time")]
+    Timeout,
+    #[error("the outbox folder is not writable: {0}")]
+    Outbox(String),
+    #[error("the message cannot be built: {0}")]
+    Build(String),
+}
+
+/// The mail backends.
+#[derive(Clone)]
+pub enum Mailer {
+    /// A pooled SMTP connection (STARTTLS or implicit TLS via rustls, optional credentials).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// A folder receiving one `.eml` file per message.
+    File(PathBuf),
+}
+
+impl Mailer {
+    pub fn from_settings(t: &MailTransport, timeout: Duration) -> Result<Mailer, MailError> {
+        match t {
+            MailTransport::File { dir } => Ok(Mailer::File(dir.clone())),
+            MailTransport::Smtp {
+                host,
+                port,
+                tls,
+                username,
+                password,
+                pool_size,
+            } => {
+                let tls = match tls {
+                    TlsMode::None => Tls::None,
+                    TlsMode::Starttls => Tls::Required(
+                        TlsParameters::new(host.clone())
+                            .map_err(|e| MailError::Config(e.to_string()))?,
+                    ),
+                    TlsMode::Tls => Tls::Wrapper(
+                        TlsParameters::new(host.clone())
+                            .map_err(|e| MailError::Config(e.to_string()))?,
+                    ),
+                };
+                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
+                    .port(*port)
+                    .tls(tls)
+                    .timeout(Some(timeout))
+                    .pool_config(
+                        PoolConfig::new()
+                            .max_size(*pool_size)
+                            .idle_timeout(Duration::from_secs(50)),
+                    );
+                if let (Some(u), Some(p)) = (username, password) {
+                    b = b.credentials(Credentials::new(u.clone(), p.clone()));
+                }
+                Ok(Mailer::Smtp(b.build()))
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mailer::Smtp(_) => "smtp",
+            Mailer::File(_) => "file",
+        }
+    }
+
+    /// Delivers one message. The caller bounds the time taken.
+    pub async fn send(&self, id: &str, msg: Message) -> Result<(), MailError> {
+        match self {
+            Mailer::Smtp(t) => {
+                t.send(msg).await.map_err(|e| {
+                    if e.is_timeout() {
+                        MailError::Timeout
+                    } else {
+                        MailError::Smtp(smtp_error_text(&e))
+                    }
+                })?;
+                Ok(())
+            }
+            Mailer::File(dir) => {
+                let bytes = msg.formatted();
+                let dir = dir.clone();
+                let id = id.to_string();
+                tokio::task::spawn_blocking(move || write_outbox(&dir, &id, &bytes))
+                    .await
+                    .map_err(|e| MailError::Outbox(e.to_string()))?
+            }
+        }
+    }
+
+    /// Is the backend usable right now? SMTP: connect and greet; file: the folder is writable.
+    pub async fn check(&self) -> Result<(), MailError> {
+        match self {
+            Mailer::Smtp(t) => match t.test_connection().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(MailError::Smtp(
+                    "the server refused the connection test".into(),
+                )),
+                Err(e) if e.is_timeout() => Err(MailError::Timeout),
+                Err(e) => Err(MailError::Smtp(smtp_error_text(&e))),
+            },
+            Mailer::File(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || probe_outbox(&dir))
+                    .await
+                    .map_err(|e| MailError::Outbox(e.to_string()))?
+            }
+        }
+    }
+}
+
+/// lettre's error text, without the chain of sources that may quote server banners at length.
+fn smtp_error_text(e: &lettre::transport::smtp::Error) -> String {
+    let s = e.to_string();
+    s.chars().take(200).collect()
+}
+
+/// Writes `{dir}/{id}.eml` atomically: a hidden temporary file in the same folder, then rename,
+/// so a reader never sees half a message. No fsync: a code lost in a crash is simply resent.
+fn write_outbox(dir: &Path, id: &str, bytes: &[u8]) -> Result<(), MailError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = dir.join(format!(".{id}.tmp"));
+    let fin = dir.join(format!("{id}.eml"));
+    let res = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o640)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        drop(f);
+        std::fs::rename(&tmp, &fin)
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(MailError::Outbox(e.kind().to_string()));
+    }
+    Ok(())
+}
+
+fn probe_outbox(dir: &Path) -> Result<(), MailError> {
+    let mut id = [0u8; 8];
+    getrandom::fill(&mut id).map_err(|e| MailError::Outbox(e.to_string()))?;
+    let probe = dir.join(format!(".probe-{}", hex::encode(id)));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| MailError::Outbox(format!("{}: {}", dir.display(), e.kind())))
+}
+
+/// A new random message id (32 hex digits).
+pub fn new_message_id() -> Result<String, MailError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| MailError::Build(e.to_string()))?;
+    Ok(hex::encode(b))
+}
+
+/// Removes control characters (CR, LF, tabs, NUL, …) and trims; caps the length.
+pub fn clean_name(s: &str, max_chars: usize) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.chars().take(max_chars).collect()
+}
+
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// What every message needs besides its text.
+pub struct Envelope<'a> {
+    pub id: &'a str,
+    pub from: &'a Mailbox,
+    pub to_name: &'a str,
+    pub to_addr: &'a str,
+    pub site_name: &'a str,
+}
+
+/// Parts of a message before it is built: subject, paragraphs, and an optional code block.
+pub struct Body {
+    pub subject: String,
+    pub greeting: String,
+    pub before: Vec<String>,
+    pub code: Option<String>,
+    pub after: Vec<String>,
+}
+
+pub fn build(env: &Envelope<'_>, body: Body) -> Result<Message, MailError> {
+    let to_addr: Address = env
+        .to_addr
+        .trim()
+        .parse()
+        .map_err(|_| MailError::Build("recipient address is invalid".into()))?;
+    let to_name = clean_name(env.to_name, 100);
+    let to = Mailbox::new((!to_name.is_empty()).then_some(to_name), to_addr);
+    let domain = env.from.email.domain().to_string();
+
+    let mut text = String::new();
+    text.push_str(&body.greeting);
+    text.push_str("\n\n");
+    for p in &body.before {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    if let Some(code) = &body.code {
+        text.push_str("    ");
+        text.push_str(code);
+        text.push_str("\n\n");
+    }
+    for p in &body.after {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    text.push_str("-- \n");
+    text.push_str(env.site_name);
+    text.push('\n');
+
+    let mut html = String::from(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif\">",
+    );
+    html.push_str(&format!("<p>{}</p>", html_escape(&body.greeting)));
+    for p in &body.before {
+        html.push_str(&format!("<p>{}</p>", html_escape(p)));
+    }
+    if let Some(code) = &body.code {
+        html.push_str(&format!(
+            "<p style=\"font-size:28px;font-family:monospace;letter-spacing:4px\"><strong>{}</strong></p>",
+            html_escape(code)
+        ));
+    }
+    for p in &body.after {
+        html.push_str(&format!("<p>{}</p>", html_escape(p)));
+    }
+    html.push_str(&format!(
+        "<p style=\"color:#666\">{}</p></body></html>",
+        html_escape(env.site_name)
+    ));
+
+    Message::builder()
+        .from(env.from.clone())
+        .to(to)
+        .subject(clean_name(&body.subject, 200))
+        .message_id(Some(format!("<{}@{}>", env.id, domain)))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// Purpose of an email code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Setup,
+    Login,
+}
+
+const IF_NOT_YOU: &str = "If this wasn't you, do not share this code and do not type it anywhere. Someone may know your password: change it and tell the site administrator.";
+
+pub fn code_body(site: &str, display: &str, code: &str, purpose: Purpose, expires_in: u32) -> Body {
+    let minutes = expires_in.div_ceil(60);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    let (subject, intro) = match purpose {
+        Purpose::Setup => (
+            format!("{site}: your code to set up OTP over Email"),
+            format!("Use this code to finish setting up OTP over Email on {site}:"),
+        ),
+        Purpose::Login => (
+            format!("{site}: your login verification code"),
+            format!("Use this code to finish signing in to {site}:"),
+        ),
+    };
+    Body {
+        subject,
+        greeting: greeting(display),
+        before: vec![intro],
+        code: Some(code.to_string()),
+        after: vec![
+            format!("The code is valid for {minutes} {unit}. Never give it to anyone, including someone claiming to be from {site}."),
+            IF_NOT_YOU.to_string(),
+        ],
+    }
+}
+
+fn greeting(display: &str) -> String {
+    let name = clean_name(display, 100);
+    if name.is_empty() {
+        "Hello,".to_string()
+    } else {
+        format!("Hello {name},")
+    }
+}
+
+/// Security notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    MethodAdded,
+    MethodRemoved,
+    Reset,
+    Lockout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Totp,
+    Email,
+}
+
+impl Method {
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Totp => "Google Authenticator",
+            Method::Email => "OTP over Email",
+        }
+    }
+}
+
+pub fn notice_body(site: &str, display: &str, event: Event, method: Option<Method>) -> Body {
+    let what = method
+        .map(|m| format!("The two-factor method \"{}\"", m.label()))
+        .unwrap_or_else(|| "A two-factor method".to_string());
+    let (subject, line) = match event {
+        Event::MethodAdded => (
+            format!("{site}: a two-factor method was added to your account"),
+            format!("{what} was added to your account on {site}."),
+        ),
+        Event::MethodRemoved => (
+            format!("{site}: a two-factor method was removed from your account"),
+            format!("{what} was removed from your account on {site}."),
+        ),
+        Event::Reset => (
+            format!("{site}: your two-factor authentication was reset"),
+            format!("Two-factor authentication for your account on {site} was reset. You will be asked to set it up again when you next log in."),
+        ),
+        Event::Lockout => (
+            format!("{site}: your account was temporarily locked"),
+            format!("Your account on {site} was temporarily locked after too many wrong verification codes."),
+        ),
+    };
+    Body {
+        subject,
+        greeting: greeting(display),
+        before: vec![line],
+        code: None,
+        after: vec![
+            "If this wasn't you, change your password now and tell the site administrator."
+                .to_string(),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_control_chars() {
+        assert_eq!(clean_name("Eve\r\nBcc: x@evil", 100), "Eve Bcc: x@evil");
+        assert_eq!(clean_name("\u{0}a\tb", 100), "a b");
+        assert_eq!(clean_name("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(html_escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+
+    #[test]
+    fn built_message_has_no_injected_header() {
+        let from: Mailbox = "Site <noreply@example.com>".parse().unwrap();
+        let env = Envelope {
+            id: "abc",
+            from: &from,
+            to_name: "Mallory\r\nBcc: victim@example.org",
+            to_addr: "m@example.com",
+            site_name: "Evil\r\nX-Injected: 1",
+        };
+        let body = code_body(
+            "Evil\r\nX-Injected: 1",
+            env.to_name,
+            "123456",
+            Purpose::Login,
+            600,
+        );
+        let msg = build(&env, body).unwrap();
+        let raw = String::from_utf8(msg.formatted()).unwrap();
+        let head = raw.split("\r\n\r\n").next().unwrap();
+        assert!(!head.lines().any(|l| l.starts_with("Bcc:")), "{head}");
+        assert!(
+            !head.lines().any(|l| l.starts_with("X-Injected:")),
+            "{head}"
+        );
+        assert!(!head.contains("123456"));
+        assert!(raw.contains("123456"));
+        assert!(raw.contains("10 minutes"));
+        assert!(!raw.contains("http"));
+    }
+}

@@ -1,0 +1,105 @@
+//! The API's error type: one enum, one JSON shape `{"error": code, "message": text}`.
+//!
+//! Messages are fixed strings or name a field; they never repeat a value from the request, so a
+//! code sent in the wrong field can't be echoed back.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use thiserror::Error;
+use twofa_core::signing::SignatureError;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("request signature refused: {0}")]
+    Signature(SignatureError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("unknown user")]
+    UnknownUser,
+    #[error("the user's email address cannot be used")]
+    BadRecipient,
+    #[error("too many requests; retry after {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    #[error("the mail service is unavailable")]
+    MailUnavailable,
+    #[error("the database is unavailable")]
+    DatabaseUnavailable,
+    #[error("not found")]
+    NotFound,
+    #[error("the request body is too large")]
+    TooLarge,
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Signature(SignatureError::Missing(_)) => "missing_signature",
+            ApiError::Signature(SignatureError::Stale) => "stale_timestamp",
+            ApiError::Signature(_) => "bad_signature",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::UnknownUser => "unknown_user",
+            ApiError::BadRecipient => "bad_recipient",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::MailUnavailable => "mail_unavailable",
+            ApiError::DatabaseUnavailable => "database_unavailable",
+            ApiError::NotFound => "not_found",
+            ApiError::TooLarge => "payload_too_large",
+            ApiError::Internal => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Signature(_) => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnknownUser | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadRecipient => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MailUnavailable | ApiError::DatabaseUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn retryable(&self) -> Option<bool> {
+        match self {
+            ApiError::MailUnavailable
+            | ApiError::DatabaseUnavailable
+            | ApiError::RateLimited { .. } => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.code(), "message": self.to_string() });
+        if let Some(r) = self.retryable() {
+            body["retryable"] = json!(r);
+        }
+        let mut resp = (self.status(), axum::Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+/// Turns a serde_json error into a message that names where, never what.
+pub fn json_error(e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => "the body is not valid JSON",
+        Category::Data => {
+            "the body does not match the schema (unknown, missing, duplicate or mistyped field)"
+        }
+    };
+    ApiError::BadRequest(format!("{what} (line {}, column {})", e.line(), e.column()))
+}

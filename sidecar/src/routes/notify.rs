@@ -1,0 +1,119 @@
+//! `POST /v1/notify`: fixed security notices, and the delivery path shared with codes.
+
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::email::{self, Body, Envelope, Event, MailError, Method};
+use crate::errors::{json_error, ApiError};
+use crate::rate_limit::MailKind;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyRequest {
+    user_id: u64,
+    event: Event,
+    #[serde(default)]
+    method: Option<Method>,
+}
+
+pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let req: NotifyRequest = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
+    if req.user_id == 0 {
+        return Err(ApiError::BadRequest(
+            "user_id must be a positive integer".into(),
+        ));
+    }
+    if matches!(req.event, Event::MethodAdded | Event::MethodRemoved) && req.method.is_none() {
+        return Err(ApiError::BadRequest(
+            "method is required for method_added and method_removed".into(),
+        ));
+    }
+    let id = deliver(&state, req.user_id, MailKind::Notice, |site, display| {
+        email::notice_body(site, display, req.event, req.method)
+    })
+    .await?;
+    tracing::info!(user_id = req.user_id, event = ?req.event, message_id = %id, "notice email sent");
+    Ok((StatusCode::ACCEPTED, Json(json!({ "message_id": id }))).into_response())
+}
+
+/// Rate limit, look the user up, build the message with `make`, send it within the mail
+/// timeout. Tokens are given back when the failure is not the caller's doing.
+pub async fn deliver(
+    state: &AppState,
+    user_id: u64,
+    kind: MailKind,
+    make: impl FnOnce(&str, &str) -> Body,
+) -> Result<String, ApiError> {
+    if let Err(retry_after) = state.limiter.check(user_id, kind) {
+        state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(user_id, ?kind, retry_after, "rate limited");
+        return Err(ApiError::RateLimited { retry_after });
+    }
+    let result = lookup_and_send(state, user_id, kind, make).await;
+    if let Err(e) = &result {
+        if !matches!(e, ApiError::BadRequest(_)) {
+            state.limiter.refund(user_id, kind);
+        }
+    }
+    result
+}
+
+async fn lookup_and_send(
+    state: &AppState,
+    user_id: u64,
+    kind: MailKind,
+    make: impl FnOnce(&str, &str) -> Body,
+) -> Result<String, ApiError> {
+    let user = match state.db.user(user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(ApiError::UnknownUser),
+        Err(e) => {
+            tracing::error!(error = %e, "user lookup failed");
+            return Err(ApiError::DatabaseUnavailable);
+        }
+    };
+    let id = email::new_message_id().map_err(|_| ApiError::Internal)?;
+    let site = email::clean_name(&state.site_name, 200);
+    let body = make(&site, &user.display_name);
+    let env = Envelope {
+        id: &id,
+        from: &state.from,
+        to_name: &user.display_name,
+        to_addr: &user.email,
+        site_name: &site,
+    };
+    let msg = match email::build(&env, body) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "cannot build a message for this user");
+            return Err(ApiError::BadRecipient);
+        }
+    };
+    let (sent, failed) = match kind {
+        MailKind::Code => (&state.metrics.codes_sent, &state.metrics.codes_failed),
+        MailKind::Notice => (&state.metrics.notices_sent, &state.metrics.notices_failed),
+    };
+    let res = match tokio::time::timeout(state.mail_timeout, state.mailer.send(&id, msg)).await {
+        Ok(r) => r,
+        Err(_) => Err(MailError::Timeout),
+    };
+    match res {
+        Ok(()) => {
+            sent.fetch_add(1, Ordering::Relaxed);
+            Ok(id)
+        }
+        Err(e) => {
+            failed.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(user_id, backend = state.mailer.kind(), error = %e, "mail delivery failed");
+            Err(ApiError::MailUnavailable)
+        }
+    }
+}
