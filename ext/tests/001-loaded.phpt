@@ -1,0 +1,51 @@
+--TEST--
+twofa is loaded with every function and the exception hierarchy
+--EXTENSIONS--
+twofa
+--FILE--
+<?php
+var_dump(extension_loaded('twofa'));
+$ext = new ReflectionExtension('twofa');
+$names = array_keys($ext->getFunctions());
+sort($names);
+echo implode("\n", $names), "\n";
+var_dump(array_keys($ext->getINIEntries()));
+foreach (['Twofa\Exception', 'Twofa\KeyException', 'Twofa\SealException', 'Twofa\ArgumentException'] as $class) {
+    echo $class, ' extends ', get_parent_class($class), "\n";
+}
+var_dump(is_subclass_of('Twofa\KeyException', 'Exception'));
+var_dump(preg_match('/^\d+\.\d+\.\d+$/', twofa_version()) === 1);
+$verify = new ReflectionFunction('twofa_totp_verify');
+foreach ($verify->getParameters() as $p) {
+    echo $p->getType(), ' $', $p->getName(), $p->isOptional() ? ' = ' . var_export($p->getDefaultValue(), true) : '', "\n";
+}
+?>
+--EXPECT--
+bool(true)
+twofa_email_code
+twofa_hash_code
+twofa_key_status
+twofa_open
+twofa_qr_svg
+twofa_seal
+twofa_sign
+twofa_totp_code
+twofa_totp_secret
+twofa_totp_uri
+twofa_totp_verify
+twofa_verify_code
+twofa_version
+array(1) {
+  [0]=>
+  string(14) "twofa.key_file"
+}
+Twofa\Exception extends Exception
+Twofa\KeyException extends Twofa\Exception
+Twofa\SealException extends Twofa\Exception
+Twofa\ArgumentException extends Twofa\Exception
+bool(true)
+bool(true)
+string $secret
+string $code
+int $time
+int $last_step = -1
