@@ -15,6 +15,10 @@
 # ports are remembered in .demo/ports). DEMO_SKIP_INSTALL=1 / DEMO_SKIP_BUILD=1 skip those steps.
 set -euo pipefail
 
+# The sidecar takes TWOFA_* environment variables as settings, and a shell that sourced the test
+# stack's .stack/env has them: the demo's services must see none of those.
+while read -r var; do unset "$var"; done < <(compgen -e | grep '^TWOFA_' || true)
+
 # shellcheck source=tests/stack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/stack/lib.sh"
 
@@ -81,10 +85,13 @@ choose_ports() {
     SIDECAR_PORT=8787
     port_free "$SIDECAR_PORT" || SIDECAR_PORT=$(free_port)
   fi
-  local p
-  for p in "$MYSQL_PORT" "$WP_PORT" "$SIDECAR_PORT"; do
-    port_free "$p" || { say "port $p (kept in $f) is in use by another program; free it or run '$0 reset'"; return 1; }
-  done
+  # A kept port another program took meanwhile is replaced, and the new address printed.
+  port_free "$MYSQL_PORT" || MYSQL_PORT=$(free_port)
+  port_free "$SIDECAR_PORT" || SIDECAR_PORT=$(free_port)
+  if ! port_free "$WP_PORT"; then
+    say "port $WP_PORT is taken by another program: the site moves to another port"
+    WP_PORT=$(free_port)
+  fi
   printf 'MYSQL_PORT=%s\nWP_PORT=%s\nSIDECAR_PORT=%s\n' "$MYSQL_PORT" "$WP_PORT" "$SIDECAR_PORT" >"$f"
 }
 

@@ -6,6 +6,7 @@
  *   php site.php policy '{"required_roles":["subscriber"]}'   merge into twofa_settings
  *   php site.php user LOGIN ROLE PASSWORD EMAIL               (re)create a user without 2FA
  *   php site.php state LOGIN                                  the user's 2FA state as JSON
+ *   php site.php email-code LOGIN PURPOSE                     send an OTP email (setup|login)
  *
  * Prints JSON; exits non-zero with a message on stderr when something is refused.
  */
@@ -108,6 +109,19 @@ switch ( $twofa_cmd ) {
 		);
 		break;
 
+	case 'email-code':
+		// Sends an OTP email the way the Configure 2FA page does (through the sidecar).
+		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
+		if ( ! $twofa_user ) {
+			twofa_site_fail( 'no such user' );
+		}
+		$twofa_result = Twofa_Providers::get( 'email' )->send_code( $twofa_user->ID, $argv[3] ?? 'setup' );
+		if ( is_wp_error( $twofa_result ) ) {
+			twofa_site_fail( 'sending refused: ' . $twofa_result->get_error_message() );
+		}
+		twofa_site_out( array( 'sent' => true ) );
+		break;
+
 	default:
-		twofa_site_fail( 'usage: php site.php policy JSON | user LOGIN ROLE PASSWORD EMAIL | state LOGIN' );
+		twofa_site_fail( 'usage: php site.php policy JSON | user LOGIN ROLE PASSWORD EMAIL | state LOGIN | email-code LOGIN PURPOSE' );
 }
