@@ -346,7 +346,8 @@ sidecar_start() {
     return 2
   fi
   if pid_alive "$pidfile"; then stack_die "sidecar ($pidfile) already runs"; return 1; fi
-  spawn "$pidfile" "$logfile" "$bin" serve --config "$config"
+  # NO_COLOR: plain log lines in the log file.
+  NO_COLOR=1 spawn "$pidfile" "$logfile" "$bin" serve --config "$config"
   for ((i = 0; i < 100; i++)); do
     if curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then return 0; fi
     if ! pid_alive "$pidfile"; then

@@ -79,6 +79,16 @@ for i in 1 2 3 4 5 6; do
   fi
 done
 
+# The served site and TWOFA_PHP use the same key: what the site sealed opens on the CLI, and
+# only in its own context.
+sealed=$(json_field sealed) || sealed=
+# shellcheck disable=SC2016 # PHP code, not shell
+opened=$($TWOFA_PHP -r 'echo twofa_open($argv[1], "stack-smoke");' "$sealed" 2>/dev/null) || opened=
+check "a value sealed by the site opens with TWOFA_PHP's key" test "$opened" = twofa-stack-smoke
+# shellcheck disable=SC2016 # PHP code, not shell
+other=$($TWOFA_PHP -r 'try { twofa_open($argv[1], "other"); echo "opened"; } catch (Twofa\SealException $e) { echo "refused"; }' "$sealed" 2>/dev/null) || other=
+check "the same value does not open in another context" test "$other" = refused
+
 # A TOTP code computed by the served extension equals the RFC 6238 vector (T=59 → 287082).
 code=$($TWOFA_PHP -r 'echo twofa_totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59);' 2>/dev/null) || code=
 check "TWOFA_PHP computes the RFC 6238 vector at T=59" test "$code" = 287082

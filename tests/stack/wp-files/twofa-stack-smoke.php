@@ -17,6 +17,15 @@ if ( function_exists( 'twofa_key_status' ) ) {
 	$twofa_status               = twofa_key_status();
 	$twofa_report['key_loaded'] = (bool) ( $twofa_status['loaded'] ?? false );
 }
+if ( true === $twofa_report['key_loaded'] ) {
+	// A fixed test string sealed under the served key: the suite opens it with the CLI's key,
+	// which shows both use the same site key.
+	try {
+		$twofa_report['sealed'] = twofa_seal( 'twofa-stack-smoke', 'stack-smoke' );
+	} catch ( Throwable $e ) {
+		$twofa_report['sealed'] = null;
+	}
+}
 
 header( 'Content-Type: application/json; charset=utf-8' );
 header( 'Cache-Control: no-store' );
