@@ -21,11 +21,6 @@ final class CliCommandTest extends Admin_TestCase {
 		add_role( $this->role, 'CLI test role', array( 'read' => true ) );
 	}
 
-	protected function tearDown(): void {
-		remove_role( $this->role );
-		parent::tearDown();
-	}
-
 	/**
 	 * A closed port on loopback: bound by the kernel, then released.
 	 */

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Site-owner tools: Settings → Two-Factor, the adoption report, the Users column and
+# `wp twofa` (through the WP-CLI stand-in in tests/wp-cli), against the running stack.
+# Needs .stack/env exported (tests/run-all.sh does it; or: set -a; . .stack/env; set +a).
+set -uo pipefail
+: "${TWOFA_PHP:?source .stack/env first}"
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+# shellcheck disable=SC2086 # TWOFA_PHP is a command with its -d options
+exec $TWOFA_PHP /usr/bin/phpunit --bootstrap tests/php/bootstrap.php --colors=never tests/php/admin
