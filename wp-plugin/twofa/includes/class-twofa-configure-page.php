@@ -682,7 +682,8 @@ final class Twofa_Configure_Page {
 		echo '<input type="hidden" name="action" value="' . esc_attr( self::POST_ACTION ) . '" />';
 		echo '<input type="hidden" name="twofa_action" value="' . esc_attr( $action ) . '" />';
 		echo '<input type="hidden" name="user_id" value="' . esc_attr( (string) $user_id ) . '" />';
-		wp_nonce_field( self::nonce_action( $action, $user_id ), '_wpnonce', false );
+		// Written by hand: wp_nonce_field() would give every form the same element id.
+		echo '<input type="hidden" name="_wpnonce" value="' . esc_attr( wp_create_nonce( self::nonce_action( $action, $user_id ) ) ) . '" />';
 	}
 
 	/**
@@ -785,7 +786,7 @@ final class Twofa_Configure_Page {
 					<p><?php echo esc_html( self::summary( $user_id ) ); ?></p>
 					<?php if ( Twofa_Reset::current_user_can_reset( $user_id ) ) : ?>
 						<input type="hidden" name="twofa_reset_user_id" value="<?php echo esc_attr( (string) $user_id ); ?>" />
-						<?php wp_nonce_field( self::reset_nonce_action( $user_id ), 'twofa_reset_nonce', false ); ?>
+						<input type="hidden" name="twofa_reset_nonce" value="<?php echo esc_attr( wp_create_nonce( self::reset_nonce_action( $user_id ) ) ); ?>" />
 						<p>
 							<label>
 								<input type="checkbox" name="twofa_reset_confirm" value="1" />

@@ -249,7 +249,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	}
 
 	/**
-	 * Spaces and dashes removed; null unless exactly 6 digits remain.
+	 * Spaces and dashes removed; null unless exactly 6 ASCII digits remain.
 	 *
 	 * @param string $code Raw input.
 	 */
@@ -257,7 +257,8 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		if ( strlen( $code ) > self::MAX_INPUT ) {
 			return null;
 		}
-		$code = preg_replace( '/[\s\-]+/', '', $code );
+		// Apps show codes as "123 456" or "123-456"; nothing else is forgiven.
+		$code = str_replace( array( ' ', '-' ), '', $code );
 		return is_string( $code ) && preg_match( '/^[0-9]{6}$/D', $code ) ? $code : null;
 	}
 
