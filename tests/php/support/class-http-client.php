@@ -114,7 +114,8 @@ final class Http_Client {
 			list( $name, $value ) = array_pad( explode( '=', $pair, 2 ), 2, '' );
 			$name = trim( $name );
 			// WordPress clears a cookie by setting it to a blank value that has already expired.
-			if ( '' === $value || 'deleted' === $value || preg_match( '/expires=[^;]*19[0-9]{2}/i', $cookie ) ) {
+			// (a space, sent as %20, with Max-Age=0 and an expiry a year back).
+			if ( '' === $value || 'deleted' === $value || '%20' === $value || preg_match( '/max-age=0(;|$)/i', $cookie ) || preg_match( '/expires=[^;]*19[0-9]{2}/i', $cookie ) ) {
 				unset( $this->cookies[ $name ] );
 			} else {
 				$this->cookies[ $name ] = $value;

@@ -1,0 +1,178 @@
+<?php
+/**
+ * The two-step login through the served wp-login.php: happy paths, what survives
+ * the second step, and what does not exist between the two steps.
+ */
+
+require_once __DIR__ . '/class-login-testcase.php';
+
+final class TwoStepLoginTest extends Login_TestCase {
+
+	public function test_user_without_2fa_logs_in_with_the_password_alone(): void {
+		$user   = $this->make_user( 'editor' );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$this->assertSame( 302, $client->last['status'] );
+		$this->assertTrue( $client->has_login_cookie() );
+		$this->assertStringNotContainsString( 'twofa_challenge', $client->location() );
+	}
+
+	public function test_authenticator_login_gives_a_session_only_after_the_code(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+
+		$this->password_step( $client, $user );
+		$this->assertChallenge( $client, $user );
+		$this->assertStringContainsString( 'Google Authenticator', $client->last['body'] );
+
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+		$this->assertSame( admin_url(), $client->location(), 'an editor goes to the dashboard' );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::LOGIN_NONCE ), 'the nonce is used up' );
+		$used = json_decode( (string) $this->meta( $user['id'], Twofa_User_State::LAST_USED ), true );
+		$this->assertSame( 'totp', $used['method'] ?? null );
+
+		$client->get( '/wp-admin/' );
+		$this->assertSame( 200, $client->last['status'], 'the dashboard opens with the new session' );
+	}
+
+	public function test_nothing_is_logged_in_between_the_two_steps(): void {
+		$user = $this->make_user( 'administrator' );
+		$this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$this->assertChallenge( $client, $user );
+		$this->assertSame( array(), array_filter( array_keys( $client->cookies ), static fn( $n ) => 0 === strpos( $n, 'wordpress_' ) && 'wordpress_test_cookie' !== $n ), 'no auth cookie of any kind' );
+
+		$client->get( '/wp-admin/' );
+		$this->assertSame( 302, $client->last['status'] );
+		$this->assertStringContainsString( '/wp-login.php', $client->location(), '/wp-admin/ sends to the login' );
+
+		$client->post( '/wp-admin/admin-ajax.php', array( 'action' => 'heartbeat', 'data' => array() ) );
+		$this->assertStringNotContainsString( 'wp-auth-check":true', $client->last['body'] );
+		$this->assertStringContainsString( '"wp-auth-check":false', $client->last['body'], 'heartbeat sees no logged-in user' );
+
+		$client->get( '/?rest_route=/wp/v2/users/me' );
+		$this->assertSame( 401, $client->last['status'], 'REST sees no user' );
+	}
+
+	public function test_email_login_and_switching_methods(): void {
+		$this->requireSidecar();
+		$user   = $this->make_user( 'author' );
+		$secret = $this->give_totp( $user['id'] );
+		$this->give_email( $user['id'] );
+		$client = new Http_Client();
+
+		$this->password_step( $client, $user );
+		$this->assertChallenge( $client, $user );
+		$this->assertStringContainsString( 'Use another method:', $client->last['body'] );
+		$this->assertStringContainsString( 'OTP over Email', $client->last['body'] );
+
+		// Switch to email: same nonce, the Send OTP button appears.
+		$fields = array(
+			'twofa_user'   => (string) $client->field( 'twofa_user' ),
+			'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
+			'twofa_method' => 'email',
+		);
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'switch' ) );
+		$this->assertSame( 200, $client->last['status'] );
+		$this->assertStringContainsString( 'Send OTP', $client->last['body'] );
+		$this->assertStringContainsString( 'Google Authenticator', $client->last['body'], 'the way back to the authenticator is offered' );
+		$this->assertStringNotContainsString( $user['email'], $client->last['body'], 'the address is masked' );
+
+		$before = time();
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
+		$this->assertSame( '', $this->error_text( $client ), 'sending works' );
+		$this->assertStringContainsString( 'We emailed a 6-digit code', $client->last['body'] );
+		$this->assertStringContainsString( 'Resend', $client->last['body'] );
+		$this->assertNotNull( $this->latest_mail( $user['email'], $before - 1 ) );
+		$code = $this->mailed_code( $user['email'] );
+		$this->assertStringNotContainsString( $code, $client->last['body'], 'the code is never on the page' );
+
+		// Resend at once: refused by the cooldown, counter untouched.
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
+		$this->assertStringContainsString( 'You can ask for another one', $this->error_text( $client ) );
+
+		$this->submit_code( $client, 'email', $code );
+		$this->assertLoggedIn( $client, $user );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
+		// The authenticator was not involved.
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ) );
+		$this->assertNotSame( '', $secret );
+	}
+
+	public function test_remember_me_and_local_redirect_survive_the_second_step(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$target = admin_url( 'edit.php?post_type=page' );
+		$this->password_step(
+			$client,
+			$user,
+			array(
+				'rememberme'  => 'forever',
+				'redirect_to' => $target,
+			)
+		);
+		$this->assertChallenge( $client, $user );
+		$this->assertStringNotContainsString( 'redirect_to', $client->last['body'], 'the redirect is kept server-side' );
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+		$this->assertSame( $target, $client->location() );
+		$logged_in = array_values( array_filter( $client->last['headers']['set-cookie'], static fn( $c ) => 0 === strpos( $c, 'wordpress_logged_in_' ) ) );
+		$this->assertNotEmpty( $logged_in );
+		$this->assertMatchesRegularExpression( '/expires=/i', $logged_in[0], 'remember me: a persistent cookie' );
+	}
+
+	public function test_without_remember_me_the_cookie_ends_with_the_browser(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+		$logged_in = array_values( array_filter( $client->last['headers']['set-cookie'], static fn( $c ) => 0 === strpos( $c, 'wordpress_logged_in_' ) ) );
+		$this->assertDoesNotMatchRegularExpression( '/expires=/i', $logged_in[0] );
+	}
+
+	public function test_external_redirect_is_refused(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user, array( 'redirect_to' => 'https://evil.example/steal' ) );
+		$this->assertChallenge( $client, $user );
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+		$this->assertStringNotContainsString( 'evil.example', $client->location() );
+		$this->assertSame( admin_url(), $client->location() );
+	}
+
+	public function test_subscriber_goes_to_the_profile(): void {
+		$user   = $this->make_user( 'subscriber' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+		$this->assertSame( admin_url( 'profile.php' ), $client->location() );
+	}
+
+	public function test_wrong_password_never_reaches_the_second_step(): void {
+		$user = $this->make_user( 'editor' );
+		$this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user, array(), '', 'not-the-password' );
+		$this->assertStringNotContainsString( 'twofa_code', $client->last['body'] );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::LOGIN_NONCE ) );
+	}
+
+	/**
+	 * Skips email tests when the stack runs without the sidecar.
+	 */
+	private function requireSidecar(): void {
+		if ( '1' !== getenv( 'TWOFA_SIDECAR_RUNNING' ) ) {
+			$this->fail( 'the sidecar is not running in this stack (TWOFA_SIDECAR_RUNNING != 1)' );
+		}
+	}
+}
