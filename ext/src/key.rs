@@ -2,7 +2,7 @@
 //!
 //! The setting is PHP_INI_SYSTEM, but PHP-FPM pools may still set it per pool after module
 //! startup, so it is read at call time. The loaded key is cached per process and reused only
-//! while the path and the file's identity (device, inode, size, mtime, ctime) are unchanged, so
+//! while the path and the file's identity (device, inode, size, mode, mtime, ctime) are unchanged, so
 //! a replaced or re-permissioned key file is re-read and re-checked.
 
 use std::os::unix::fs::MetadataExt;
@@ -19,6 +19,7 @@ struct Identity {
     dev: u64,
     ino: u64,
     size: u64,
+    mode: u32,
     mtime: (i64, i64),
     ctime: (i64, i64),
 }
@@ -55,6 +56,7 @@ fn identity(path: &str) -> Option<Identity> {
         dev: m.dev(),
         ino: m.ino(),
         size: m.size(),
+        mode: m.mode(),
         mtime: (m.mtime(), m.mtime_nsec()),
         ctime: (m.ctime(), m.ctime_nsec()),
     })

@@ -38,7 +38,8 @@ for ($i = 4; $i < strlen($a); $i++) {
 }
 var_dump($failures === strlen($a) - 4);
 echo "truncated\n";
-attempt('one char', fn () => twofa_open(substr($a, 0, -1), 'totp:42'));
+// Whether one lost character breaks the encoding or the tag depends on the random bytes.
+attempt_class('one char', fn () => twofa_open(substr($a, 0, -1), 'totp:42'));
 attempt('four chars', fn () => twofa_open(substr($a, 0, -4), 'totp:42'));
 attempt('prefix only', fn () => twofa_open('tf1.', 'totp:42'));
 attempt('short', fn () => twofa_open('tf1.AAAA', 'totp:42'));
@@ -72,7 +73,7 @@ prefix of context: Twofa\SealException: the sealed value does not open: tampered
 tampered
 bool(true)
 truncated
-one char: Twofa\SealException: the sealed value is malformed: bad encoding
+one char: Twofa\SealException
 four chars: Twofa\SealException: the sealed value does not open: tampered with, truncated, or sealed for another context
 prefix only: Twofa\SealException: the sealed value is malformed: too short
 short: Twofa\SealException: the sealed value is malformed: too short
