@@ -72,16 +72,18 @@ abstract class Login_TestCase extends Twofa_TestCase {
 		$user  = $client->field( 'twofa_user' );
 		$nonce = $client->field( 'twofa_nonce' );
 		$this->assertNotNull( $nonce, 'the page carries a login nonce' );
-		return $this->second_step(
-			$client,
-			array(
-				'twofa_user'   => (string) $user,
-				'twofa_nonce'  => (string) $nonce,
-				'twofa_method' => $method,
-				'twofa_do'     => 'verify',
-				'twofa_code'   => $code,
-			)
+		$fields = array(
+			'twofa_user'   => (string) $user,
+			'twofa_nonce'  => (string) $nonce,
+			'twofa_method' => $method,
+			'twofa_do'     => 'verify',
+			'twofa_code'   => $code,
 		);
+		// A browser posts every hidden field of the form, the modal-login flag included.
+		if ( null !== $client->field( 'interim-login' ) ) {
+			$fields['interim-login'] = (string) $client->field( 'interim-login' );
+		}
+		return $this->second_step( $client, $fields );
 	}
 
 	/**
