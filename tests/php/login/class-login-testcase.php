@@ -125,14 +125,15 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	 *
 	 * @param Http_Client $client Browser.
 	 * @param array       $user   From make_user().
+	 * @param int         $before Sessions the user already had.
 	 */
-	protected function assertChallenge( Http_Client $client, array $user ): void {
+	protected function assertChallenge( Http_Client $client, array $user, int $before = 0 ): void {
 		$this->assertSame( 200, $client->last['status'], 'the challenge page answers 200' );
 		$this->assertStringContainsString( 'id="twofa_code"', $client->last['body'], 'the challenge asks for a code' );
 		$this->assertSame( (string) $user['id'], $client->field( 'twofa_user' ) );
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{64}$/', (string) $client->field( 'twofa_nonce' ) );
 		$this->assertFalse( $client->has_login_cookie(), 'no logged-in cookie after the password step' );
-		$this->assertSame( 0, $this->sessions( $user['id'] ), 'no session token after the password step' );
+		$this->assertSame( $before, $this->sessions( $user['id'] ), 'no new session token after the password step' );
 	}
 
 	/**

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The two-step login (issue 5): PHPUnit against the stack's served wp-login.php, XML-RPC, REST,
+# plus extra php -S servers on the same WordPress copy (races across servers, missing key).
+# Needs .stack/env exported (tests/run-all.sh does it; or: set -a; . .stack/env; set +a).
+set -uo pipefail
+
+: "${TWOFA_WP_DIR:?source .stack/env first}"
+: "${TWOFA_PHP:?source .stack/env first}"
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo" || exit 1
+
+# shellcheck disable=SC2086 # TWOFA_PHP is a command with -d options
+$TWOFA_PHP /usr/bin/phpunit --bootstrap tests/php/bootstrap.php --colors=never tests/php/login
