@@ -86,4 +86,10 @@ $p = $median( $times['php'] );
 $r = $reports['php'];
 printf( "users: %d, with 2FA: %d, authenticator: %d, email: %d (both ways agree)\n", $r['total_users'], $r['with_2fa'], $r['by_method']['totp'], $r['by_method']['email'] );
 printf( "median of %d rounds: sidecar %.1f ms, php (WP_User_Query + user meta) %.1f ms\n", $rounds, $s, $p );
-printf( "ratio php / sidecar: %.1fx\n", $p / max( $s, 0.001 ) );
+// Per-round ratios compare two timings taken within seconds of each other, so machine drift
+// between rounds cancels out.
+$ratios = array();
+foreach ( $times['php'] as $i => $ms ) {
+	$ratios[] = $ms / max( $times['sidecar'][ $i ], 0.001 );
+}
+printf( "ratio php / sidecar: %.1fx (of medians); per round: %s; median per-round %.1fx\n", $p / max( $s, 0.001 ), implode( ', ', array_map( static function ( $r ) { return sprintf( '%.1fx', $r ); }, $ratios ) ), $median( $ratios ) );

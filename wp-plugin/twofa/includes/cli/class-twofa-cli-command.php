@@ -150,17 +150,28 @@ class Twofa_CLI_Command {
 			$query['meta_query'] = Twofa_Users_Column::without_2fa_meta_query(); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
 		}
 		$items = array();
-		foreach ( ( new WP_User_Query( $query ) )->get_results() as $user ) {
-			$row     = self::status_row( $user );
-			$items[] = array(
-				'id'      => $row['id'],
-				'login'   => $row['login'],
-				'email'   => $row['email'],
-				'roles'   => implode( ',', $row['roles'] ),
-				'methods' => implode( ',', $row['methods'] ),
-				'primary' => (string) $row['primary'],
-				'locked'  => $row['locked'] ? 'yes' : 'no',
-			);
+		// Batches keep only one page of users and their meta in memory on large sites.
+		$query['number'] = Twofa_Report_Page::BATCH;
+		for ( $batch = 1; ; $batch++ ) {
+			$query['paged'] = $batch;
+			$users          = ( new WP_User_Query( $query ) )->get_results();
+			foreach ( $users as $user ) {
+				$row     = self::status_row( $user );
+				$items[] = array(
+					'id'      => $row['id'],
+					'login'   => $row['login'],
+					'email'   => $row['email'],
+					'roles'   => implode( ',', $row['roles'] ),
+					'methods' => implode( ',', $row['methods'] ),
+					'primary' => (string) $row['primary'],
+					'locked'  => $row['locked'] ? 'yes' : 'no',
+				);
+				wp_cache_delete( $user->ID, 'users' );
+				wp_cache_delete( $user->ID, 'user_meta' );
+			}
+			if ( count( $users ) < Twofa_Report_Page::BATCH ) {
+				break;
+			}
 		}
 		WP_CLI\Utils\format_items( $format, $items, $fields );
 	}
