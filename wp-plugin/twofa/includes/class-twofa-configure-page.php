@@ -19,6 +19,7 @@ final class Twofa_Configure_Page {
 	const SLUG         = 'twofa-configure';
 	const POST_ACTION  = 'twofa_configure';
 	const RESET_ACTION = 'twofa_reset_user';
+	const RESET_SLUG   = 'twofa-reset-user';
 	const CAPABILITY   = 'read';
 
 	/**
@@ -54,6 +55,15 @@ final class Twofa_Configure_Page {
 			self::CAPABILITY,
 			self::SLUG,
 			array( __CLASS__, 'render' )
+		);
+		// No menu entry: reached from a user's profile screen only.
+		add_submenu_page(
+			'',
+			__( 'Reset two-factor authentication', 'twofa' ),
+			__( 'Reset two-factor authentication', 'twofa' ),
+			'manage_options',
+			self::RESET_SLUG,
+			array( __CLASS__, 'render_reset_page' )
 		);
 	}
 
@@ -765,10 +775,10 @@ final class Twofa_Configure_Page {
 	}
 
 	/**
-	 * Another user's profile: status, and for site owners a reset button.
+	 * Another user's profile: status, and for site owners a link to the reset screen.
 	 *
-	 * The profile screen is one big form, so the reset is a submit button with its
-	 * own formaction and its own nonce field name, which works without JavaScript.
+	 * The profile screen is one big form whose own "action" field would win over
+	 * any button inside it, so the reset has its own small confirmation screen.
 	 *
 	 * @param WP_User $user The profile's user.
 	 */
@@ -785,24 +795,70 @@ final class Twofa_Configure_Page {
 				<td>
 					<p><?php echo esc_html( self::summary( $user_id ) ); ?></p>
 					<?php if ( Twofa_Reset::current_user_can_reset( $user_id ) ) : ?>
-						<input type="hidden" name="twofa_reset_user_id" value="<?php echo esc_attr( (string) $user_id ); ?>" />
-						<input type="hidden" name="twofa_reset_nonce" value="<?php echo esc_attr( wp_create_nonce( self::reset_nonce_action( $user_id ) ) ); ?>" />
 						<p>
-							<label>
-								<input type="checkbox" name="twofa_reset_confirm" value="1" />
-								<?php esc_html_e( 'Remove all of this user\'s two-factor methods and log them out everywhere.', 'twofa' ); ?>
-							</label>
+							<a class="button button-secondary twofa-reset-link" href="<?php echo esc_url( self::reset_page_url( $user_id ) ); ?>"><?php esc_html_e( 'Reset two-factor authentication', 'twofa' ); ?></a>
 						</p>
-						<p>
-							<button type="submit" class="button button-secondary twofa-reset-button" formaction="<?php echo esc_url( admin_url( 'admin-post.php?action=' . self::RESET_ACTION ) ); ?>" formmethod="post">
-								<?php esc_html_e( 'Reset two-factor authentication', 'twofa' ); ?>
-							</button>
-						</p>
-						<p class="description"><?php esc_html_e( 'Use this when the user has lost access to every method. They will be emailed a notice and must set up 2FA again.', 'twofa' ); ?></p>
+						<p class="description"><?php esc_html_e( 'Use this when the user has lost access to every method. It removes all of their methods and logs them out everywhere; they are emailed a notice and must set up 2FA again.', 'twofa' ); ?></p>
 					<?php endif; ?>
 				</td>
 			</tr>
 		</table>
+		<?php
+	}
+
+	/**
+	 * URL of the reset confirmation screen for a user.
+	 *
+	 * @param int $user_id Target user.
+	 */
+	public static function reset_page_url( int $user_id ): string {
+		return add_query_arg(
+			array(
+				'page'    => self::RESET_SLUG,
+				'user_id' => $user_id,
+			),
+			admin_url( 'admin.php' )
+		);
+	}
+
+	/**
+	 * The reset confirmation screen (not in the menu; reached from a user's profile).
+	 */
+	public static function render_reset_page(): void {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only; the form carries the nonce.
+		$user_id = isset( $_GET['user_id'] ) ? absint( wp_unslash( $_GET['user_id'] ) ) : 0;
+		$user    = $user_id ? get_userdata( $user_id ) : false;
+		if ( ! $user || ! Twofa_Reset::current_user_can_reset( $user_id ) ) {
+			wp_die( esc_html__( 'You are not allowed to reset this user\'s two-factor authentication.', 'twofa' ), 403 );
+		}
+		?>
+		<div class="wrap twofa-reset">
+			<h1><?php esc_html_e( 'Reset two-factor authentication', 'twofa' ); ?></h1>
+			<div class="card">
+				<h2 class="title">
+					<?php
+					/* translators: 1: display name, 2: login name. */
+					echo esc_html( sprintf( __( '%1$s (%2$s)', 'twofa' ), $user->display_name, $user->user_login ) );
+					?>
+				</h2>
+				<p><?php echo esc_html( self::summary( $user_id ) ); ?></p>
+				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+					<input type="hidden" name="action" value="<?php echo esc_attr( self::RESET_ACTION ); ?>" />
+					<input type="hidden" name="twofa_reset_user_id" value="<?php echo esc_attr( (string) $user_id ); ?>" />
+					<input type="hidden" name="twofa_reset_nonce" value="<?php echo esc_attr( wp_create_nonce( self::reset_nonce_action( $user_id ) ) ); ?>" />
+					<p>
+						<label>
+							<input type="checkbox" name="twofa_reset_confirm" value="1" required />
+							<?php esc_html_e( 'Remove all of this user\'s two-factor methods and log them out everywhere.', 'twofa' ); ?>
+						</label>
+					</p>
+					<p>
+						<?php self::button( __( 'Reset two-factor authentication', 'twofa' ), 'button button-primary' ); ?>
+						<a class="button-link" href="<?php echo esc_url( add_query_arg( 'user_id', $user_id, admin_url( 'user-edit.php' ) ) ); ?>"><?php esc_html_e( 'Cancel', 'twofa' ); ?></a>
+					</p>
+				</form>
+			</div>
+		</div>
 		<?php
 	}
 
@@ -851,7 +907,11 @@ final class Twofa_Configure_Page {
 		if ( 'forbidden' === $result['status'] ) {
 			wp_die( esc_html( $result['message'] ), esc_html__( 'Two-Factor Authentication', 'twofa' ), array( 'response' => 403, 'back_link' => true ) );
 		}
-		$code = 'ok' === $result['status'] ? ( $result['notes'] ? 'reset-unnotified' : 'reset' ) : 'reset-unconfirmed';
+		if ( 'ok' !== $result['status'] ) {
+			wp_safe_redirect( add_query_arg( 'twofa', 'reset-unconfirmed', self::reset_page_url( $result['user_id'] ) ) );
+			exit;
+		}
+		$code = $result['notes'] ? 'reset-unnotified' : 'reset';
 		wp_safe_redirect( add_query_arg( array( 'user_id' => $result['user_id'], 'twofa' => $code ), admin_url( 'user-edit.php' ) ) . '#twofa-profile' );
 		exit;
 	}
@@ -904,7 +964,9 @@ final class Twofa_Configure_Page {
 		global $pagenow;
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
 		$code = isset( $_GET['twofa'] ) ? sanitize_key( wp_unslash( $_GET['twofa'] ) ) : '';
-		if ( 'user-edit.php' !== $pagenow || '' === $code ) {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+		$page = isset( $_GET['page'] ) ? sanitize_key( wp_unslash( $_GET['page'] ) ) : '';
+		if ( ( 'user-edit.php' !== $pagenow && self::RESET_SLUG !== $page ) || '' === $code ) {
 			return;
 		}
 		$messages = array(
