@@ -214,9 +214,8 @@ class Twofa_CLI_Command {
 			WP_CLI::confirm( sprintf( 'Remove every two-factor method of user %s and log them out everywhere?', $user->user_login ), $assoc_args );
 		}
 
-		$notice = self::reset_user( $user->ID, $method );
-		if ( is_wp_error( $notice ) ) {
-			WP_CLI::warning( sprintf( 'The email to the user could not be sent: %s', $notice->get_error_message() ) );
+		if ( ! self::reset_user( $user->ID, $method ) ) {
+			WP_CLI::warning( 'The email to the user could not be sent (is the twofa sidecar running? see `wp twofa doctor`).' );
 		}
 		if ( null !== $method ) {
 			WP_CLI::success( sprintf( 'Removed %1$s from user %2$s; their sessions were ended.', self::method_label( $method ), $user->user_login ) );
@@ -243,9 +242,7 @@ class Twofa_CLI_Command {
 	public function unlock( $args, $assoc_args ) {
 		$user   = $this->user( $args[0] );
 		$locked = self::locked_until( $user->ID ) > Twofa_Clock::now();
-		delete_user_meta( $user->ID, Twofa_User_State::LOCKED_UNTIL );
-		delete_user_meta( $user->ID, Twofa_User_State::FAILURES );
-		delete_user_meta( $user->ID, Twofa_User_State::LAST_FAILURE );
+		Twofa_Lockout::reset( $user->ID );
 		if ( $locked ) {
 			WP_CLI::success( sprintf( 'User %s is unlocked.', $user->user_login ) );
 		} else {
@@ -498,28 +495,26 @@ class Twofa_CLI_Command {
 	}
 
 	/**
-	 * Removes one method or all 2FA state, ends the user's sessions and emails them.
-	 * The change is made even if the email cannot be sent.
+	 * Removes one method (or, through Twofa_Reset, all 2FA state), ends the user's sessions
+	 * and emails them. The change is made even if the email cannot be sent.
 	 *
 	 * @param int         $user_id User ID.
 	 * @param string|null $method  One method, or null for everything.
-	 * @return true|WP_Error The notice's result.
+	 * @return bool Whether the notice email was sent.
 	 */
-	public static function reset_user( int $user_id, ?string $method = null ) {
+	public static function reset_user( int $user_id, ?string $method = null ): bool {
 		if ( null === $method ) {
-			Twofa_User_State::remove_all( $user_id );
+			return Twofa_Reset::reset_user( $user_id );
+		}
+		$provider = Twofa_Providers::get( $method );
+		if ( $provider ) {
+			$provider->remove( $user_id );
 		} else {
-			$provider = Twofa_Providers::get( $method );
-			if ( $provider ) {
-				$provider->remove( $user_id );
-			} else {
-				Twofa_User_State::remove_method( $user_id, $method );
-			}
+			Twofa_User_State::remove_method( $user_id, $method );
 		}
 		WP_Session_Tokens::get_instance( $user_id )->destroy_all();
-		return null === $method
-			? Twofa_Notifier::send( $user_id, 'reset' )
-			: Twofa_Notifier::send( $user_id, 'method_removed', $method );
+		wp_cache_delete( $user_id, 'user_meta' );
+		return true === Twofa_Notifier::send( $user_id, 'method_removed', $method );
 	}
 
 	/**
