@@ -143,6 +143,22 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertSame( 'email', $this->meta( $user['id'], Twofa_User_State::PRIMARY ) );
 	}
 
+	public function test_reauth_guesses_count_towards_the_lockout(): void {
+		$user = $this->make_user( 'subscriber' );
+		$this->give_totp( $user['id'] );
+		$this->give_email( $user['id'] );
+		$this->set_settings( array( 'backoff_after' => 100, 'lockout_after' => 3 ) );
+		$client = $this->client_for( $user['id'] );
+		$page   = $this->open_page( $client, $user['id'], array( 'method' => 'email', 'step' => 'remove' ) );
+		for ( $i = 0; $i < 3; $i++ ) {
+			$this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_password' => 'wrong-' . $i ) );
+		}
+		$this->assertSame( 3, Twofa_Lockout::failures( $user['id'] ) );
+		$locked = $this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_password' => $user['password'] ) );
+		$this->assertStringContainsString( 'so it is locked', $this->messages( $locked['body'] ) );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ), 'even the right password is refused while locked' );
+	}
+
 	public function test_last_method_of_a_required_role_cannot_be_removed(): void {
 		$user = $this->make_user( 'author' );
 		$this->give_email( $user['id'] );

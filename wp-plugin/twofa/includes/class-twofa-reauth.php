@@ -32,19 +32,46 @@ final class Twofa_Reauth {
 		if ( ! $user ) {
 			return new WP_Error( 'twofa_reauth_user', __( 'Unknown account.', 'twofa' ) );
 		}
+		if ( '' === $password && '' === trim( $code ) ) {
+			return new WP_Error( 'twofa_reauth_missing', __( 'To confirm it is you, enter your password or a current code from your authenticator app.', 'twofa' ) );
+		}
+		// Guesses here count like wrong codes at login (same back-off and lockout),
+		// so a borrowed session cannot try passwords or codes without limit.
+		$locked = Twofa_Lockout::locked_for( $user_id );
+		if ( $locked > 0 ) {
+			return new WP_Error( 'twofa_locked', Twofa_Lockout::lock_message( $locked ) );
+		}
+		$wait = Twofa_Lockout::backoff_remaining( $user_id );
+		if ( $wait > 0 ) {
+			return new WP_Error( 'twofa_backoff', Twofa_Lockout::backoff_message( $wait ) );
+		}
+		$result = self::check( $user, $password, $code );
+		if ( is_wp_error( $result ) && 'twofa_reauth_no_totp' !== $result->get_error_code() ) {
+			Twofa_Lockout::record_failure( $user, $result );
+		}
+		return $result;
+	}
+
+	/**
+	 * The check itself.
+	 *
+	 * @param WP_User $user     The account.
+	 * @param string  $password Current password ('' if not given).
+	 * @param string  $code     Authenticator code ('' if not given).
+	 * @return true|WP_Error
+	 */
+	private static function check( WP_User $user, string $password, string $code ) {
+		$user_id = (int) $user->ID;
 		if ( '' !== $password ) {
 			if ( strlen( $password ) <= self::MAX_PASSWORD && wp_check_password( $password, $user->user_pass, $user_id ) ) {
 				return true;
 			}
 			return new WP_Error( 'twofa_reauth_password', __( 'The password is not right.', 'twofa' ) );
 		}
-		if ( '' !== trim( $code ) ) {
-			$totp = Twofa_Providers::get( 'totp' );
-			if ( ! $totp || ! $totp->is_configured( $user_id ) ) {
-				return new WP_Error( 'twofa_reauth_no_totp', __( 'Enter your password: Google Authenticator is not set up for this account.', 'twofa' ) );
-			}
-			return $totp->verify_login_code( $user_id, $code );
+		$totp = Twofa_Providers::get( 'totp' );
+		if ( ! $totp || ! $totp->is_configured( $user_id ) ) {
+			return new WP_Error( 'twofa_reauth_no_totp', __( 'Enter your password: Google Authenticator is not set up for this account.', 'twofa' ) );
 		}
-		return new WP_Error( 'twofa_reauth_missing', __( 'To confirm it is you, enter your password or a current code from your authenticator app.', 'twofa' ) );
+		return $totp->verify_login_code( $user_id, $code );
 	}
 }
