@@ -16,16 +16,10 @@ if ( str_contains( $twofa_path, "\0" ) || preg_match( '#/\.#', $twofa_path ) ) {
 	return true;
 }
 
-$twofa_file = realpath( $twofa_root . $twofa_path );
-$twofa_root_real = realpath( $twofa_root );
-$twofa_inside = false !== $twofa_file && ( $twofa_file === $twofa_root_real || str_starts_with( $twofa_file, $twofa_root_real . '/' ) );
-// The twofa plugin is a symlink into the repository: its static files (CSS, JS) live outside
-// the document root but are served like any plugin's.
-$twofa_plugin_real = realpath( dirname( __DIR__, 2 ) . '/wp-plugin' );
-if ( ! $twofa_inside && false !== $twofa_file && false !== $twofa_plugin_real
-	&& str_starts_with( $twofa_file, $twofa_plugin_real . '/' ) && ! preg_match( '/\.php$/i', $twofa_file ) ) {
-	$twofa_inside = true;
-}
+// No realpath() here: the plugin folder is a symlink into the repository, and its assets must
+// be served from there. With no "/." segment (above) the path cannot climb out of the root.
+$twofa_file   = $twofa_root . $twofa_path;
+$twofa_inside = '' !== $twofa_path && '/' === $twofa_path[0];
 
 if ( $twofa_inside && is_dir( $twofa_file ) ) {
 	if ( ! str_ends_with( $twofa_path, '/' ) ) {

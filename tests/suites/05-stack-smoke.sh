@@ -58,6 +58,13 @@ fetch /wp-includes/css/dashicons.min.css
 check "static files are served" test "$status" = 200
 check "static files are served with their type" has_prefix "$ctype" text/css
 
+# The plugin folder is a symlink into the repository; its assets are served through it.
+asset=$(cd "$TWOFA_WP_DIR/wp-content/plugins/twofa" 2>/dev/null && find . -path ./node_modules -prune -o -name '*.js' -print 2>/dev/null | head -n 1)
+if [[ -n $asset ]]; then
+  fetch "/wp-content/plugins/twofa/${asset#./}"
+  check "plugin assets are served through the plugin symlink (${asset#./})" has_prefix "$ctype" application/javascript
+fi
+
 fetch /wp-config.php
 check "wp-config.php is never sent as text" lacks DB_PASSWORD "$tmp/body"
 
