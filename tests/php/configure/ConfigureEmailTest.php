@@ -244,6 +244,31 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'We could not email you a notice', $this->messages( $ok['body'] ) );
 	}
 
+	public function test_parallel_guesses_each_cost_an_attempt_and_a_code_is_spent_once(): void {
+		$user   = $this->make_user( 'subscriber' );
+		$client = $this->client_for( $user['id'] );
+		$sent   = $this->send( $client, $this->confirm_step( $client, $user['id'] ) );
+		$code   = $this->mailed_code( $user['email'] );
+		$fields = $this->form_fields( $sent['body'], 'email_verify' );
+
+		// Four different wrong codes at once: every one is counted.
+		$posts = array();
+		for ( $i = 1; $i <= 4; $i++ ) {
+			$posts[] = array( 'twofa_code' => str_pad( (string) ( ( (int) $code + $i ) % 1000000 ), 6, '0', STR_PAD_LEFT ) ) + $fields;
+		}
+		$this->post_parallel( $client, $posts );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$this->assertSame( 4, $record['attempts'], 'no guess slipped through uncounted' );
+
+		// The right code sent three times at once: the method is enabled once, one notice is sent.
+		$count = $this->mail_count( $user['email'] );
+		$this->post_parallel( $client, array_fill( 0, 3, array( 'twofa_code' => $code ) + $fields ) );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( $count + 1, $this->mail_count( $user['email'] ), 'exactly one "method added" notice' );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$this->assertArrayHasKey( 'used', $record );
+	}
+
 	public function test_login_code_is_not_a_setup_code(): void {
 		$user  = $this->make_user( 'subscriber' );
 		$email = Twofa_Providers::get( 'email' );

@@ -144,6 +144,22 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$this->assertTrue( $totp->verify_login_code( $user['id'], twofa_totp_code( $new, time() + 60 ) ) );
 	}
 
+	public function test_parallel_verifications_activate_once(): void {
+		$user   = $this->make_user( 'subscriber' );
+		$client = $this->client_for( $user['id'] );
+		$begin  = $this->submit( $client, $this->open_page( $client, $user['id'] ), 'totp_begin' );
+		$secret = $this->shown_secret( $begin['body'] );
+		$fields = array( 'twofa_code' => twofa_totp_code( $secret, time() ) ) + $this->form_fields( $begin['body'], 'totp_verify' );
+		$count  = $this->mail_count( $user['email'] );
+
+		$this->post_parallel( $client, array_fill( 0, 3, $fields ) );
+		$this->assertSame( $secret, twofa_open( (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ), 'totp:' . $user['id'] ) );
+		if ( $this->sidecar_running() ) {
+			$this->assertSame( $count + 1, $this->mail_count( $user['email'] ), 'one activation, one notice' );
+		}
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+	}
+
 	public function test_an_expired_setup_is_refused_and_nothing_changes(): void {
 		$user   = $this->make_user( 'subscriber' );
 		$client = $this->client_for( $user['id'] );
