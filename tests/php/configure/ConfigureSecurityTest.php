@@ -198,6 +198,8 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 
 		$confirm = $client->get( '/wp-admin/admin.php?page=twofa-reset-user&user_id=' . $target['id'] );
 		$this->assertSame( 200, $confirm['status'] );
+		$this->assertMatchesRegularExpression( '#<title>Reset two-factor authentication#', $confirm['body'] );
+		$this->assertStringContainsString( $target['login'], $confirm['body'] );
 		$xpath = $this->xpath( $confirm['body'] );
 		$nonce = $xpath->query( '//input[@name="twofa_reset_nonce"]' )->item( 0 )->getAttribute( 'value' );
 		$base  = array(

@@ -57,7 +57,7 @@ final class Twofa_Configure_Page {
 			array( __CLASS__, 'render' )
 		);
 		// No menu entry: reached from a user's profile screen only.
-		add_submenu_page(
+		$hook = add_submenu_page(
 			'',
 			__( 'Reset two-factor authentication', 'twofa' ),
 			__( 'Reset two-factor authentication', 'twofa' ),
@@ -65,6 +65,16 @@ final class Twofa_Configure_Page {
 			self::RESET_SLUG,
 			array( __CLASS__, 'render_reset_page' )
 		);
+		if ( $hook ) {
+			add_action( 'load-' . $hook, array( __CLASS__, 'set_reset_page_title' ) );
+		}
+	}
+
+	/**
+	 * A page without a menu entry has no title for wp-admin's <title>; give it one.
+	 */
+	public static function set_reset_page_title(): void {
+		$GLOBALS['title'] = __( 'Reset two-factor authentication', 'twofa' ); // phpcs:ignore WordPress.WP.GlobalVariablesOverride.Prohibited -- admin-header.php reads it.
 	}
 
 	/**
@@ -188,7 +198,7 @@ final class Twofa_Configure_Page {
 				if ( ! Twofa_Settings::method_enabled( 'email' ) ) {
 					return self::disabled();
 				}
-				if ( empty( $post['twofa_confirm_email'] ) || '1' !== (string) $post['twofa_confirm_email'] ) {
+				if ( ! self::ticked( $post, 'twofa_confirm_email' ) ) {
 					return self::result( 'error', __( 'Please confirm that this is your email address.', 'twofa' ), self::step( 'email', 'confirm' ) );
 				}
 				$email = Twofa_Providers::get( 'email' );
@@ -240,7 +250,7 @@ final class Twofa_Configure_Page {
 			return self::result( 'error', __( 'That method is not configured.', 'twofa' ) );
 		}
 		$back = self::step( $method, 'remove' );
-		if ( empty( $post['twofa_confirm_remove'] ) || '1' !== (string) $post['twofa_confirm_remove'] ) {
+		if ( ! self::ticked( $post, 'twofa_confirm_remove' ) ) {
 			return self::result( 'error', __( 'Please tick the box to confirm the removal.', 'twofa' ), $back );
 		}
 		$others = array_diff( Twofa_User_State::configured_methods( $user_id ), array( $method ) );
@@ -291,6 +301,16 @@ final class Twofa_Configure_Page {
 	private static function role_requires_2fa( int $user_id ): bool {
 		$user = get_userdata( $user_id );
 		return $user && array_intersect( (array) $user->roles, (array) Twofa_Settings::get( 'required_roles' ) );
+	}
+
+	/**
+	 * Whether a confirmation checkbox was ticked (value exactly "1").
+	 *
+	 * @param array<string,mixed> $post Unslashed form fields.
+	 * @param string              $name Field name.
+	 */
+	private static function ticked( array $post, string $name ): bool {
+		return isset( $post[ $name ] ) && is_string( $post[ $name ] ) && '1' === $post[ $name ];
 	}
 
 	/**
@@ -943,7 +963,7 @@ final class Twofa_Configure_Page {
 			$out['message'] = __( 'You are not allowed to reset this user\'s two-factor authentication.', 'twofa' );
 			return $out;
 		}
-		if ( empty( $post['twofa_reset_confirm'] ) || '1' !== (string) $post['twofa_reset_confirm'] ) {
+		if ( ! self::ticked( $post, 'twofa_reset_confirm' ) ) {
 			$out['status']  = 'error';
 			$out['message'] = __( 'Tick the box to confirm the reset.', 'twofa' );
 			return $out;
