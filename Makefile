@@ -15,12 +15,12 @@ build:
 
 ## The demo site (scripts/demo.sh).
 demo:
-	@if [ -f scripts/demo.sh ]; then bash scripts/demo.sh; \
+	@if [ -f scripts/demo.sh ]; then bash scripts/demo.sh up; \
 	else echo "The demo command is not written yet (scripts/demo.sh)."; exit 1; fi
 
 ## Stop the demo site.
 demo-stop:
-	@if [ -f scripts/demo.sh ]; then bash scripts/demo.sh stop; \
+	@if [ -f scripts/demo.sh ]; then bash scripts/demo.sh down; \
 	else echo "No demo to stop (scripts/demo.sh is not written yet)."; fi
 
 ## Every benchmark: bench/*/run.sh, each printing its ratio against a baseline of the same run.
