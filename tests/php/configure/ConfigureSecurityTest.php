@@ -307,9 +307,46 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 	}
 
 	public function test_environment_problem_is_explained_and_offers_no_actions(): void {
-		// A PHP process without the extension, on the same site: what the screens say.
 		$admin = $this->make_user( 'administrator' );
 		$sub   = $this->make_user( 'subscriber' );
+
+		// Without the extension.
+		$out = $this->screens_in_php( '', $admin['id'], $sub['id'] );
+		$this->assertFalse( $out['loaded'] );
+		$this->assertStringContainsString( 'notice-error', $out['admin_notice'] );
+		$this->assertStringContainsString( 'The twofa PHP extension is not loaded on this server.', $out['admin_notice'] );
+		$this->assertSame( '', $out['subscriber_notice'], 'only site owners get the notice' );
+		$this->assertStringContainsString( 'cannot be configured on this site right now', $out['page'] );
+		$this->assertStringNotContainsString( '<form', $out['page'] );
+		$this->assertSame( 'error', $out['process'], 'actions are refused' );
+		$this->assertNull( $this->db_meta( $admin['id'], Twofa_User_State::TOTP_PENDING ), 'no setup was started' );
+
+		// With the extension but a key file that does not exist.
+		$ext = (string) getenv( 'TWOFA_EXT' );
+		$this->assertFileExists( $ext );
+		$missing = sys_get_temp_dir() . '/twofa-no-such-key-' . bin2hex( random_bytes( 4 ) );
+		$out     = $this->screens_in_php( '-d extension=' . escapeshellarg( $ext ) . ' -d twofa.key_file=' . escapeshellarg( $missing ), $admin['id'], $sub['id'] );
+		$this->assertTrue( $out['loaded'] );
+		$this->assertStringContainsString( 'The twofa site key cannot be used', $out['admin_notice'] );
+		$this->assertStringNotContainsString( '<form', $out['page'] );
+		$this->assertSame( 'error', $out['process'] );
+		$this->assertNull( $this->db_meta( $admin['id'], Twofa_User_State::TOTP_PENDING ), 'no setup was started' );
+
+		// With the extension and the key (this process), the notice is silent.
+		wp_set_current_user( $admin['id'] );
+		$this->assertSame( '', Twofa_Admin_Notices::html() );
+	}
+
+	/**
+	 * Renders the notice and the page, and tries to start a setup, in a separate
+	 * PHP process with the given extension options, on the same site.
+	 *
+	 * @param string $php_options Extra php -d options.
+	 * @param int    $admin_id    An administrator.
+	 * @param int    $sub_id      A subscriber.
+	 * @return array<string,mixed>
+	 */
+	private function screens_in_php( string $php_options, int $admin_id, int $sub_id ): array {
 		$script = tempnam( sys_get_temp_dir(), 'twofa-env' );
 		file_put_contents(
 			$script,
@@ -323,23 +360,16 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 			wp_set_current_user( (int) $argv[1] );
 			$out["admin_notice"] = Twofa_Admin_Notices::html();
 			ob_start(); Twofa_Configure_Page::render(); $out["page"] = ob_get_clean();
+			$out["process"] = Twofa_Configure_Page::process( array( "twofa_action" => "totp_begin", "user_id" => $argv[1], "_wpnonce" => wp_create_nonce( Twofa_Configure_Page::nonce_action( "totp_begin", (int) $argv[1] ) ) ), (int) $argv[1] )["status"];
 			wp_set_current_user( (int) $argv[2] );
 			$out["subscriber_notice"] = Twofa_Admin_Notices::html();
 			echo json_encode( $out );'
 		);
-		$output = shell_exec( 'php -n -d extension=mysqlnd -d extension=mysqli ' . escapeshellarg( $script ) . ' ' . $admin['id'] . ' ' . $sub['id'] . ' 2>/dev/null' );
+		// -n: no php.ini, so the extension is loaded only when $php_options says so.
+		$output = shell_exec( 'php -n -d extension=mysqlnd -d extension=mysqli ' . $php_options . ' ' . escapeshellarg( $script ) . ' ' . $admin_id . ' ' . $sub_id . ' 2>/dev/null' );
 		unlink( $script );
 		$out = json_decode( (string) $output, true );
 		$this->assertIsArray( $out, 'the script ran: ' . substr( (string) $output, 0, 300 ) );
-		$this->assertFalse( $out['loaded'] );
-		$this->assertStringContainsString( 'notice-error', $out['admin_notice'] );
-		$this->assertStringContainsString( 'The twofa PHP extension is not loaded on this server.', $out['admin_notice'] );
-		$this->assertSame( '', $out['subscriber_notice'], 'only site owners get the notice' );
-		$this->assertStringContainsString( 'cannot be configured on this site right now', $out['page'] );
-		$this->assertStringNotContainsString( '<form', $out['page'] );
-
-		// With the extension (this process), the notice is silent.
-		wp_set_current_user( $admin['id'] );
-		$this->assertSame( '', Twofa_Admin_Notices::html() );
+		return $out;
 	}
 }
