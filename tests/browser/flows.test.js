@@ -176,6 +176,8 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
     assert.match(newKey.replace(/\s/g, ''), /^[A-Z2-7]{32}$/);
     assert.notEqual(newKey, oldKey, 'a new key');
     await page.getByText('Your current authenticator keeps working until the new one is verified.').waitFor();
+    // The QR code, the key and the code field in one picture.
+    await page.getByLabel('Enter the 6-digit code the app shows:').scrollIntoViewIfNeeded();
     await shot(page, '10-reconfigure-authenticator');
 
     // Meanwhile, on another device, the old key still logs in.

@@ -92,6 +92,12 @@ if pid_alive "$DEMO_DIR/sidecar.pid"; then
     curl -s --max-time 30 "$url/wp-login.php?action=twofa_demo_mailbox" >"$tmp/body"
     check "the mailbox page lists it for subscriber@example.test" grep -q 'subscriber@example.test' "$tmp/body"
     check "the mailbox page shows its 6-digit code" grep -Eq '^ +[0-9]{6}$' "$tmp/body"
+    # The same page in Chromium, reached from the login screen's link (and its screenshot).
+    if DEMO_URL=$url node --test --test-reporter=spec "$repo/tests/browser/demo/mailbox.test.js" >"$tmp/node" 2>&1; then
+      ok "in Chromium: the login screen's link opens the mailbox with the code, no login needed"
+    else
+      not_ok "in Chromium: the login screen's link opens the mailbox with the code, no login needed" "$(tail -n 30 "$tmp/node")"
+    fi
     login admin "$admin_pass"
     curl -s -b "$tmp/jar" --max-time 30 "$url/wp-admin/admin.php?page=twofa-demo-mailbox" >"$tmp/body"
     check "the admin page Demo mailbox lists it too" grep -q 'subscriber@example.test' "$tmp/body"

@@ -76,6 +76,7 @@ final class Twofa_Demo_Mailbox {
 		echo '<div class="wrap">';
 		echo '<h1>' . esc_html__( 'Demo mailbox', 'twofa' ) . '</h1>';
 		echo self::render( self::messages( TWOFA_DEMO_OUTBOX ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- render() escapes every value.
+		echo '<p><a class="button" href="' . esc_url( admin_url( 'admin.php?page=' . self::PAGE_SLUG ) ) . '">' . esc_html__( 'Check for new emails', 'twofa' ) . '</a></p>';
 		echo '</div>';
 	}
 
@@ -93,10 +94,11 @@ final class Twofa_Demo_Mailbox {
 		login_header( __( 'Demo mailbox', 'twofa' ) );
 		echo '<div class="twofa-demo-mailbox">';
 		echo self::render( self::messages( TWOFA_DEMO_OUTBOX ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- render() escapes every value.
+		echo '<p><a class="button" href="' . esc_url( self::public_url() ) . '">' . esc_html__( 'Check for new emails', 'twofa' ) . '</a></p>';
 		echo '</div>';
 		echo '<p id="nav"><a href="' . esc_url( wp_login_url() ) . '">' . esc_html__( '&larr; Back to log in', 'twofa' ) . '</a></p>';
 		// The login screen is 320px wide; the messages read better a little wider.
-		echo '<style>#login{width:min(640px,94vw)}.twofa-demo-message{background:#fff;border:1px solid #c3c4c7;box-shadow:0 1px 1px rgba(0,0,0,.04);padding:4px 20px;margin:16px 0}.twofa-demo-message .title{font-size:1.2em}.twofa-demo-mailbox pre{white-space:pre-wrap;word-break:break-word}</style>';
+		echo '<style>#login{width:min(640px,94vw)}.twofa-demo-message{background:#fff;border:1px solid #c3c4c7;box-shadow:0 1px 1px rgba(0,0,0,.04);padding:16px 24px;margin:16px 0}.twofa-demo-message .title{font-size:1.3em;margin:0 0 8px}.twofa-demo-mailbox pre{white-space:pre-wrap;word-break:break-word;margin:12px 0 0}</style>';
 		login_footer();
 		exit;
 	}
