@@ -39,6 +39,8 @@ mkdir -p "$oc"
 php_cmd=($TWOFA_PHP -d opcache.enable_cli=1 -d "opcache.file_cache=$oc" -d opcache.file_cache_only=1)
 render() { "${php_cmd[@]}" "$repo/bench/login/render.php" "$TWOFA_WP_DIR" "$TWOFA_WP_URL" "$1"; }
 for i in 1 2 3; do render active 2>/dev/null; render inactive 2>/dev/null; done # warm the file cache
+echo "active:   $(render active 2>&1)"   # bytes and database queries of one render
+echo "inactive: $(render inactive 2>&1)"
 
 count() { # count MODE — instructions of one render
   valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "${php_cmd[@]}" \
