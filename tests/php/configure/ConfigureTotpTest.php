@@ -67,6 +67,11 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$this->assertStringNotContainsString( 'value="' . $wrong . '"', $bad['body'], 'the typed code is never echoed' );
 		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
 
+		// The right code buried in over-long input is refused as malformed, not cut down to size.
+		$long = $this->submit( $client, $bad['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $secret, time() ) . str_repeat( ' ', 80 ) . 'x' ) );
+		$this->assertStringContainsString( 'Enter the 6-digit code from your authenticator app.', $this->messages( $long['body'] ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
+
 		// The right code activates it and records its step.
 		$mails_before = $this->mail_count( $user['email'] );
 		$good         = $this->submit( $client, $bad['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $secret, time() ) ) );

@@ -163,7 +163,8 @@ final class Twofa_Configure_Page {
 		}
 
 		$method = isset( $post['method'] ) && is_string( $post['method'] ) ? sanitize_key( $post['method'] ) : '';
-		$code   = isset( $post['twofa_code'] ) && is_string( $post['twofa_code'] ) ? substr( $post['twofa_code'], 0, 64 ) : '';
+		// Capped, not cut to a valid length: over-long input must stay over-long and be refused.
+		$code   = isset( $post['twofa_code'] ) && is_string( $post['twofa_code'] ) ? substr( $post['twofa_code'], 0, 256 ) : '';
 		Twofa_Notifier::reset_last();
 
 		switch ( $action ) {
@@ -258,7 +259,7 @@ final class Twofa_Configure_Page {
 			return self::result( 'error', __( 'Your role must use two-factor authentication. Configure another method before removing this one.', 'twofa' ), $back );
 		}
 		$password = isset( $post['twofa_password'] ) && is_string( $post['twofa_password'] ) ? $post['twofa_password'] : '';
-		$code     = isset( $post['twofa_reauth_code'] ) && is_string( $post['twofa_reauth_code'] ) ? substr( $post['twofa_reauth_code'], 0, 64 ) : '';
+		$code     = isset( $post['twofa_reauth_code'] ) && is_string( $post['twofa_reauth_code'] ) ? substr( $post['twofa_reauth_code'], 0, 256 ) : '';
 		$reauth   = Twofa_Reauth::verify( $user_id, $password, $code );
 		if ( true !== $reauth ) {
 			return self::result( 'error', $reauth->get_error_message(), $back );
