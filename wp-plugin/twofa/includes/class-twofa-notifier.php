@@ -13,7 +13,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Twofa_Notifier {
 
-	const EVENTS = array( 'method_added', 'method_removed', 'reset', 'lockout' );
+	// The fixed templates of docs/CONTRACTS.md ("Sidecar notify events").
+	const EVENTS = array( 'method_added', 'method_removed', 'reset', 'lockout', 'test' );
 
 	/**
 	 * Result of the last send in this request (the screens show a note when it failed).
