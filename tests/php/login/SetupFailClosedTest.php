@@ -139,6 +139,13 @@ final class SetupFailClosedTest extends Login_TestCase {
 		$this->assertSame( 0, $this->sessions( $user['id'] ) );
 		$this->assertStringNotContainsString( '/nonexistent', $client->last['body'], 'no server paths on the login page' );
 
+		// Application passwords are refused there too (allowed by the setting on a working server).
+		$this->settings( array( 'app_passwords' => 'allow' ) );
+		list( $app_password ) = WP_Application_Passwords::create_new_application_password( $user['id'], array( 'name' => 'test client' ) );
+		$this->assertSame( 200, $this->rest_me_basic( $user['login'], $app_password ), 'control: the working server accepts it' );
+		$this->assertSame( 401, $this->rest_me_basic( $user['login'], $app_password, $broken ) );
+		$this->assertStringContainsString( 'faultCode', $this->xmlrpc_users_blogs( $broken, $user['login'], $app_password ) );
+
 		// A second step begun on a working server cannot be finished on the broken one.
 		$good = new Http_Client();
 		$this->password_step( $good, $user );

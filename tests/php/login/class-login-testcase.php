@@ -289,11 +289,12 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	/**
 	 * GET /wp/v2/users/me with HTTP Basic credentials; returns the status.
 	 *
-	 * @param string $login    Login.
-	 * @param string $password Password.
+	 * @param string      $login    Login.
+	 * @param string      $password Password.
+	 * @param string|null $base     Site URL (the stack's when null).
 	 */
-	protected function rest_me_basic( string $login, string $password ): int {
-		$client = new Http_Client();
+	protected function rest_me_basic( string $login, string $password, ?string $base = null ): int {
+		$client = new Http_Client( $base );
 		$client->get( '/?rest_route=/wp/v2/users/me', array( 'Authorization' => 'Basic ' . base64_encode( $login . ':' . $password ) ) );
 		return $client->last['status'];
 	}

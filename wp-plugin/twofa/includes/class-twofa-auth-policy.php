@@ -15,7 +15,8 @@ defined( 'ABSPATH' ) || exit;
  * - an API request (XML-RPC, REST, HTTP Basic credentials) authenticated with
  *   the account password: refused — the API cannot show a second step;
  * - an application password: allowed or refused by the `app_passwords` setting
- *   (REST checks them outside `authenticate`, hence the second hook);
+ *   (REST checks them outside `authenticate`, hence the second hook), and
+ *   refused too while 2FA is misconfigured;
  * - an interactive login: allowed through, but with auth cookies switched off,
  *   so nothing reaches the browser before Twofa_Login's second step.
  */
@@ -68,11 +69,14 @@ final class Twofa_Auth_Policy {
 	 * @param WP_User  $user  The account.
 	 */
 	public static function application_password_errors( $error, $user = null ): void {
-		if ( ! ( $error instanceof WP_Error ) || ! ( $user instanceof WP_User ) || self::app_passwords_allowed() ) {
+		if ( ! ( $error instanceof WP_Error ) || ! ( $user instanceof WP_User ) || ! Twofa_Login_Flow::is_protected( $user ) ) {
 			return;
 		}
-		if ( Twofa_Login_Flow::is_protected( $user ) ) {
+		if ( ! self::app_passwords_allowed() ) {
 			$error->add( 'twofa_app_password_denied', __( 'Application passwords are turned off for accounts that use two-factor authentication.', 'twofa' ) );
+		} elseif ( ! Twofa_Environment::ready() ) {
+			// Fail closed on every way in, as on wp-login.php and XML-RPC.
+			$error->add( 'twofa_misconfigured', self::misconfigured_message() );
 		}
 	}
 
