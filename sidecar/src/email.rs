@@ -344,6 +344,8 @@ pub enum Event {
     MethodRemoved,
     Reset,
     Lockout,
+    /// "Send test email" of the site owner's settings page and `wp twofa send-test-email`.
+    Test,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -383,22 +385,39 @@ pub fn notice_body(site: &str, display: &str, event: Event, method: Option<Metho
             format!("{site}: your account was temporarily locked"),
             format!("Your account on {site} was temporarily locked after too many wrong verification codes."),
         ),
+        Event::Test => (
+            format!("{site}: test email"),
+            format!("This is a test email from {site}: two-factor emails reach this address."),
+        ),
     };
     Body {
         subject,
         greeting: greeting(display),
         before: vec![line],
         code: None,
-        after: vec![
-            "If this wasn't you, change your password now and tell the site administrator."
-                .to_string(),
-        ],
+        after: match event {
+            Event::Test => vec!["No action is needed.".to_string()],
+            _ => vec![
+                "If this wasn't you, change your password now and tell the site administrator."
+                    .to_string(),
+            ],
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_event_is_a_plain_notice() {
+        let e: Event = serde_json::from_str("\"test\"").unwrap();
+        assert_eq!(e, Event::Test);
+        let b = notice_body("Site", "Ann", Event::Test, None);
+        assert_eq!(b.subject, "Site: test email");
+        assert!(b.code.is_none());
+        assert!(!b.after.join(" ").contains("change your password"));
+    }
 
     #[test]
     fn names_lose_control_chars() {
