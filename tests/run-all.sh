@@ -33,9 +33,14 @@ set +a
 passed=0
 failed=0
 failed_names=()
+results=()
 for suite in tests/suites/*.sh; do
-  [[ -f $suite && -x $suite ]] || continue
+  [[ -f $suite ]] || continue
   name=$(basename "$suite" .sh)
+  if [[ ! -x $suite ]]; then
+    echo "run-all: $suite is not executable: skipped"
+    continue
+  fi
   if [[ -n ${SUITES:-} ]]; then
     wanted=0
     for prefix in $SUITES; do [[ $name == "$prefix"* ]] && wanted=1; done
@@ -48,10 +53,12 @@ for suite in tests/suites/*.sh; do
   rc=$?
   if ((rc == 0)); then
     passed=$((passed + 1))
+    results+=("$(printf '%-24s passed  %4d s' "$name" $((SECONDS - start)))")
     echo "---- suite $name passed ($((SECONDS - start)) s)"
   else
     failed=$((failed + 1))
     failed_names+=("$name")
+    results+=("$(printf '%-24s FAILED  %4d s' "$name" $((SECONDS - start)))")
     if ((rc == 124)); then
       echo "---- suite $name TIMED OUT after ${SUITE_TIMEOUT:-1800} s"
     else
@@ -61,6 +68,7 @@ for suite in tests/suites/*.sh; do
 done
 
 section "summary"
+printf '%s\n' "${results[@]}"
 if ((failed > 0)); then
   echo "failed suites: ${failed_names[*]}"
 fi
