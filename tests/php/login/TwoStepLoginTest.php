@@ -37,6 +37,30 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->assertSame( 200, $client->last['status'], 'the dashboard opens with the new session' );
 	}
 
+	public function test_visiting_the_login_page_with_a_complete_session_keeps_it(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+
+		// This client sends the auth cookie to every path, so wp-login.php re-checks it.
+		$client->get( '/wp-login.php' );
+		$this->assertStringNotContainsString( 'twofa_code', $client->last['body'], 'no second step for a complete session' );
+		$this->assertTrue( $client->has_login_cookie() );
+		$client->get( '/wp-admin/' );
+		$this->assertSame( 200, $client->last['status'] );
+
+		// A forged cookie for the same user proves nothing: no session, no challenge bypass.
+		$forged = new Http_Client();
+		foreach ( $client->cookies as $name => $value ) {
+			$forged->cookies[ $name ] = 0 === strpos( $name, 'wordpress_' ) && 'wordpress_test_cookie' !== $name ? substr( $value, 0, -4 ) . 'abcd' : $value;
+		}
+		$forged->get( '/wp-admin/' );
+		$this->assertSame( 302, $forged->last['status'] );
+	}
+
 	public function test_nothing_is_logged_in_between_the_two_steps(): void {
 		$user = $this->make_user( 'administrator' );
 		$this->give_totp( $user['id'] );

@@ -26,18 +26,33 @@ final class Twofa_Auth_Policy {
 	 * Adds the hooks.
 	 */
 	public static function register(): void {
-		add_filter( 'authenticate', array( __CLASS__, 'authenticate' ), PHP_INT_MAX );
+		add_filter( 'authenticate', array( __CLASS__, 'authenticate' ), PHP_INT_MAX, 3 );
 		add_action( 'wp_authenticate_application_password_errors', array( __CLASS__, 'application_password_errors' ), 10, 2 );
 	}
 
 	/**
+	 * User whose valid, complete session was presented in this request instead of
+	 * a password (wp-login.php re-checks the auth cookie with empty credentials).
+	 *
+	 * @var int
+	 */
+	private static $existing_session = 0;
+
+	/**
 	 * The policy, applied to the result of the password check.
 	 *
-	 * @param WP_User|WP_Error|null $user Result so far.
+	 * @param WP_User|WP_Error|null $user     Result so far.
+	 * @param string                $username Login name given ('' for a cookie check).
+	 * @param string                $password Password given.
 	 * @return WP_User|WP_Error|null
 	 */
-	public static function authenticate( $user ) {
+	public static function authenticate( $user, $username = '', $password = '' ) {
 		if ( ! ( $user instanceof WP_User ) || ! Twofa_Login_Flow::is_protected( $user ) ) {
+			return $user;
+		}
+		if ( '' === (string) $username && '' === (string) $password && (int) wp_validate_auth_cookie() === (int) $user->ID ) {
+			// Already logged in with a session that passed the second step: nothing to ask again.
+			self::$existing_session = (int) $user->ID;
 			return $user;
 		}
 		if ( ! Twofa_Environment::ready() ) {
@@ -60,6 +75,15 @@ final class Twofa_Auth_Policy {
 			add_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
 		}
 		return $user;
+	}
+
+	/**
+	 * Whether this request authenticated the user by a valid existing session.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function has_existing_session( int $user_id ): bool {
+		return $user_id > 0 && self::$existing_session === $user_id;
 	}
 
 	/**

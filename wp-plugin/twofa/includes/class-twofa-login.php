@@ -86,7 +86,7 @@ final class Twofa_Login {
 	 * @param WP_User $user       User.
 	 */
 	public static function on_wp_login( $user_login, $user = null ): void {
-		if ( self::$finishing || ! ( $user instanceof WP_User ) ) {
+		if ( self::$finishing || ! ( $user instanceof WP_User ) || Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
 			return;
 		}
 		$stage = Twofa_Login_Flow::requirement( $user );
