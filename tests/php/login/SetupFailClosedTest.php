@@ -28,6 +28,7 @@ final class SetupFailClosedTest extends Login_TestCase {
 		);
 		$this->second_step( $client, $fields );
 		$this->assertStringContainsString( '<svg', $client->last['body'], 'a QR code' );
+		$this->assertMatchesRegularExpression( '#<svg[^>]*>.*<path[^>]* d="M#s', $client->last['body'], 'the QR code keeps its drawing after wp_kses' );
 		$this->assertSame( 1, preg_match( '#<code class="twofa-key">([A-Z2-7 ]+)</code>#', $client->last['body'], $m ), 'the key as text' );
 		$secret = str_replace( ' ', '', $m[1] );
 		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ), 'nothing active before the code verifies' );

@@ -126,6 +126,88 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->assertNotSame( '', $secret );
 	}
 
+	public function test_sidecar_down_email_fails_plainly_and_the_authenticator_still_works(): void {
+		// A loopback port with nothing listening.
+		$sock = stream_socket_server( 'tcp://127.0.0.1:0' );
+		$port = (int) substr( strrchr( stream_socket_get_name( $sock, false ), ':' ), 1 );
+		fclose( $sock );
+		$this->settings( array( 'sidecar_url' => 'http://127.0.0.1:' . $port ) );
+
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$this->give_email( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$fields = array(
+			'twofa_user'   => (string) $client->field( 'twofa_user' ),
+			'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
+			'twofa_method' => 'email',
+		);
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
+		$this->assertStringContainsString( 'not reachable', $this->error_text( $client ) );
+		$this->assertStringContainsString( 'use another method', $this->error_text( $client ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_CODE ), 'no code stored when nothing was sent' );
+
+		$fields['twofa_method'] = 'totp';
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'switch' ) );
+		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
+		$this->assertLoggedIn( $client, $user );
+	}
+
+	public function test_a_resend_does_not_reset_the_failure_count(): void {
+		$this->assertSame( '1', getenv( 'TWOFA_SIDECAR_RUNNING' ), 'the sidecar runs in this stack' );
+		$this->settings( array( 'backoff_after' => 100 ) );
+		$user = $this->make_user( 'editor' );
+		$this->give_email( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$this->assertChallenge( $client, $user );
+		$this->assertStringContainsString( 'Send OTP', $client->last['body'], 'email is the primary method here' );
+		$fields = array(
+			'twofa_user'   => (string) $client->field( 'twofa_user' ),
+			'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
+			'twofa_method' => 'email',
+		);
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
+		$code  = $this->mailed_code( $user['email'] );
+		$wrong = '123456' === $code ? '654321' : '123456';
+		$this->submit_code( $client, 'email', $wrong );
+		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
+
+		// Past the cooldown (moved back in the database), a resend: the count stays.
+		$record            = json_decode( (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record['sent_at'] = time() - 3600;
+		update_user_meta( $user['id'], Twofa_User_State::EMAIL_CODE, wp_slash( wp_json_encode( $record ) ) );
+		$fields['twofa_nonce'] = (string) $client->field( 'twofa_nonce' );
+		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
+		$this->assertSame( '', $this->error_text( $client ) );
+		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
+		$this->submit_code( $client, 'email', $this->mailed_code( $user['email'] ) );
+		$this->assertLoggedIn( $client, $user );
+	}
+
+	public function test_a_get_request_never_checks_a_code(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$client = new Http_Client();
+		$this->password_step( $client, $user );
+		$query = http_build_query(
+			array(
+				'action'       => 'twofa_challenge',
+				'twofa_user'   => $user['id'],
+				'twofa_nonce'  => $client->field( 'twofa_nonce' ),
+				'twofa_method' => 'totp',
+				'twofa_do'     => 'verify',
+				'twofa_code'   => $this->totp( $secret ),
+			)
+		);
+		$client->get( '/wp-login.php?' . $query );
+		$this->assertSame( 200, $client->last['status'] );
+		$this->assertFalse( $client->has_login_cookie() );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ), 'the code was not used' );
+		$this->assertNotSame( '', (string) $this->meta( $user['id'], Twofa_User_State::LOGIN_NONCE ), 'the nonce was not used' );
+	}
+
 	public function test_remember_me_and_local_redirect_survive_the_second_step(): void {
 		$user   = $this->make_user( 'editor' );
 		$secret = $this->give_totp( $user['id'] );
