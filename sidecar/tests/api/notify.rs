@@ -1,0 +1,60 @@
+use mail_parser::MessageParser;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn each_event_sends_its_fixed_notice() {
+    let app = spawn_app().await;
+    let uid = app.db.add_user("nina", "nina@example.test", "Nina").await;
+    let cases = [
+        (
+            json!({"user_id": uid, "event": "method_added", "method": "totp"}),
+            "Google Authenticator\" was added",
+        ),
+        (
+            json!({"user_id": uid, "event": "method_removed", "method": "email"}),
+            "OTP over Email\" was removed",
+        ),
+        (
+            json!({"user_id": uid, "event": "reset", "method": null}),
+            "was reset",
+        ),
+        (
+            json!({"user_id": uid, "event": "lockout"}),
+            "temporarily locked",
+        ),
+    ];
+    for (body, phrase) in cases {
+        let r = app.post("/v1/notify", &body).await;
+        assert_eq!(r.status, 202, "{body}: {}", r.text);
+        let id = r.json()["message_id"].as_str().unwrap().to_string();
+        let raw = std::fs::read(app.outbox.path().join(format!("{id}.eml"))).unwrap();
+        let msg = MessageParser::default().parse(&raw).unwrap();
+        let text = msg.body_text(0).unwrap();
+        assert!(text.contains(phrase), "{phrase} not in {text}");
+        assert_eq!(
+            msg.to().unwrap().first().unwrap().address(),
+            Some("nina@example.test")
+        );
+    }
+    for bad in [
+        json!({"user_id": uid, "event": "method_added", "method": null}),
+        json!({"user_id": uid, "event": "method_added"}),
+        json!({"user_id": uid, "event": "party", "method": null}),
+        json!({"user_id": uid, "event": "reset", "method": "sms"}),
+        json!({"user_id": uid, "event": "reset", "method": null, "message": "click http://evil.test"}),
+    ] {
+        let r = app.post("/v1/notify", &bad).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    let r = app
+        .post(
+            "/v1/notify",
+            &json!({"user_id": 777777, "event": "reset", "method": null}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(app.outbox_files().len(), 4);
+    app.finish().await;
+}

@@ -1,0 +1,110 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn report_counts_by_role_and_method_and_pages_users_without_2fa() {
+    let app = spawn_app().await;
+    // 12 subscribers (3 totp, 2 email, 1 both), 4 editors (1 totp), 2 admins (both totp),
+    // one user with garbage capabilities, one with none.
+    let mut subs = Vec::new();
+    for i in 0..12 {
+        let id = app
+            .db
+            .add_user(
+                &format!("sub{i}"),
+                &format!("s{i}@example.test"),
+                &format!("Sub {i}"),
+            )
+            .await;
+        app.db.set_role(id, "subscriber").await;
+        subs.push(id);
+    }
+    for id in &subs[0..3] {
+        app.db.add_meta(*id, "_twofa_totp_secret", "x").await;
+    }
+    for id in &subs[3..5] {
+        app.db.add_meta(*id, "_twofa_email_enabled", "1").await;
+    }
+    app.db.add_meta(subs[0], "_twofa_email_enabled", "1").await;
+    for i in 0..4 {
+        let id = app
+            .db
+            .add_user(
+                &format!("ed{i}"),
+                &format!("e{i}@example.test"),
+                &format!("Ed {i}"),
+            )
+            .await;
+        app.db.set_role(id, "editor").await;
+        if i == 0 {
+            app.db.add_meta(id, "_twofa_totp_secret", "x").await;
+        }
+    }
+    for i in 0..2 {
+        let id = app
+            .db
+            .add_user(
+                &format!("ad{i}"),
+                &format!("a{i}@example.test"),
+                &format!("Ad {i}"),
+            )
+            .await;
+        app.db.set_role(id, "administrator").await;
+        app.db.add_meta(id, "_twofa_totp_secret", "x").await;
+    }
+    let g = app.db.add_user("garbage", "g@example.test", "G").await;
+    app.db
+        .add_meta(g, "wp_capabilities", "a:1:{s:99:\"x\";b:1;}")
+        .await;
+    app.db.add_user("noroles", "n@example.test", "N").await;
+
+    let r = app.get("/v1/report?page=1&per_page=5").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["total_users"], 20);
+    assert_eq!(v["with_2fa"], 8);
+    assert_eq!(v["without_2fa"], 12);
+    assert_eq!(v["by_method"], json!({"totp": 6, "email": 3}));
+    assert_eq!(
+        v["by_role"]["subscriber"],
+        json!({"users": 12, "with_2fa": 5})
+    );
+    assert_eq!(v["by_role"]["editor"], json!({"users": 4, "with_2fa": 1}));
+    assert_eq!(
+        v["by_role"]["administrator"],
+        json!({"users": 2, "with_2fa": 2})
+    );
+    assert_eq!(v["invalid_capabilities"], 1);
+    let page = &v["without_2fa_users"];
+    assert_eq!(page["total"], 12);
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+    assert_eq!(page["items"][0]["login"], "sub5");
+    assert_eq!(page["items"][0]["display_name"], "Sub 5");
+    assert_eq!(page["items"][0]["roles"], json!(["subscriber"]));
+
+    let v = app.get("/v1/report?page=3&per_page=5").await.json();
+    let items = v["without_2fa_users"]["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["login"], "noroles");
+    let v = app.get("/v1/report?page=9&per_page=5").await.json();
+    assert_eq!(v["without_2fa_users"]["items"], json!([]));
+
+    let v = app.get("/v1/report?role=editor").await.json();
+    assert_eq!(v["total_users"], 4);
+    assert_eq!(v["with_2fa"], 1);
+    assert_eq!(v["without_2fa_users"]["total"], 3);
+
+    for bad in [
+        "/v1/report?per_page=0",
+        "/v1/report?per_page=501",
+        "/v1/report?page=0",
+        "/v1/report?page=x",
+        "/v1/report?role=a%20b",
+        "/v1/report?sort=id",
+    ] {
+        let r = app.get(bad).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    app.finish().await;
+}
