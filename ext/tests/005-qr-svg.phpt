@@ -2,6 +2,7 @@
 twofa_qr_svg: inline SVG without XML prolog; empty and oversized text refused
 --EXTENSIONS--
 twofa
+dom
 --FILE--
 <?php
 require __DIR__ . '/setup/helpers.inc';
