@@ -156,6 +156,7 @@ final class Twofa_Login_Screen {
 		$user   = get_userdata( (int) $result['user_id'] );
 
 		if ( '' === $method ) {
+			echo '<h2 class="twofa-title">' . esc_html__( 'Set up two-factor authentication', 'twofa' ) . '</h2>';
 			echo '<p class="twofa-help">' . esc_html__( 'Your account must use two-factor authentication. Choose a method to set up now; you can add the other one later on the Configure 2FA page.', 'twofa' ) . '</p>';
 			echo '<ul class="twofa-choose">';
 			foreach ( Twofa_Providers::enabled() as $id => $provider ) {
@@ -195,10 +196,10 @@ final class Twofa_Login_Screen {
 			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
 		}
 
-		echo '<p class="twofa-other">';
+		echo '<div class="twofa-other">';
 		self::form_open( $result, $interim, '', 'twofa-switch' );
 		echo '<button type="submit" class="button-link" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="show">'
-			. esc_html__( 'Choose another method', 'twofa' ) . '</button></form></p>';
+			. esc_html__( 'Choose another method', 'twofa' ) . '</button></form></div>';
 	}
 
 	/**
