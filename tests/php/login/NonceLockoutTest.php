@@ -292,8 +292,18 @@ final class NonceLockoutTest extends Login_TestCase {
 		// The user was told once.
 		$this->assertNotNull( $this->latest_mail( $user['email'], $start - 1 ), 'a lockout notice was emailed' );
 
-		// Expiry (simulated in the database): the correct code passes.
+		$this->assertSame( 1, $this->mails_to( $user['email'] ), 'one lockout notice' );
+
+		// Expiry (simulated in the database). A wrong code right after it locks again at once
+		// (the count only resets on success), without another email.
 		$past = (string) ( time() - 1 );
+		$wpdb->update( $wpdb->usermeta, array( 'meta_value' => $past ), array( 'user_id' => $user['id'], 'meta_key' => Twofa_User_State::LOCKED_UNTIL ) );
+		$this->submit_code( $fresh, 'totp', $this->wrong_totp( $secret ) );
+		$this->assertStringContainsString( 'locked', $this->error_text( $fresh ) );
+		$this->assertSame( '4', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
+		$this->assertSame( 1, $this->mails_to( $user['email'] ), 'still one lockout notice' );
+
+		// Expiry again: the correct code passes.
 		$wpdb->update( $wpdb->usermeta, array( 'meta_value' => $past ), array( 'user_id' => $user['id'], 'meta_key' => Twofa_User_State::LOCKED_UNTIL ) );
 		$this->submit_code( $fresh, 'totp', $this->totp( $secret ) );
 		$this->assertLoggedIn( $fresh, $user );
@@ -323,6 +333,21 @@ final class NonceLockoutTest extends Login_TestCase {
 		$this->password_step( $client, $user );
 		$this->submit_code( $client, 'email', '123456' );
 		$this->assertSame( 3, Twofa_Lockout::failures( $user['id'] ) );
+	}
+
+	/**
+	 * How many emails in the outbox are addressed to $email.
+	 *
+	 * @param string $email Recipient.
+	 */
+	private function mails_to( string $email ): int {
+		$n = 0;
+		foreach ( glob( getenv( 'TWOFA_OUTBOX' ) . '/*.eml' ) ?: array() as $file ) {
+			if ( preg_match( '/^To:.*' . preg_quote( $email, '/' ) . '/mi', (string) file_get_contents( $file ) ) ) {
+				++$n;
+			}
+		}
+		return $n;
 	}
 
 	public function test_backoff_grows_and_is_capped(): void {
