@@ -179,10 +179,11 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$record['sent_at'] = time() - 3600;
 		update_user_meta( $user['id'], Twofa_User_State::EMAIL_CODE, wp_slash( wp_json_encode( $record ) ) );
 		$fields['twofa_nonce'] = (string) $client->field( 'twofa_nonce' );
+		$before                = $this->outbox_files();
 		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
 		$this->assertSame( '', $this->error_text( $client ) );
 		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
-		$this->submit_code( $client, 'email', $this->mailed_code( $user['email'] ) );
+		$this->submit_code( $client, 'email', $this->new_mailed_code( $user['email'], $before ) );
 		$this->assertLoggedIn( $client, $user );
 	}
 

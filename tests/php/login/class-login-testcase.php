@@ -111,6 +111,35 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	}
 
 	/**
+	 * The outbox files now (to tell a new email from older ones sent in the same second).
+	 *
+	 * @return string[]
+	 */
+	protected function outbox_files(): array {
+		clearstatcache();
+		return glob( getenv( 'TWOFA_OUTBOX' ) . '/*.eml' ) ?: array();
+	}
+
+	/**
+	 * The 6-digit code of the one email to $email that is not among $before.
+	 *
+	 * @param string   $email  Recipient.
+	 * @param string[] $before From outbox_files() before the send.
+	 */
+	protected function new_mailed_code( string $email, array $before ): string {
+		$found = array();
+		foreach ( array_diff( $this->outbox_files(), $before ) as $file ) {
+			$raw = (string) file_get_contents( $file );
+			if ( preg_match( '/^To:.*' . preg_quote( $email, '/' ) . '/mi', $raw ) ) {
+				$found[] = $raw;
+			}
+		}
+		$this->assertCount( 1, $found, 'exactly one new email to ' . $email );
+		$this->assertSame( 1, preg_match( '/\b(\d{6})\b/', quoted_printable_decode( $found[0] ), $m ) );
+		return $m[1];
+	}
+
+	/**
 	 * Live session tokens of a user, read fresh from the database.
 	 *
 	 * @param int $user_id User ID.
