@@ -17,6 +17,7 @@ abstract class Login_TestCase extends Twofa_TestCase {
 		foreach ( array_keys( $this->servers ) as $pidfile ) {
 			self::lib( 'php_server_stop ' . escapeshellarg( $pidfile ) );
 			@unlink( $pidfile );
+			@unlink( substr( $pidfile, 0, -4 ) . '.log' );
 		}
 		$this->servers = array();
 		parent::tearDown();
