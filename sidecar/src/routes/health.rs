@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 use crate::startup::AppState;
 
+/// The version lets the site owner's settings page and `wp twofa doctor` show what runs.
 pub async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
