@@ -122,7 +122,8 @@ enable_demo_mode() {
 }
 
 print_summary() {
-  local url="http://127.0.0.1:$(read_kv "$DEMO/ports" WP_PORT)"
+  local url
+  url="http://127.0.0.1:$(read_kv "$DEMO/ports" WP_PORT)"
   cat <<EOF
 
   twofa demo site      $url/

@@ -54,7 +54,7 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
         lockout_minutes: 15,
       }),
     );
-    site('user', user.login, 'subscriber', user.password, user.email);
+    site('user', user.login, 'subscriber', user.password, user.email, 'Sam Subscriber');
     browser = await launch();
   });
 

@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '..', '..');
-export const screenshotsDir = join(repo, 'docs', 'screenshots');
+// TWOFA_SCREENSHOT_DIR keeps a run's pictures out of the committed ones.
+export const screenshotsDir = process.env.TWOFA_SCREENSHOT_DIR || join(repo, 'docs', 'screenshots');
 
 /** The stack's environment (tests/stack/stack.sh writes it to .stack/env). */
 export function env(name) {

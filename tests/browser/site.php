@@ -4,7 +4,7 @@
  * Run with the stack's PHP (TWOFA_PHP), which loads the extension:
  *
  *   php site.php policy '{"required_roles":["subscriber"]}'   merge into twofa_settings
- *   php site.php user LOGIN ROLE PASSWORD EMAIL               (re)create a user without 2FA
+ *   php site.php user LOGIN ROLE PASSWORD EMAIL [NAME]        (re)create a user without 2FA
  *   php site.php state LOGIN                                  the user's 2FA state as JSON
  *   php site.php email-code LOGIN PURPOSE                     send an OTP email (setup|login)
  *
@@ -68,7 +68,7 @@ switch ( $twofa_cmd ) {
 		break;
 
 	case 'user':
-		list( , , $twofa_login, $twofa_role, $twofa_pass, $twofa_email ) = array_pad( $argv, 6, '' );
+		list( , , $twofa_login, $twofa_role, $twofa_pass, $twofa_email, $twofa_name ) = array_pad( $argv, 7, '' );
 		if ( '' === $twofa_login || '' === $twofa_role || '' === $twofa_pass || '' === $twofa_email ) {
 			twofa_site_fail( 'usage: user LOGIN ROLE PASSWORD EMAIL' );
 		}
@@ -81,7 +81,7 @@ switch ( $twofa_cmd ) {
 				'user_login'   => $twofa_login,
 				'user_pass'    => $twofa_pass,
 				'user_email'   => $twofa_email,
-				'display_name' => ucfirst( $twofa_login ),
+				'display_name' => '' !== $twofa_name ? $twofa_name : $twofa_login,
 				'role'         => $twofa_role,
 			)
 		);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # the bash -c snippets get their values as positional arguments
 # The demo command (scripts/demo.sh) in a scratch folder: it starts a working site with both
 # logins and the demo mailbox, a second `up` reuses what runs, `down` + `up` keeps the data,
 # ports and passwords, and `down` leaves none of its processes behind.
