@@ -319,7 +319,7 @@ final class CliCommandTest extends Admin_TestCase {
 		foreach ( Twofa_CLI_Command::checks_names() as $name ) {
 			$this->assertMatchesRegularExpression( '/^OK\s+' . $name . '\s/m', $r['stdout'] );
 		}
-		$this->assertStringContainsString( 'signed requests accepted', $r['stdout'] );
+		$this->assertMatchesRegularExpression( '/^OK\s+sidecar\s+reachable at [^ ]+ version \d+\.\d+\.\d+, signed requests accepted$/m', $r['stdout'] );
 		$this->assertStringContainsString( 'Success: All checks passed.', $r['stdout'] );
 		$this->assertStringNotContainsString( (string) file_get_contents( (string) getenv( 'TWOFA_KEY_FILE' ) ), $r['stdout'] );
 	}

@@ -46,7 +46,7 @@ final class SettingsPageTest extends Admin_TestCase {
 		$body = $http->last['body'];
 		$this->assertStringContainsString( 'Version ' . twofa_version(), $body );
 		$this->assertStringContainsString( 'Loaded from ' . getenv( 'TWOFA_KEY_FILE' ), $body );
-		$this->assertMatchesRegularExpression( '/Sidecar<\/th><td><span class="dashicons dashicons-yes-alt"[^>]*><\/span> <strong>OK<\/strong> Reachable at/', $body );
+		$this->assertMatchesRegularExpression( '/Sidecar<\/th><td><span class="dashicons dashicons-yes-alt"[^>]*><\/span> <strong>OK<\/strong> Reachable at [^<]*, version \d+\.\d+\.\d+/', $body );
 		$this->assertStringContainsString( 'name="twofa_settings[methods][]" value="totp" checked', $body );
 		$this->assertStringContainsString( 'name="twofa_settings[required_roles][]" value="editor"', $body );
 		$this->assertStringContainsString( 'value="twofa_send_test_email"', $body );
