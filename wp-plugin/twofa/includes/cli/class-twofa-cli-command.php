@@ -107,23 +107,23 @@ class Twofa_CLI_Command {
 		$without = (bool) WP_CLI\Utils\get_flag_value( $assoc_args, 'without-2fa', false );
 		$format  = isset( $assoc_args['format'] ) ? (string) $assoc_args['format'] : 'table';
 		if ( ! in_array( $format, array_merge( self::FORMATS, array( 'count' ) ), true ) ) {
-			WP_CLI::error( sprintf( 'Invalid format: %s.', $format ) );
+			WP_CLI::error( sprintf( __( 'Invalid format: %s.', 'twofa' ), $format ) );
 		}
 		if ( '' !== $role && ! wp_roles()->is_role( $role ) ) {
-			WP_CLI::error( sprintf( 'Unknown role: %s.', $role ) );
+			WP_CLI::error( sprintf( __( 'Unknown role: %s.', 'twofa' ), $role ) );
 		}
 		if ( '' !== $method ) {
 			$this->check_method( $method );
 		}
 		if ( '' !== $method && $without ) {
-			WP_CLI::error( '--method and --without-2fa cannot be used together.' );
+			WP_CLI::error( __( '--method and --without-2fa cannot be used together.', 'twofa' ) );
 		}
 		$fields = array( 'id', 'login', 'email', 'roles', 'methods', 'primary', 'locked' );
 		if ( isset( $assoc_args['fields'] ) ) {
 			$wanted = array_map( 'trim', explode( ',', (string) $assoc_args['fields'] ) );
 			$bad    = array_diff( $wanted, $fields );
 			if ( $bad || ! $wanted ) {
-				WP_CLI::error( sprintf( 'Unknown field: %s. Fields: %s.', implode( ', ', $bad ), implode( ', ', $fields ) ) );
+				WP_CLI::error( sprintf( __( 'Unknown field: %1$s. Fields: %2$s.', 'twofa' ), implode( ', ', $bad ), implode( ', ', $fields ) ) );
 			}
 			$fields = $wanted;
 		}
@@ -207,20 +207,20 @@ class Twofa_CLI_Command {
 		if ( null !== $method ) {
 			$this->check_method( $method );
 			if ( ! in_array( $method, Twofa_User_State::configured_methods( $user->ID ), true ) ) {
-				WP_CLI::error( sprintf( 'User %1$s has not configured %2$s.', $user->user_login, self::method_label( $method ) ) );
+				WP_CLI::error( sprintf( __( 'User %1$s has not configured %2$s.', 'twofa' ), $user->user_login, self::method_label( $method ) ) );
 			}
-			WP_CLI::confirm( sprintf( 'Remove %1$s from user %2$s and log them out everywhere?', self::method_label( $method ), $user->user_login ), $assoc_args );
+			WP_CLI::confirm( sprintf( __( 'Remove %1$s from user %2$s and log them out everywhere?', 'twofa' ), self::method_label( $method ), $user->user_login ), $assoc_args );
 		} else {
-			WP_CLI::confirm( sprintf( 'Remove every two-factor method of user %s and log them out everywhere?', $user->user_login ), $assoc_args );
+			WP_CLI::confirm( sprintf( __( 'Remove every two-factor method of user %s and log them out everywhere?', 'twofa' ), $user->user_login ), $assoc_args );
 		}
 
 		if ( ! self::reset_user( $user->ID, $method ) ) {
-			WP_CLI::warning( 'The email to the user could not be sent (is the twofa sidecar running? see `wp twofa doctor`).' );
+			WP_CLI::warning( __( 'The email to the user could not be sent (is the twofa sidecar running? see `wp twofa doctor`).', 'twofa' ) );
 		}
 		if ( null !== $method ) {
-			WP_CLI::success( sprintf( 'Removed %1$s from user %2$s; their sessions were ended.', self::method_label( $method ), $user->user_login ) );
+			WP_CLI::success( sprintf( __( 'Removed %1$s from user %2$s; their sessions were ended.', 'twofa' ), self::method_label( $method ), $user->user_login ) );
 		} else {
-			WP_CLI::success( sprintf( 'Two-factor authentication reset for user %s; their sessions were ended.', $user->user_login ) );
+			WP_CLI::success( sprintf( __( 'Two-factor authentication reset for user %s; their sessions were ended.', 'twofa' ), $user->user_login ) );
 		}
 	}
 
@@ -244,9 +244,9 @@ class Twofa_CLI_Command {
 		$locked = self::locked_until( $user->ID ) > Twofa_Clock::now();
 		Twofa_Lockout::reset( $user->ID );
 		if ( $locked ) {
-			WP_CLI::success( sprintf( 'User %s is unlocked.', $user->user_login ) );
+			WP_CLI::success( sprintf( __( 'User %s is unlocked.', 'twofa' ), $user->user_login ) );
 		} else {
-			WP_CLI::success( sprintf( 'User %s was not locked; the failure counter is cleared.', $user->user_login ) );
+			WP_CLI::success( sprintf( __( 'User %s was not locked; the failure counter is cleared.', 'twofa' ), $user->user_login ) );
 		}
 	}
 
@@ -308,14 +308,14 @@ class Twofa_CLI_Command {
 		$page     = $this->positive_int( $assoc_args, 'page', 1, PHP_INT_MAX );
 		$per_page = $this->positive_int( $assoc_args, 'per-page', 100, 500 );
 		if ( ! in_array( $source, array( 'auto', 'sidecar', 'php' ), true ) ) {
-			WP_CLI::error( sprintf( 'Invalid source: %s. Use auto, sidecar or php.', $source ) );
+			WP_CLI::error( sprintf( __( 'Invalid source: %s. Use auto, sidecar or php.', 'twofa' ), $source ) );
 		}
 		$result = Twofa_Report_Page::fetch( $page, $per_page, $source );
 		if ( null === $result['report'] ) {
-			WP_CLI::error( sprintf( 'The sidecar could not give the report: %s', $result['error'] ? $result['error']->get_error_message() : '' ) );
+			WP_CLI::error( sprintf( __( 'The sidecar could not give the report: %s', 'twofa' ), $result['error'] ? $result['error']->get_error_message() : '' ) );
 		}
 		if ( is_wp_error( $result['error'] ) ) {
-			WP_CLI::warning( sprintf( 'The sidecar could not give the report (%s); counted here instead.', $result['error']->get_error_message() ) );
+			WP_CLI::warning( sprintf( __( 'The sidecar could not give the report (%s); counted here instead.', 'twofa' ), $result['error']->get_error_message() ) );
 		}
 		$report = $result['report'];
 
@@ -345,8 +345,8 @@ class Twofa_CLI_Command {
 			foreach ( $report['by_method'] as $method => $count ) {
 				$parts[] = self::method_label( (string) $method ) . ': ' . $count;
 			}
-			WP_CLI::line( 'By method: ' . implode( '; ', $parts ) );
-			WP_CLI::line( sprintf( 'Source: %s', $result['source'] ) );
+			WP_CLI::line( sprintf( __( 'By method: %s', 'twofa' ), implode( '; ', $parts ) ) );
+			WP_CLI::line( sprintf( __( 'Source: %s', 'twofa' ), $result['source'] ) );
 		}
 	}
 
@@ -414,7 +414,7 @@ class Twofa_CLI_Command {
 			return;
 		}
 		if ( 'set' !== $action ) {
-			WP_CLI::error( sprintf( 'Unknown action "%s": use "policy get" or "policy set".', $action ) );
+			WP_CLI::error( sprintf( __( 'Unknown action "%s": use "policy get" or "policy set".', 'twofa' ), $action ) );
 		}
 		$input = array();
 		$map   = array(
@@ -425,19 +425,19 @@ class Twofa_CLI_Command {
 		foreach ( $map as $option => $field ) {
 			if ( array_key_exists( $option, $assoc_args ) ) {
 				if ( true === $assoc_args[ $option ] ) {
-					WP_CLI::error( sprintf( '--%s needs a value.', $option ) );
+					WP_CLI::error( sprintf( __( '--%s needs a value.', 'twofa' ), $option ) );
 				}
 				$input[ $field ] = (string) $assoc_args[ $option ];
 			}
 		}
 		if ( ! $input ) {
-			WP_CLI::error( 'Nothing to set: give --roles, --methods or --grace-days.' );
+			WP_CLI::error( __( 'Nothing to set: give --roles, --methods or --grace-days.', 'twofa' ) );
 		}
 		$result = Twofa_Settings::update( $input );
 		if ( is_wp_error( $result ) ) {
-			WP_CLI::error( 'Nothing was changed. ' . implode( ' ', $result->get_error_messages() ) );
+			WP_CLI::error( sprintf( __( 'Nothing was changed. %s', 'twofa' ), implode( ' ', $result->get_error_messages() ) ) );
 		}
-		WP_CLI::success( 'Policy updated.' );
+		WP_CLI::success( __( 'Policy updated.', 'twofa' ) );
 	}
 
 	/**
@@ -463,9 +463,9 @@ class Twofa_CLI_Command {
 			WP_CLI::line( sprintf( '%-4s %-9s %s', $ok ? 'OK' : 'FAIL', $name, $detail ) );
 		}
 		if ( $failed ) {
-			WP_CLI::error( sprintf( '%d of %d checks failed.', $failed, count( self::checks_names() ) ) );
+			WP_CLI::error( sprintf( __( '%1$d of %2$d checks failed.', 'twofa' ), $failed, count( self::checks_names() ) ) );
 		}
-		WP_CLI::success( 'All checks passed.' );
+		WP_CLI::success( __( 'All checks passed.', 'twofa' ) );
 	}
 
 	/**
@@ -489,9 +489,9 @@ class Twofa_CLI_Command {
 		$user   = $this->user( $args[0] );
 		$result = Twofa_Settings_Page::send_test_email( $user->ID );
 		if ( is_wp_error( $result ) ) {
-			WP_CLI::error( sprintf( 'The test email was not sent: %s', $result->get_error_message() ) );
+			WP_CLI::error( sprintf( __( 'The test email was not sent: %s', 'twofa' ), $result->get_error_message() ) );
 		}
-		WP_CLI::success( sprintf( 'A test email was sent to user %s.', $user->user_login ) );
+		WP_CLI::success( sprintf( __( 'A test email was sent to user %s.', 'twofa' ), $user->user_login ) );
 	}
 
 	/**
@@ -527,23 +527,23 @@ class Twofa_CLI_Command {
 
 		$version = Twofa_Environment::extension_version();
 		if ( null === $version ) {
-			$out['extension'] = array( false, 'the twofa PHP extension is not loaded' );
+			$out['extension'] = array( false, __( 'the twofa PHP extension is not loaded', 'twofa' ) );
 		} elseif ( version_compare( $version, TWOFA_MIN_EXTENSION_VERSION, '<' ) ) {
-			$out['extension'] = array( false, sprintf( 'version %1$s is older than the required %2$s', $version, TWOFA_MIN_EXTENSION_VERSION ) );
+			$out['extension'] = array( false, sprintf( __( 'version %1$s is older than the required %2$s', 'twofa' ), $version, TWOFA_MIN_EXTENSION_VERSION ) );
 		} else {
-			$out['extension'] = array( true, 'version ' . $version );
+			$out['extension'] = array( true, sprintf( __( 'version %s', 'twofa' ), $version ) );
 		}
 
 		$key        = Twofa_Environment::key_status();
 		$out['key'] = $key['loaded']
-			? array( true, 'loaded from ' . $key['path'] )
+			? array( true, sprintf( __( 'loaded from %s', 'twofa' ), $key['path'] ) )
 			: array( false, trim( (string) $key['error'] ) . ( '' !== $key['path'] ? ' (' . $key['path'] . ')' : '' ) );
 
 		$url    = (string) Twofa_Settings::get( 'sidecar_url' );
 		$client = new Twofa_Sidecar_Client();
 		$health = $client->health();
 		if ( is_wp_error( $health ) ) {
-			$out['sidecar'] = array( false, sprintf( 'not reachable at %1$s: %2$s', $url, $health->get_error_message() ) );
+			$out['sidecar'] = array( false, sprintf( __( 'not reachable at %1$s: %2$s', 'twofa' ), $url, $health->get_error_message() ) );
 		} else {
 			// A signed request proves both sides use the same key and agree on the time.
 			$signed         = $client->report(
@@ -554,8 +554,8 @@ class Twofa_CLI_Command {
 			);
 			$sidecar_ver    = isset( $health['version'] ) && is_scalar( $health['version'] ) ? ' version ' . sanitize_text_field( (string) $health['version'] ) : '';
 			$out['sidecar'] = is_wp_error( $signed )
-				? array( false, sprintf( 'reachable at %1$s%2$s, but a signed request failed: %3$s', $url, $sidecar_ver, $signed->get_error_message() ) )
-				: array( true, sprintf( 'reachable at %1$s%2$s, signed requests accepted', $url, $sidecar_ver ) );
+				? array( false, sprintf( __( 'reachable at %1$s%2$s, but a signed request failed: %3$s', 'twofa' ), $url, $sidecar_ver, $signed->get_error_message() ) )
+				: array( true, sprintf( __( 'reachable at %1$s%2$s, signed requests accepted', 'twofa' ), $url, $sidecar_ver ) );
 		}
 
 		global $wpdb;
@@ -563,20 +563,20 @@ class Twofa_CLI_Command {
 		$one = $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->usermeta} WHERE meta_key LIKE '\\_twofa\\_%'" );
 		$wpdb->suppress_errors( false );
 		$out['database'] = null === $one
-			? array( false, 'cannot read ' . $wpdb->usermeta )
-			: array( true, sprintf( '%1$s readable (%2$d twofa meta rows)', $wpdb->usermeta, (int) $one ) );
+			? array( false, sprintf( __( 'cannot read %s', 'twofa' ), $wpdb->usermeta ) )
+			: array( true, sprintf( __( '%1$s readable (%2$d twofa meta rows)', 'twofa' ), $wpdb->usermeta, (int) $one ) );
 
 		$stored = get_option( Twofa_Settings::OPTION, array() );
 		$valid  = is_array( $stored ) ? Twofa_Settings::validate( $stored ) : new WP_Error( 'twofa_settings_type', 'the option is not an array' );
 		if ( is_wp_error( $valid ) ) {
-			$out['settings'] = array( false, 'stored settings are invalid (defaults are used instead): ' . implode( ' ', $valid->get_error_messages() ) );
+			$out['settings'] = array( false, sprintf( __( 'stored settings are invalid (defaults are used instead): %s', 'twofa' ), implode( ' ', $valid->get_error_messages() ) ) );
 		} else {
 			$out['settings'] = array(
 				true,
 				sprintf(
-					'methods %1$s; required roles %2$s; grace %3$d days',
+					__( 'methods %1$s; required roles %2$s; grace %3$d days', 'twofa' ),
 					implode( ',', $valid['methods'] ),
-					$valid['required_roles'] ? implode( ',', $valid['required_roles'] ) : 'none',
+					$valid['required_roles'] ? implode( ',', $valid['required_roles'] ) : __( 'none', 'twofa' ),
 					$valid['grace_days']
 				),
 			);
@@ -690,7 +690,7 @@ class Twofa_CLI_Command {
 			$user = get_user_by( 'login', $ref );
 		}
 		if ( ! $user instanceof WP_User ) {
-			WP_CLI::error( sprintf( 'Invalid user ID, email or login: \'%s\'', sanitize_text_field( $ref ) ) );
+			WP_CLI::error( sprintf( __( 'Invalid user ID, email or login: \'%s\'', 'twofa' ), sanitize_text_field( $ref ) ) );
 		}
 		return $user;
 	}
@@ -702,7 +702,7 @@ class Twofa_CLI_Command {
 	 */
 	private function check_method( string $method ): void {
 		if ( ! in_array( $method, Twofa_Settings::METHODS, true ) ) {
-			WP_CLI::error( sprintf( 'Unknown method: %1$s. Use one of: %2$s.', sanitize_text_field( $method ), implode( ', ', Twofa_Settings::METHODS ) ) );
+			WP_CLI::error( sprintf( __( 'Unknown method: %1$s. Use one of: %2$s.', 'twofa' ), sanitize_text_field( $method ), implode( ', ', Twofa_Settings::METHODS ) ) );
 		}
 	}
 
@@ -714,7 +714,7 @@ class Twofa_CLI_Command {
 	private function format( $assoc_args ): string {
 		$format = isset( $assoc_args['format'] ) ? (string) $assoc_args['format'] : 'table';
 		if ( ! in_array( $format, self::FORMATS, true ) ) {
-			WP_CLI::error( sprintf( 'Invalid format: %s.', $format ) );
+			WP_CLI::error( sprintf( __( 'Invalid format: %s.', 'twofa' ), $format ) );
 		}
 		return $format;
 	}
@@ -733,7 +733,7 @@ class Twofa_CLI_Command {
 		}
 		$raw = (string) $assoc_args[ $name ];
 		if ( ! preg_match( '/^\d{1,9}$/', $raw ) || (int) $raw < 1 || (int) $raw > $max ) {
-			WP_CLI::error( sprintf( '--%1$s must be a whole number from 1 to %2$d.', $name, $max ) );
+			WP_CLI::error( sprintf( __( '--%1$s must be a whole number from 1 to %2$d.', 'twofa' ), $name, $max ) );
 		}
 		return (int) $raw;
 	}
