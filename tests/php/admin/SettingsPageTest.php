@@ -50,6 +50,8 @@ final class SettingsPageTest extends Admin_TestCase {
 		$this->assertStringContainsString( 'name="twofa_settings[methods][]" value="totp" checked', $body );
 		$this->assertStringContainsString( 'name="twofa_settings[required_roles][]" value="editor"', $body );
 		$this->assertStringContainsString( 'value="twofa_send_test_email"', $body );
+		$this->assertSame( 1, substr_count( $body, 'id="_wpnonce"' ), 'one #_wpnonce on the page' );
+		$this->assertSame( 1, substr_count( $body, 'id="submit"' ), 'one #submit on the page' );
 		$this->assertStringNotContainsString( bin2hex( (string) file_get_contents( (string) getenv( 'TWOFA_KEY_FILE' ) ) ), $body );
 		$this->assertStringNotContainsString( base64_encode( (string) file_get_contents( (string) getenv( 'TWOFA_KEY_FILE' ) ) ), $body );
 	}

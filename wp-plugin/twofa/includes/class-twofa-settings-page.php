@@ -377,9 +377,10 @@ final class Twofa_Settings_Page {
 		echo '</tbody></table>';
 		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
 		echo '<input type="hidden" name="action" value="' . esc_attr( self::TEST_ACTION ) . '">';
-		wp_nonce_field( self::TEST_ACTION );
+		// No id on this nonce: the settings form below has its own #_wpnonce.
+		echo '<input type="hidden" name="_wpnonce" value="' . esc_attr( wp_create_nonce( self::TEST_ACTION ) ) . '">';
 		echo '<p>' . esc_html__( 'Send a test email to your own address through the sidecar:', 'twofa' ) . ' ';
-		submit_button( __( 'Send test email', 'twofa' ), 'secondary', 'submit', false );
+		submit_button( __( 'Send test email', 'twofa' ), 'secondary', 'twofa_send_test_email', false );
 		echo '</p></form></div>';
 
 		echo '<form method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
