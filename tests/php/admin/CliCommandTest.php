@@ -17,8 +17,7 @@ final class CliCommandTest extends Admin_TestCase {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$this->role = 'twofa_cli_' . bin2hex( random_bytes( 4 ) );
-		add_role( $this->role, 'CLI test role', array( 'read' => true ) );
+		$this->role = $this->make_role( 'twofa_cli_', 'CLI test role' );
 	}
 
 	/**

@@ -22,8 +22,7 @@ final class ReportTest extends Admin_TestCase {
 		if ( null !== self::$seed ) {
 			return self::$seed;
 		}
-		$role = 'twofa_report_' . bin2hex( random_bytes( 4 ) );
-		add_role( $role, 'Report test role', array( 'read' => true ) );
+		$role = $this->make_role( 'twofa_report_', 'Report test role' );
 		$seed = array(
 			'role'  => $role,
 			'totp'  => array(),

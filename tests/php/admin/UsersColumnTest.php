@@ -16,8 +16,7 @@ final class UsersColumnTest extends Admin_TestCase {
 	 * @return array{role:string, ids:int[]}
 	 */
 	private function population( int $n ): array {
-		$role = 'twofa_col_' . bin2hex( random_bytes( 4 ) );
-		add_role( $role, 'Column test role', array( 'read' => true ) );
+		$role = $this->make_role( 'twofa_col_', 'Column test role' );
 		$ids = array();
 		for ( $i = 0; $i < $n; $i++ ) {
 			$ids[] = $this->make_user( $role )['id'];

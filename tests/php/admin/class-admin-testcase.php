@@ -12,10 +12,60 @@ require_once dirname( __DIR__, 2 ) . '/wp-cli/utils.php';
  */
 abstract class Admin_TestCase extends Twofa_TestCase {
 
+	/**
+	 * Users and roles made by this class's tests, removed after its last test so later
+	 * suites see the site as it was.
+	 *
+	 * @var array{users: int[], roles: string[]}
+	 */
+	private static $made = array(
+		'users' => array(),
+		'roles' => array(),
+	);
+
 	protected function setUp(): void {
 		parent::setUp();
 		WP_CLI::reset();
 		WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
+	}
+
+	public static function tearDownAfterClass(): void {
+		foreach ( self::$made['users'] as $id ) {
+			wp_delete_user( $id );
+		}
+		foreach ( self::$made['roles'] as $role ) {
+			remove_role( $role );
+		}
+		self::$made = array(
+			'users' => array(),
+			'roles' => array(),
+		);
+		parent::tearDownAfterClass();
+	}
+
+	/**
+	 * A real user, removed after the class's last test.
+	 *
+	 * @param string $role Role.
+	 * @return array{id:int, login:string, password:string, email:string}
+	 */
+	protected function make_user( string $role = 'subscriber' ): array {
+		$user                   = parent::make_user( $role );
+		self::$made['users'][] = $user['id'];
+		return $user;
+	}
+
+	/**
+	 * A new role with only `read`, removed after the class's last test.
+	 *
+	 * @param string $prefix Start of the role's slug.
+	 * @param string $name   Display name.
+	 */
+	protected function make_role( string $prefix, string $name ): string {
+		$role = $prefix . bin2hex( random_bytes( 4 ) );
+		add_role( $role, $name, array( 'read' => true ) );
+		self::$made['roles'][] = $role;
+		return $role;
 	}
 
 	/**
