@@ -20,18 +20,23 @@ free_port() {
 
 # wait_port PORT TIMEOUT_SECONDS [WHAT] — poll until something accepts on 127.0.0.1:PORT.
 wait_port() {
-  local port=$1 timeout=${2:-30} what=${3:-service} i
-  for ((i = 0; i < timeout * 10; i++)); do
+  local port=$1 timeout=${2:-30} what=${3:-service}
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
   stack_die "$what did not listen on 127.0.0.1:$port within ${timeout}s"
 }
 
+# port_in_use PORT — true when something already accepts on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # wait_http URL TIMEOUT_SECONDS [WHAT] — poll until the URL answers with any HTTP status.
 wait_http() {
-  local url=$1 timeout=${2:-30} what=${3:-service} i code
-  for ((i = 0; i < timeout * 5; i++)); do
+  local url=$1 timeout=${2:-30} what=${3:-service} code
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url" 2>/dev/null) || code=000
     if [[ $code != 000 ]]; then return 0; fi
     sleep 0.2
@@ -96,6 +101,7 @@ mariadb_start() {
   dir=$(cd "$dir" && pwd)
   local sock="$dir/mysqld.sock"
   if pid_alive "$dir/mysqld.pid"; then stack_die "MariaDB in $dir already runs"; return 1; fi
+  if port_in_use "$port"; then stack_die "port $port is already in use (MariaDB)"; return 1; fi
   if [[ ! -d $dir/data/mysql ]]; then
     rm -rf "$dir/data"
     mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
@@ -286,11 +292,17 @@ php_server_start() {
     args=(-d "extension=$ext" -d "twofa.key_file=$key")
   fi
   if pid_alive "$pidfile"; then stack_die "php -S ($pidfile) already runs"; return 1; fi
+  if port_in_use "$port"; then stack_die "port $port is already in use (php -S)"; return 1; fi
   PHP_CLI_SERVER_WORKERS=$workers spawn "$pidfile" "$logfile" \
     php "${args[@]}" -d display_errors=stderr -d log_errors=1 -d variables_order=EGPCS \
     -S "127.0.0.1:$port" -t "$dir" "$TWOFA_STACK_LIB_DIR/router.php"
   wait_port "$port" 20 "php -S" || { tail -n 20 "$logfile" >&2; return 1; }
   wait_http "http://127.0.0.1:$port/wp-includes/version.php" 20 "php -S" || return 1
+  if ! pid_alive "$pidfile"; then
+    tail -n 20 "$logfile" >&2
+    stack_die "php -S exited during start (log: $logfile)"
+    return 1
+  fi
 }
 
 php_server_stop() { stop_pidfile "$1" "php -S"; }
@@ -304,6 +316,7 @@ smtp_start() {
   # The Mailbox handler fails on a folder without tmp/ new/ cur/.
   mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
   if pid_alive "$pidfile"; then stack_die "aiosmtpd ($pidfile) already runs"; return 1; fi
+  if port_in_use "$port"; then stack_die "port $port is already in use (aiosmtpd)"; return 1; fi
   # Debian's python3 has aiosmtpd; the python3 on PATH may be another one.
   spawn "$pidfile" "$logfile" /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" \
     -c aiosmtpd.handlers.Mailbox "$maildir"
@@ -346,6 +359,7 @@ sidecar_start() {
     return 2
   fi
   if pid_alive "$pidfile"; then stack_die "sidecar ($pidfile) already runs"; return 1; fi
+  if port_in_use "$port"; then stack_die "port $port is already in use (sidecar)"; return 1; fi
   # NO_COLOR: plain log lines in the log file.
   NO_COLOR=1 spawn "$pidfile" "$logfile" "$bin" serve --config "$config"
   for ((i = 0; i < 100; i++)); do

@@ -39,8 +39,11 @@ env_line() {
 
 stack_up() {
   stack_down
-  # A fresh stack every time: a new database, a new WordPress copy, a new key.
-  rm -rf "$STACK"
+  # A fresh stack every time: a new database, a new WordPress copy, a new key. Only what `up`
+  # creates is removed; suites may keep their own subfolders here.
+  if [[ -d $STACK ]]; then
+    (cd "$STACK" && rm -rf mysql wp wp-debug.log logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid)
+  fi
   mkdir -p "$STACK/logs"
   STACK=$(cd "$STACK" && pwd)
 
