@@ -79,7 +79,16 @@ impl Db {
         let constraints = PoolConstraints::new(0, pool_size.max(1) as usize)
             .ok_or_else(|| DbError::Driver("bad pool size".into()))?;
         let opts = OptsBuilder::from_opts(opts)
-            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            // No COM_RESET_CONNECTION on return to the pool: the sidecar keeps no session state,
+            // and a reset would drop the cached prepared statements (re-prepared per request).
+            .pool_opts(
+                PoolOpts::default()
+                    .with_constraints(constraints)
+                    // With a zero TTL and min 0 the pool keeps no idle connection at all and
+                    // every request would connect anew.
+                    .with_inactive_connection_ttl(Duration::from_secs(60))
+                    .with_reset_connection(false),
+            )
             .wait_timeout(Some(28_800));
         Ok(Db {
             pool: Pool::new(opts),
