@@ -59,7 +59,7 @@ fn check_context(context: &[u8]) -> Result<()> {
 }
 
 fn tag(key: &SiteKey, code: &[u8], context: &[u8]) -> [u8; 32] {
-    let sub = key.subkey(Purpose::CodeHash);
+    let sub = key.subkey_ref(Purpose::CodeHash);
     let mut m = match HmacSha256::new_from_slice(sub.as_bytes()) {
         Ok(m) => m,
         Err(_) => unreachable!("HMAC takes any key length"),

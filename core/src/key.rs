@@ -59,9 +59,15 @@ impl std::fmt::Debug for Subkey {
     }
 }
 
-/// The site key; wiped on drop, never printed.
+/// The site key and its three subkeys (derived once, when the key is made or loaded); all
+/// wiped on drop, never printed.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SiteKey([u8; KEY_LEN]);
+pub struct SiteKey {
+    bytes: [u8; KEY_LEN],
+    seal: Subkey,
+    code_hash: Subkey,
+    request_signing: Subkey,
+}
 
 impl std::fmt::Debug for SiteKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,14 +78,21 @@ impl std::fmt::Debug for SiteKey {
 impl SiteKey {
     /// A site key from raw bytes (tests, or keys held elsewhere).
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> SiteKey {
-        SiteKey(bytes)
+        SiteKey {
+            seal: derive(&bytes, Purpose::Seal),
+            code_hash: derive(&bytes, Purpose::CodeHash),
+            request_signing: derive(&bytes, Purpose::RequestSigning),
+            bytes,
+        }
     }
 
     /// A new random site key from the OS CSPRNG, not written anywhere.
     pub fn random() -> SiteKey {
         let mut bytes = [0u8; KEY_LEN];
         OsRng.fill_bytes(&mut bytes);
-        SiteKey(bytes)
+        let key = SiteKey::from_bytes(bytes);
+        bytes.zeroize();
+        key
     }
 
     /// Loads the key file at `path`.
@@ -131,7 +144,9 @@ impl SiteKey {
         }
         let mut bytes = [0u8; KEY_LEN];
         bytes.copy_from_slice(&buf);
-        Ok(SiteKey(bytes))
+        let key = SiteKey::from_bytes(bytes);
+        bytes.zeroize();
+        Ok(key)
     }
 
     /// Creates a new key file at `path` with mode 0600 holding 32 bytes from the OS CSPRNG.
@@ -160,7 +175,7 @@ impl SiteKey {
                 }
             })?;
         let key = SiteKey::random();
-        file.write_all(&key.0)
+        file.write_all(&key.bytes)
             .and_then(|()| file.sync_all())
             .map_err(|e| Error::KeyWrite {
                 path: shown.clone(),
@@ -171,14 +186,28 @@ impl SiteKey {
 
     /// The HKDF-SHA256 subkey for `purpose` (no salt, `info` = [`Purpose::info`]).
     pub fn subkey(&self, purpose: Purpose) -> Subkey {
-        let hk = Hkdf::<Sha256>::new(None, &self.0);
-        let mut out = [0u8; KEY_LEN];
-        // 32 bytes is far below HKDF-SHA256's 255 * 32 byte limit, so expand cannot fail.
-        if hk.expand(purpose.info().as_bytes(), &mut out).is_err() {
-            unreachable!("HKDF-SHA256 output of 32 bytes is always valid");
-        }
-        Subkey(out)
+        self.subkey_ref(purpose).clone()
     }
+
+    /// The subkey for `purpose`, borrowed (no copy).
+    pub fn subkey_ref(&self, purpose: Purpose) -> &Subkey {
+        match purpose {
+            Purpose::Seal => &self.seal,
+            Purpose::CodeHash => &self.code_hash,
+            Purpose::RequestSigning => &self.request_signing,
+        }
+    }
+}
+
+/// HKDF-SHA256 of the site key with no salt and `info` = the purpose's label.
+fn derive(ikm: &[u8; KEY_LEN], purpose: Purpose) -> Subkey {
+    let hk = Hkdf::<Sha256>::new(None, ikm);
+    let mut out = [0u8; KEY_LEN];
+    // 32 bytes is far below HKDF-SHA256's 255 * 32 byte limit, so expand cannot fail.
+    if hk.expand(purpose.info().as_bytes(), &mut out).is_err() {
+        unreachable!("HKDF-SHA256 output of 32 bytes is always valid");
+    }
+    Subkey(out)
 }
 
 /// A short reason for an I/O error, without the OS error number noise.

@@ -26,7 +26,7 @@ const TAG_LEN: usize = 16;
 pub const MAX_SEALED: usize = PREFIX.len() + (NONCE_LEN + MAX_PLAINTEXT + TAG_LEN).div_ceil(3) * 4;
 
 fn cipher(key: &SiteKey) -> XChaCha20Poly1305 {
-    let sub = key.subkey(Purpose::Seal);
+    let sub = key.subkey_ref(Purpose::Seal);
     XChaCha20Poly1305::new(sub.as_bytes().into())
 }
 

@@ -73,7 +73,7 @@ pub fn canonical_string(timestamp: &str, method: &str, path: &str, body: &[u8]) 
 }
 
 fn mac(key: &SiteKey, canonical: &str) -> HmacSha256 {
-    let subkey = key.subkey(Purpose::RequestSigning);
+    let subkey = key.subkey_ref(Purpose::RequestSigning);
     // HMAC accepts keys of any length, so this cannot fail.
     let mut m = match HmacSha256::new_from_slice(subkey.as_bytes()) {
         Ok(m) => m,
