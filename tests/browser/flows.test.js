@@ -2,6 +2,7 @@
 // first login with the authenticator app, OTP over Email on Configure 2FA, logging in with
 // another method, reconfiguring the authenticator, and wrong codes until the account locks.
 // The steps share one user and run in order; each saves screenshots to docs/screenshots/.
+// Then the other first-login method and Configure 2FA again, with JavaScript off.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -267,6 +268,58 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
     assert.ok(notice, 'a lockout notice reached the account\'s address');
     assert.ok(!/\b\d{6}\b/.test(notice.text), 'the notice carries no code');
     await p.context().close();
+  });
+});
+
+describe('with JavaScript off', { concurrency: false }, () => {
+  let browser;
+  let savedPolicy;
+  const user = {
+    login: `kim${randomBytes(3).toString('hex')}`,
+    password: `pw-${randomBytes(9).toString('hex')}`,
+  };
+  user.email = `${user.login}@example.test`;
+
+  before(async () => {
+    savedPolicy = site('policy', '{}');
+    site('policy', JSON.stringify({ methods: ['totp', 'email'], required_roles: ['subscriber'], grace_days: 0 }));
+    site('user', user.login, 'subscriber', user.password, user.email, 'Kim NoScript');
+    browser = await launch();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (savedPolicy) site('policy', JSON.stringify(savedPolicy));
+  });
+
+  test('6. first login with OTP over Email, then the authenticator on Configure 2FA: plain form posts', async () => {
+    const page = await newPage(browser, { javaScript: false });
+    await submitPassword(page, user.login, user.password);
+    await page.getByText('Your account must use two-factor authentication.').waitFor();
+    await page.getByRole('button', { name: 'OTP over Email' }).click();
+    await page.getByRole('heading', { name: 'OTP over Email' }).waitFor();
+    const since = Date.now();
+    await page.getByRole('button', { name: 'Send OTP' }).click();
+    await page.getByText(/We emailed a 6-digit code to/).waitFor();
+    const { code } = await waitForMailedCode(user.email, since);
+    await page.getByLabel('Authentication code').fill(code);
+    await page.getByRole('button', { name: 'Verify and Save' }).click();
+    await page.waitForURL(/\/wp-admin\/profile\.php/);
+    assert.equal(await loggedIn(page), true, 'logged in after setting up OTP over Email');
+    assert.equal(site('state', user.login).primary, 'email', 'the first method is the primary one');
+
+    await page.getByRole('link', { name: 'Configure 2FA', exact: true }).first().click();
+    const totp = page.locator('.card').filter({ has: page.getByRole('heading', { name: 'Google Authenticator', exact: true }) });
+    await totp.getByRole('button', { name: 'Configure', exact: true }).click();
+    await page.getByText("Can't scan the QR code?").click(); // <details> opens without script
+    const key = (await page.locator('#twofa-secret').innerText()).trim();
+    const fresh = await freshTotp(key, -1);
+    await page.getByLabel('Enter the 6-digit code the app shows:').fill(fresh.code);
+    await page.getByRole('button', { name: 'Verify and Save' }).click();
+    await page.getByText('Google Authenticator is configured and active.').waitFor();
+    await totp.getByRole('button', { name: 'Reconfigure' }).waitFor();
+    assert.deepEqual(site('state', user.login).configured.sort(), ['email', 'totp']);
+    await page.context().close();
   });
 });
 

@@ -45,8 +45,12 @@ export async function launch() {
 }
 
 /** A fresh browser profile (no cookies) with the screenshots' viewport. */
-export async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+export async function newPage(browser, { javaScript = true } = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: 'en-US',
+    javaScriptEnabled: javaScript,
+  });
   context.setDefaultTimeout(20000);
   const page = await context.newPage();
   // A PHP fatal or notice printed into the page is a failure of the screen under test.
