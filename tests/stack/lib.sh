@@ -45,13 +45,21 @@ wait_http() {
 }
 
 # spawn PIDFILE LOGFILE CMD... — start CMD in its own session (so it leads its own process
-# group) with output to LOGFILE, and record its pid. In a non-interactive shell a background
-# job is not a group leader, so setsid execs in place and $! is the daemon's own pid.
+# group) with output to LOGFILE, and record its pid. The new session's leader writes its own
+# pid before it execs CMD, which holds whether or not setsid had to fork (it does under job
+# control), so the pid file always names the daemon itself.
 spawn() {
-  local pidfile=$1 logfile=$2
+  local pidfile=$1 logfile=$2 i
   shift 2
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
-  echo $! >"$pidfile"
+  rm -f "$pidfile"
+  # shellcheck disable=SC2016 # $$ and "$@" belong to the inner shell
+  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" "$@" \
+    </dev/null >>"$logfile" 2>&1 &
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $pidfile ]] && return 0
+    sleep 0.05
+  done
+  stack_die "could not start $1 (no pid file $pidfile)"
 }
 
 # pid_alive PIDFILE — true when the recorded process still runs.
