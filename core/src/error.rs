@@ -24,43 +24,77 @@ pub enum Error {
     KeyNotConfigured,
     /// The key file could not be opened or read.
     #[error("key file {path} cannot be read: {reason}")]
-    KeyUnreadable { path: String, reason: String },
+    KeyUnreadable {
+        /// The key file path.
+        path: String,
+        /// What went wrong, e.g. "no such file".
+        reason: String,
+    },
     /// The key file is not a regular file.
     #[error("key file {path} is not a regular file")]
-    KeyNotAFile { path: String },
+    KeyNotAFile {
+        /// The key file path.
+        path: String,
+    },
     /// The key file does not hold exactly 32 bytes.
     #[error("key file {path} has the wrong length: {len} bytes, expected exactly 32")]
-    KeyWrongLength { path: String, len: u64 },
+    KeyWrongLength {
+        /// The key file path.
+        path: String,
+        /// Its length in bytes.
+        len: u64,
+    },
     /// The key file's mode lets others read or write it (or its group write it).
     #[error("key file {path} is too open (mode {mode:04o}): it must not be readable or writable by others; use mode 0600 or 0640")]
-    KeyTooOpen { path: String, mode: u32 },
+    KeyTooOpen {
+        /// The key file path.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// Generating a key file would overwrite an existing file.
     #[error("key file {path} already exists; refusing to overwrite it")]
-    KeyExists { path: String },
+    KeyExists {
+        /// The key file path.
+        path: String,
+    },
     /// Writing a new key file failed.
     #[error("key file {path} cannot be written: {reason}")]
-    KeyWrite { path: String, reason: String },
+    KeyWrite {
+        /// The key file path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
 
     /// A TOTP secret is not valid base32.
     #[error("the secret is not valid base32")]
     SecretNotBase32,
     /// A TOTP secret is shorter than 128 bits.
     #[error("the secret is too short: {bits} bits, at least 128 required")]
-    SecretTooShort { bits: usize },
+    SecretTooShort {
+        /// The decoded length in bits.
+        bits: usize,
+    },
     /// A time (unix seconds) is negative or too large.
     #[error("invalid time {0}: must be between 0 and {max}", max = crate::MAX_TIME)]
     InvalidTime(i64),
     /// An input is larger than allowed.
     #[error("{what} is too large: {len} bytes, at most {max}")]
     TooLarge {
+        /// Which input.
         what: &'static str,
+        /// Its length in bytes.
         len: usize,
+        /// The limit in bytes.
         max: usize,
     },
     /// Any other invalid argument; the message names it.
     #[error("invalid {what}: {reason}")]
     InvalidArgument {
+        /// Which input.
         what: &'static str,
+        /// Why it is refused.
         reason: &'static str,
     },
     /// A code hash is not in the format produced by `email::hash_code`.

@@ -11,6 +11,8 @@
 //! - [`qr`]: QR codes as inline SVG.
 //! - [`error`]: the [`Error`] type shared by all of them.
 
+#![warn(missing_docs)]
+
 pub mod code;
 pub mod email;
 pub mod error;

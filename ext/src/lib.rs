@@ -14,7 +14,8 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendHashTable, Zval};
-use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
+use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
 use errors::{argument, to_php, ArgumentException, KeyException, SealException, TwofaException};
 
@@ -158,6 +159,25 @@ pub fn twofa_sign(
     twofa_core::signing::sign(&key, method, path, &body, time).map_err(to_php)
 }
 
+/// Removes NUL bytes, which a C string for phpinfo() cannot hold.
+fn without_nul(s: String) -> String {
+    s.replace('\0', "")
+}
+
+/// The phpinfo() / `php -i` section: whether the configured key loads, and why not.
+extern "C" fn module_info(_module: *mut ModuleEntry) {
+    let key_state = match key::site_key() {
+        Ok(_) => "loaded".to_string(),
+        Err(e) => errors::message(&e),
+    };
+    info_table_start!();
+    info_table_row!("twofa support", "enabled");
+    info_table_row!("version", twofa_core::VERSION);
+    info_table_row!("twofa.key_file", without_nul(key::key_file_setting()));
+    info_table_row!("site key", without_nul(key_state));
+    info_table_end!();
+}
+
 fn startup(_ty: i32, module_number: i32) -> i32 {
     IniEntryDef::register(INI_ENTRIES.as_slice(), module_number);
     0
@@ -169,6 +189,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
         .name("twofa")
         .version(twofa_core::VERSION)
+        .info_function(module_info)
         .class::<TwofaException>()
         .class::<KeyException>()
         .class::<SealException>()
