@@ -142,7 +142,7 @@ demo_up() {
   mkdir -p "$DEMO/logs"
   DEMO=$(cd "$DEMO" && pwd)
   if pid_alive "$DEMO/php.pid" && pid_alive "$DEMO/mysql/mysqld.pid"; then
-    say "already running"
+    say "already running (after pulling or changing code: scripts/demo.sh down, then up again)"
     print_summary
     return 0
   fi
