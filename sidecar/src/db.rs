@@ -60,6 +60,16 @@ pub struct Db {
     usermeta: String,
     caps_key: String,
     timeout: Duration,
+    pool_size: u32,
+}
+
+/// The connection itself is gone (closed by the server, reset, broken pipe).
+fn is_dead_connection(e: &mysql_async::Error) -> bool {
+    matches!(
+        e,
+        mysql_async::Error::Io(_)
+            | mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed)
+    )
 }
 
 /// A text column read as raw bytes (NULL allowed).
@@ -96,6 +106,7 @@ impl Db {
             usermeta: format!("{prefix}usermeta"),
             caps_key: format!("{prefix}capabilities"),
             timeout,
+            pool_size: pool_size.max(1),
         })
     }
 
@@ -116,71 +127,92 @@ impl Db {
         Ok(self.pool.get_conn().await?)
     }
 
-    /// Round trip to the server.
-    pub async fn ping(&self) -> Result<(), DbError> {
+    /// Runs `op` on a pooled connection. A pooled connection can be dead (the server restarted
+    /// since it was parked); such a failure is immediate, so the call moves on to the next
+    /// connection, at most once per pool slot, and a caller never sees a stale connection's
+    /// error while the server is actually up.
+    async fn run<T, F, Fut>(&self, op: F) -> Result<T, DbError>
+    where
+        F: Fn(Conn) -> Fut,
+        Fut: std::future::Future<Output = Result<T, mysql_async::Error>>,
+    {
         self.bounded(async {
-            let mut c = self.conn().await?;
-            c.ping().await?;
-            Ok(())
+            let mut last = None;
+            for _ in 0..=self.pool_size {
+                let c = self.conn().await?;
+                match op(c).await {
+                    Ok(v) => return Ok(v),
+                    Err(e) if is_dead_connection(&e) => last = Some(e),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(last
+                .map(DbError::from)
+                .unwrap_or_else(|| DbError::Driver("no usable connection".into())))
         })
         .await
     }
 
+    /// Round trip to the server.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|mut c| async move { c.ping().await }).await
+    }
+
     /// Checks that both tables exist (for `check`).
     pub async fn check_tables(&self) -> Result<(), DbError> {
-        self.bounded(async {
-            let mut c = self.conn().await?;
-            let q = format!(
-                "SELECT (SELECT COUNT(*) FROM {} WHERE 1=0), (SELECT COUNT(*) FROM {} WHERE 1=0)",
-                self.users, self.usermeta
-            );
-            let _: Option<(u64, u64)> = c.query_first(q).await?;
-            Ok(())
+        let q = format!(
+            "SELECT (SELECT COUNT(*) FROM {} WHERE 1=0), (SELECT COUNT(*) FROM {} WHERE 1=0)",
+            self.users, self.usermeta
+        );
+        self.run(|mut c| {
+            let q = q.clone();
+            async move {
+                let _: Option<(u64, u64)> = c.query_first(q).await?;
+                Ok(())
+            }
         })
         .await
     }
 
     pub async fn user(&self, id: u64) -> Result<Option<UserRow>, DbError> {
-        self.bounded(async {
-            let mut c = self.conn().await?;
-            let q = format!(
-                "SELECT ID, user_login, user_email, display_name FROM {} WHERE ID = ?",
-                self.users
-            );
-            let row: Option<(u64, Bytes, Bytes, Bytes)> = c.exec_first(q, (id,)).await?;
-            Ok(row.map(|(id, login, email, name)| UserRow {
-                id,
-                login: text(login),
-                email: text(email),
-                display_name: text(name),
-            }))
-        })
-        .await
+        let q = format!(
+            "SELECT ID, user_login, user_email, display_name FROM {} WHERE ID = ?",
+            self.users
+        );
+        let row: Option<(u64, Bytes, Bytes, Bytes)> = self
+            .run(|mut c| {
+                let q = q.clone();
+                async move { c.exec_first(q, (id,)).await }
+            })
+            .await?;
+        Ok(row.map(|(id, login, email, name)| UserRow {
+            id,
+            login: text(login),
+            email: text(email),
+            display_name: text(name),
+        }))
     }
 
     /// The user's capabilities value and `_twofa_*` keys the sidecar reads, as (key, value).
     pub async fn user_meta(&self, id: u64) -> Result<Vec<(String, String)>, DbError> {
-        self.bounded(async {
-            let mut c = self.conn().await?;
-            let q = format!(
-                "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?) ORDER BY umeta_id",
-                self.usermeta
-            );
-            let rows: Vec<(Bytes, Bytes)> = c
-                .exec(
-                    q,
-                    (
-                        id,
-                        self.caps_key.as_str(),
-                        META_TOTP_SECRET,
-                        META_EMAIL_ENABLED,
-                        META_PRIMARY,
-                    ),
-                )
-                .await?;
-            Ok(rows.into_iter().map(|(k, v)| (text(k), text(v))).collect())
-        })
-        .await
+        let q = format!(
+            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?) ORDER BY umeta_id",
+            self.usermeta
+        );
+        let rows: Vec<(Bytes, Bytes)> = self
+            .run(|mut c| {
+                let q = q.clone();
+                let caps = self.caps_key.clone();
+                async move {
+                    c.exec(
+                        q,
+                        (id, caps, META_TOTP_SECRET, META_EMAIL_ENABLED, META_PRIMARY),
+                    )
+                    .await
+                }
+            })
+            .await?;
+        Ok(rows.into_iter().map(|(k, v)| (text(k), text(v))).collect())
     }
 
     /// Everything the report needs, in three queries whatever the number of users: all ids,
@@ -249,27 +281,24 @@ impl Db {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.bounded(async {
-            let mut c = self.conn().await?;
-            let marks = vec!["?"; ids.len()].join(",");
-            let q = format!(
-                "SELECT ID, user_login, display_name FROM {} WHERE ID IN ({marks})",
-                self.users
-            );
-            let rows: Vec<(u64, Bytes, Bytes)> = c
-                .exec(
-                    q,
-                    mysql_async::Params::Positional(
-                        ids.iter().map(|i| mysql_async::Value::from(*i)).collect(),
-                    ),
-                )
-                .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, l, d)| (id, text(l), text(d)))
-                .collect())
-        })
-        .await
+        let marks = vec!["?"; ids.len()].join(",");
+        let q = format!(
+            "SELECT ID, user_login, display_name FROM {} WHERE ID IN ({marks})",
+            self.users
+        );
+        let rows: Vec<(u64, Bytes, Bytes)> = self
+            .run(|mut c| {
+                let q = q.clone();
+                let params = mysql_async::Params::Positional(
+                    ids.iter().map(|i| mysql_async::Value::from(*i)).collect(),
+                );
+                async move { c.exec(q, params).await }
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, l, d)| (id, text(l), text(d)))
+            .collect())
     }
 
     pub async fn disconnect(self) {

@@ -3,6 +3,9 @@ use twofa_core::key::SiteKey;
 
 use crate::helpers::*;
 
+/// (what, timestamp header, signature header, body, expected error code)
+type Case<'a> = (&'a str, Option<String>, Option<String>, Vec<u8>, &'a str);
+
 #[tokio::test]
 async fn missing_stale_and_wrong_signatures_get_401() {
     let app = spawn_app().await;
@@ -16,7 +19,7 @@ async fn missing_stale_and_wrong_signatures_get_401() {
     let good = app.sign("POST", path, &body, t);
     let other_key = SiteKey::random();
     let foreign = twofa_core::signing::sign(&other_key, "POST", path, &body, t).unwrap();
-    let cases: Vec<(&str, Option<String>, Option<String>, Vec<u8>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("no headers", None, None, body.clone(), "missing_signature"),
         (
             "no timestamp",
