@@ -3,11 +3,12 @@
 // another method, reconfiguring the authenticator, and wrong codes until the account locks.
 // The steps share one user and run in order; each saves screenshots to docs/screenshots/.
 // Then the other first-login method and Configure 2FA again, with JavaScript off.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
   currentStep,
+  failureShots,
   freshTotp,
   launch,
   loggedIn,
@@ -22,6 +23,27 @@ import {
 } from './lib.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Every browser open in this file, for the failure screenshots.
+const browsers = new Set();
+
+// node:test's test(), plus screenshots of every open tab when the test fails.
+function test(name, fn) {
+  return nodeTest(name, async (t) => {
+    try {
+      await fn(t);
+    } catch (err) {
+      for (const b of browsers) await failureShots(b, name);
+      throw err;
+    }
+  });
+}
+
+// Clicks a submit button and waits for the answer page, so what is read next is the new page's
+// (the wrong-code alert looks the same before and after).
+async function submitAndWait(p, button) {
+  await Promise.all([p.waitForEvent('load'), button.click()]);
+}
 
 describe('the seed, end to end in Chromium', { concurrency: false }, () => {
   let browser;
@@ -57,6 +79,7 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
     );
     site('user', user.login, 'subscriber', user.password, user.email, 'Sam Subscriber');
     browser = await launch();
+    browsers.add(browser);
   });
 
   after(async () => {
@@ -73,8 +96,10 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
   }
 
   async function logOut(p) {
-    await p.hover('#wp-admin-bar-my-account');
-    await p.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out' }).click();
+    // The admin bar's "Log Out" sits in a hover menu; following its link is the same request
+    // and does not depend on the menu's hover timing.
+    const logout = p.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out', includeHidden: true });
+    await p.goto(await logout.getAttribute('href'));
     await p.getByText('You are now logged out.').waitFor();
     assert.equal(await loggedIn(p), false, 'logged out');
   }
@@ -231,7 +256,7 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
     let locked = '';
     for (let attempt = 0; attempt < 12 && !locked; attempt++) {
       await p.getByLabel('Authentication code').fill(wrongCode(newKey));
-      await p.getByRole('button', { name: 'Verify', exact: true }).click();
+      await submitAndWait(p, p.getByRole('button', { name: 'Verify', exact: true }));
       const message = (await p.getByRole('alert').innerText()).trim();
       if (/locked/i.test(message)) {
         locked = message;
@@ -254,7 +279,7 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
     // Even the right code is refused while locked, and no session is made.
     const { code } = await freshTotp(newKey, lastStep);
     await p.getByLabel('Authentication code').fill(code);
-    await p.getByRole('button', { name: 'Verify', exact: true }).click();
+    await submitAndWait(p, p.getByRole('button', { name: 'Verify', exact: true }));
     assert.match(await p.getByRole('alert').innerText(), /locked/i);
     assert.equal(await loggedIn(p), false, 'no session while locked');
 
@@ -285,6 +310,7 @@ describe('with JavaScript off', { concurrency: false }, () => {
     site('policy', JSON.stringify({ methods: ['totp', 'email'], required_roles: ['subscriber'], grace_days: 0 }));
     site('user', user.login, 'subscriber', user.password, user.email, 'Kim NoScript');
     browser = await launch();
+    browsers.add(browser);
   });
 
   after(async () => {

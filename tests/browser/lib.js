@@ -64,6 +64,31 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(screenshotsDir, `${name}.png`) });
 }
 
+/**
+ * After a failure: a screenshot of every open tab to TWOFA_STACK_DIR/browser-failures/ and a
+ * line with its address and any error shown, so a failed run can be understood afterwards.
+ */
+export async function failureShots(browser, label) {
+  if (!browser) return;
+  const dir = join(process.env.TWOFA_STACK_DIR || repo, 'browser-failures');
+  mkdirSync(dir, { recursive: true });
+  const safe = label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60);
+  let i = 0;
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) {
+      i += 1;
+      const file = join(dir, `${safe}-${i}.png`);
+      try {
+        await page.screenshot({ path: file, fullPage: true });
+        const alert = await page.locator('[role=alert]').allInnerTexts();
+        console.log(`# failure tab ${i}: ${page.url()} ${alert.join(' | ')} (screenshot ${file})`);
+      } catch (err) {
+        console.log(`# failure tab ${i}: no screenshot (${err.message})`);
+      }
+    }
+  }
+}
+
 /** Fills the WordPress login form and submits it. */
 export async function submitPassword(page, login, password) {
   await page.goto(`${siteUrl()}/wp-login.php`);
