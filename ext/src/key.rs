@@ -5,7 +5,10 @@
 //! while the path and the file's identity (device, inode, size, mode, mtime, ctime) are unchanged, so
 //! a replaced or re-permissioned key file is re-read and re-checked.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ext_php_rs::ffi::zend_ini_entry;
@@ -25,15 +28,15 @@ struct Identity {
 }
 
 struct Cached {
-    path: String,
+    path: PathBuf,
     identity: Identity,
     key: Arc<SiteKey>,
 }
 
 static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
 
-/// The current value of `twofa.key_file` ("" when unset).
-pub fn key_file_setting() -> String {
+/// The current value of `twofa.key_file` as raw bytes (empty when unset).
+fn key_file_bytes() -> Vec<u8> {
     let globals = ExecutorGlobals::get();
     // SAFETY: EG(ini_directives) is set up before any module starts and lives for the
     // process; its entries are zend_ini_entry pointers owned by the table.
@@ -45,12 +48,17 @@ pub fn key_file_setting() -> String {
             .and_then(|zv| zv.ptr::<zend_ini_entry>())
             .and_then(|entry| entry.as_ref())
             .and_then(|entry| entry.value.as_ref())
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .map(|value| value.as_bytes().to_vec())
     };
     value.unwrap_or_default()
 }
 
-fn identity(path: &str) -> Option<Identity> {
+/// The current value of `twofa.key_file` for display ("" when unset).
+pub fn key_file_setting() -> String {
+    String::from_utf8_lossy(&key_file_bytes()).into_owned()
+}
+
+fn identity(path: &Path) -> Option<Identity> {
     let m = std::fs::metadata(path).ok()?;
     Some(Identity {
         dev: m.dev(),
@@ -64,8 +72,9 @@ fn identity(path: &str) -> Option<Identity> {
 
 /// The site key, loading (and checking) it on first use or when the file changed.
 pub fn site_key() -> Result<Arc<SiteKey>, twofa_core::Error> {
-    let path = key_file_setting();
-    if path.is_empty() {
+    // Paths are bytes on Unix; a non-UTF-8 path still names its file.
+    let path = PathBuf::from(OsStr::from_bytes(&key_file_bytes()));
+    if path.as_os_str().is_empty() {
         return Err(twofa_core::Error::KeyNotConfigured);
     }
     let before = identity(&path);
