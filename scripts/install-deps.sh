@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(
   php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-xml php8.2-curl php8.2-gd
   clang libclang-dev mariadb-server mariadb-client python3-aiosmtpd chromium
-  wordpress wordpress-theme-twentytwentyone phpunit valgrind wrk curl ca-certificates make
+  wordpress wordpress-theme-twentytwentyone phpunit valgrind wrk curl ca-certificates make procps
 )
 
 missing=()
