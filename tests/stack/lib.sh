@@ -13,9 +13,18 @@ stack_die() { printf '[stack] ERROR: %s\n' "$*" >&2; return 1; }
 # A random hex token (passwords, salts). /dev/urandom needs no external tool.
 random_hex() { od -An -N"${1:-16}" -tx1 /dev/urandom | tr -d ' \n'; }
 
-# A free TCP port on 127.0.0.1, chosen by the kernel.
+# free_port [N] — N (default 1) distinct free TCP ports on 127.0.0.1, chosen by the kernel, one
+# a line. All are held open until all are chosen, so the N are never the same port twice.
 free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  /usr/bin/python3 -c '
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print("\n".join(str(s.getsockname()[1]) for s in held))
+' "${1:-1}"
 }
 
 # wait_port PORT TIMEOUT_SECONDS [WHAT] — poll until something accepts on 127.0.0.1:PORT.

@@ -47,10 +47,12 @@ stack_up() {
   mkdir -p "$STACK/logs"
   STACK=$(cd "$STACK" && pwd)
 
-  local mysql_port=${STACK_MYSQL_PORT:-$(free_port)}
-  local wp_port=${STACK_WP_PORT:-$(free_port)}
-  local sidecar_port=${STACK_SIDECAR_PORT:-$(free_port)}
-  local smtp_port=${STACK_SMTP_PORT:-$(free_port)}
+  local -a ports
+  mapfile -t ports < <(free_port 4)
+  local mysql_port=${STACK_MYSQL_PORT:-${ports[0]}}
+  local wp_port=${STACK_WP_PORT:-${ports[1]}}
+  local sidecar_port=${STACK_SIDECAR_PORT:-${ports[2]}}
+  local smtp_port=${STACK_SMTP_PORT:-${ports[3]}}
   local workers=${STACK_PHP_WORKERS:-4}
   local wp_url="http://127.0.0.1:$wp_port"
   local sidecar_url="http://127.0.0.1:$sidecar_port"
