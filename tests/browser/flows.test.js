@@ -114,7 +114,7 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
 
     await page.getByRole('button', { name: 'Google Authenticator' }).click();
     await page.getByRole('heading', { name: 'Google Authenticator' }).waitFor();
-    assert.ok(await page.getByRole('img', { name: /QR code/ }).isVisible(), 'the QR code is shown');
+    assert.ok(await page.getByRole('img', { name: /QR code/ }).first().isVisible(), 'the QR code is shown');
     await page.getByText("Can't scan it? Enter this key in the app:").waitFor();
     // The key as the person would type it into the app, spaces and all.
     oldKey = (await page.locator('p:has-text("Can\'t scan it?") + p code').innerText()).trim();
