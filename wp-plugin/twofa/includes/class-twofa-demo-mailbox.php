@@ -98,7 +98,7 @@ final class Twofa_Demo_Mailbox {
 		echo '</div>';
 		echo '<p id="nav"><a href="' . esc_url( wp_login_url() ) . '">' . esc_html__( '&larr; Back to log in', 'twofa' ) . '</a></p>';
 		// The login screen is 320px wide; the messages read better a little wider.
-		echo '<style>#login{width:min(640px,94vw)}.twofa-demo-message{background:#fff;border:1px solid #c3c4c7;box-shadow:0 1px 1px rgba(0,0,0,.04);padding:16px 24px;margin:16px 0}.twofa-demo-message .title{font-size:1.3em;margin:0 0 8px}.twofa-demo-mailbox pre{white-space:pre-wrap;word-break:break-word;margin:12px 0 0}</style>';
+		echo '<style>#login{width:min(640px,94vw)}.twofa-demo-message{background:#fff;border:1px solid #c3c4c7;box-shadow:0 1px 1px rgba(0,0,0,.04);padding:16px 24px;margin:16px 0}.twofa-demo-message .title{font-size:1.3em;margin:0 0 8px}.twofa-demo-mailbox pre{margin:12px 0 0}</style>';
 		login_footer();
 		exit;
 	}
@@ -264,7 +264,7 @@ final class Twofa_Demo_Mailbox {
 			$html .= '<h2 class="title">' . esc_html( '' !== $message['subject'] ? $message['subject'] : __( '(no subject)', 'twofa' ) ) . '</h2>';
 			$html .= '<p><strong>' . esc_html__( 'To:', 'twofa' ) . '</strong> ' . esc_html( $message['to'] ) . '<br>';
 			$html .= '<strong>' . esc_html__( 'Written:', 'twofa' ) . '</strong> ' . esc_html( wp_date( get_option( 'date_format' ) . ' H:i:s', (int) $message['time'] ) ) . '</p>';
-			$html .= '<pre>' . esc_html( $message['text'] ) . '</pre>';
+			$html .= '<pre style="white-space:pre-wrap;word-break:break-word">' . esc_html( $message['text'] ) . '</pre>';
 			$html .= '</div>';
 		}
 		return $html;
