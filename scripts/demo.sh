@@ -46,10 +46,11 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 install_deps() {
   if [[ ${DEMO_SKIP_INSTALL:-0} == 1 ]]; then return 0; fi
-  if [[ -x $TWOFA_REPO/scripts/install-deps.sh ]]; then
+  if [[ -f $TWOFA_REPO/scripts/install-deps.sh ]]; then
     say "checking the system packages and toolchain (scripts/install-deps.sh)"
-    "$TWOFA_REPO/scripts/install-deps.sh" >&2
-    return 0
+    # It also sets up the browser tests (npm); the demo needs none of that, so a failure
+    # there only matters when something the demo itself needs is missing (checked below).
+    bash "$TWOFA_REPO/scripts/install-deps.sh" >&2 || say "scripts/install-deps.sh failed; checking what the demo needs"
   fi
   local missing=() cmd
   for cmd in php php-config mariadbd mariadb-install-db cargo curl; do
@@ -72,25 +73,28 @@ build() {
 # The demo's ports, chosen on the first `up` and kept so bookmarks and the printed addresses
 # stay valid.
 choose_ports() {
-  local f="$DEMO/ports"
+  local f="$DEMO/ports" spare
+  # Distinct free ports taken at once (one by one, the kernel may hand out one twice), none of
+  # them the site port asked for.
+  mapfile -t spare < <(free_port 4 | grep -vx "${DEMO_WP_PORT:-8080}")
   MYSQL_PORT=$(read_kv "$f" MYSQL_PORT)
   WP_PORT=$(read_kv "$f" WP_PORT)
   SIDECAR_PORT=$(read_kv "$f" SIDECAR_PORT)
   if [[ -z $WP_PORT ]]; then
     WP_PORT=${DEMO_WP_PORT:-8080}
-    port_free "$WP_PORT" || WP_PORT=$(free_port)
+    port_free "$WP_PORT" || WP_PORT=${spare[1]}
   fi
-  [[ -n $MYSQL_PORT ]] || MYSQL_PORT=$(free_port)
+  [[ -n $MYSQL_PORT ]] || MYSQL_PORT=${spare[0]}
   if [[ -z $SIDECAR_PORT ]]; then
     SIDECAR_PORT=8787
-    port_free "$SIDECAR_PORT" || SIDECAR_PORT=$(free_port)
+    port_free "$SIDECAR_PORT" || SIDECAR_PORT=${spare[2]}
   fi
   # A kept port another program took meanwhile is replaced, and the new address printed.
-  port_free "$MYSQL_PORT" || MYSQL_PORT=$(free_port)
-  port_free "$SIDECAR_PORT" || SIDECAR_PORT=$(free_port)
+  port_free "$MYSQL_PORT" || MYSQL_PORT=${spare[0]}
+  port_free "$SIDECAR_PORT" || SIDECAR_PORT=${spare[2]}
   if ! port_free "$WP_PORT"; then
     say "port $WP_PORT is taken by another program: the site moves to another port"
-    WP_PORT=$(free_port)
+    WP_PORT=${spare[1]}
   fi
   printf 'MYSQL_PORT=%s\nWP_PORT=%s\nSIDECAR_PORT=%s\n' "$MYSQL_PORT" "$WP_PORT" "$SIDECAR_PORT" >"$f"
 }

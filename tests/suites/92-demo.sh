@@ -24,7 +24,7 @@ check() { # check NAME COMMAND... — passes when the command succeeds
 export DEMO_DIR="$TWOFA_STACK_DIR/demo-test"
 export DEMO_SKIP_INSTALL=1 DEMO_SKIP_BUILD=1
 # A port of its own, so a demo someone runs on the default port is left alone.
-DEMO_WP_PORT=$(free_port)
+DEMO_WP_PORT=$(free_port 1)
 export DEMO_WP_PORT
 rm -rf "$DEMO_DIR"
 tmp=$(mktemp -d)
