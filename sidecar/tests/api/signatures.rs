@@ -144,6 +144,7 @@ async fn operational_routes_need_no_signature() {
     let app = spawn_app().await;
     let r = app.get_plain("/healthz").await;
     assert_eq!(r.status, 200);
+    assert_eq!(r.json()["version"], env!("CARGO_PKG_VERSION"));
     let r = app.get_plain("/readyz").await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["database"], "ok");
