@@ -234,15 +234,31 @@ impl Db {
                 })
                 .collect();
             // ids are sorted, so later lookups are binary searches.
-            let caps: Vec<(u64, Bytes)> = c
-                .exec(
-                    format!(
-                        "SELECT user_id, meta_value FROM {} WHERE meta_key = ?",
-                        self.usermeta
-                    ),
-                    (self.caps_key.as_str(),),
-                )
-                .await?;
+            // With ~12 meta rows per user the optimizer prefers a full scan of usermeta to the
+            // meta_key index (3-4x slower at 100,000 users), so the index is forced. A site whose
+            // table lacks WordPress's `meta_key` index gets the same query without the hint.
+            let hinted = format!(
+                "SELECT user_id, meta_value FROM {} FORCE INDEX (meta_key) WHERE meta_key = ?",
+                self.usermeta
+            );
+            let caps: Vec<(u64, Bytes)> = match c.exec(hinted, (self.caps_key.as_str(),)).await {
+                Ok(rows) => rows,
+                Err(mysql_async::Error::Server(e)) => {
+                    tracing::debug!(
+                        code = e.code,
+                        "no usable meta_key index; querying without the hint"
+                    );
+                    c.exec(
+                        format!(
+                            "SELECT user_id, meta_value FROM {} WHERE meta_key = ?",
+                            self.usermeta
+                        ),
+                        (self.caps_key.as_str(),),
+                    )
+                    .await?
+                }
+                Err(e) => return Err(e.into()),
+            };
             for (uid, v) in caps {
                 if let Ok(i) = users.binary_search_by_key(&uid, |u| u.id) {
                     // A duplicate row (never written by WordPress) keeps the first one seen.

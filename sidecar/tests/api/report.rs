@@ -108,3 +108,24 @@ async fn report_counts_by_role_and_method_and_pages_users_without_2fa() {
     }
     app.finish().await;
 }
+
+#[tokio::test]
+async fn report_works_without_the_meta_key_index() {
+    let app = spawn_app().await;
+    let a = app.db.add_user("x", "x@example.test", "X").await;
+    app.db.set_role(a, "author").await;
+    app.db.add_meta(a, "_twofa_email_enabled", "1").await;
+    let mut c = app.db.conn().await;
+    mysql_async::prelude::Queryable::query_drop(
+        &mut c,
+        "ALTER TABLE wp_usermeta DROP INDEX meta_key",
+    )
+    .await
+    .unwrap();
+    drop(c);
+    let r = app.get("/v1/report").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["by_role"]["author"], json!({"users": 1, "with_2fa": 1}));
+    app.finish().await;
+}
