@@ -24,6 +24,10 @@ async fn each_event_sends_its_fixed_notice() {
             json!({"user_id": uid, "event": "lockout"}),
             "temporarily locked",
         ),
+        (
+            json!({"user_id": uid, "event": "test", "method": null}),
+            "This is a test email",
+        ),
     ];
     for (body, phrase) in cases {
         let r = app.post("/v1/notify", &body).await;
@@ -55,6 +59,6 @@ async fn each_event_sends_its_fixed_notice() {
         )
         .await;
     assert_eq!(r.status, 404);
-    assert_eq!(app.outbox_files().len(), 4);
+    assert_eq!(app.outbox_files().len(), 5);
     app.finish().await;
 }
