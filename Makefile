@@ -3,11 +3,15 @@ SHELL := /bin/bash
 # rustup's cargo, for shells that do not have it on PATH.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test build demo demo-stop bench
+.PHONY: test build demo demo-stop bench screenshots
 
 ## Install what is missing, build in release mode, run every test suite against the test stack.
 test:
 	bash tests/run-all.sh
+
+## Take docs/screenshots/ anew: the browser suites against a fresh test stack.
+screenshots:
+	TWOFA_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots SUITES="90 92" bash tests/run-all.sh
 
 ## Release build of the extension and the sidecar.
 build:

@@ -92,13 +92,7 @@ fi
 bench_mysql_url="mysql://$TWOFA_MYSQL_USER:$TWOFA_MYSQL_PASSWORD@127.0.0.1:$TWOFA_MYSQL_PORT/$DB"
 sidecar_write_config "$DIR/sidecar.toml" "$sidecar_port" "$TWOFA_KEY_FILE" "$bench_mysql_url" "$DIR/outbox"
 trap 'sidecar_stop "$DIR/sidecar.pid"' EXIT
-# The sidecar lets TWOFA_* variables override its file, and the stack's env exports some of
-# the same names (database URL, outbox, SMTP port): give this one the bench's values.
-(
-  unset TWOFA_SMTP_PORT TWOFA_SMTP_MAILDIR
-  export TWOFA_MYSQL_URL=$bench_mysql_url TWOFA_OUTBOX=$DIR/outbox
-  sidecar_start "$DIR/sidecar.toml" "$sidecar_port" "$DIR/sidecar.pid" "$DIR/sidecar.log"
-)
+sidecar_start "$DIR/sidecar.toml" "$sidecar_port" "$DIR/sidecar.pid" "$DIR/sidecar.log"
 
 # shellcheck disable=SC2086 # TWOFA_PHP is a command with its -d options
 $TWOFA_PHP -d memory_limit=1G "$REPO/bench/report/bench.php" "$DIR/wp" "$sidecar_url" "$ROUNDS"

@@ -9,8 +9,11 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '..', '..');
-// TWOFA_SCREENSHOT_DIR keeps a run's pictures out of the committed ones.
-export const screenshotsDir = process.env.TWOFA_SCREENSHOT_DIR || join(repo, 'docs', 'screenshots');
+// A test run keeps its pictures in the stack's folder, so it leaves the work tree as it was;
+// `make screenshots` points TWOFA_SCREENSHOT_DIR at docs/screenshots to refresh the committed ones.
+export const screenshotsDir =
+  process.env.TWOFA_SCREENSHOT_DIR ||
+  join(process.env.TWOFA_STACK_DIR || join(repo, '.stack'), 'screenshots');
 
 /** The stack's environment (tests/stack/stack.sh writes it to .stack/env). */
 export function env(name) {

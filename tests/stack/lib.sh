@@ -377,8 +377,11 @@ sidecar_start() {
   fi
   if pid_alive "$pidfile"; then stack_die "sidecar ($pidfile) already runs"; return 1; fi
   if port_in_use "$port"; then stack_die "port $port is already in use (sidecar)"; return 1; fi
-  # NO_COLOR: plain log lines in the log file.
-  NO_COLOR=1 spawn "$pidfile" "$logfile" "$bin" serve --config "$config"
+  # The config file alone decides: TWOFA_* variables of the caller (a test that sourced
+  # .stack/env, say) would otherwise override it. NO_COLOR: plain log lines in the log file.
+  local -a unset_twofa=()
+  while IFS= read -r var; do unset_twofa+=(-u "$var"); done < <(compgen -e | grep '^TWOFA_' || true)
+  NO_COLOR=1 spawn "$pidfile" "$logfile" env "${unset_twofa[@]}" "$bin" serve --config "$config"
   for ((i = 0; i < 100; i++)); do
     if curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then return 0; fi
     if ! pid_alive "$pidfile"; then

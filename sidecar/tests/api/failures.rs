@@ -96,6 +96,20 @@ fn stack_fn(args: &[&str]) {
     assert!(st.success(), "{args:?} failed");
 }
 
+/// Stops a private MariaDB when dropped (idempotent: stopping a stopped server is fine).
+struct StopMariadb(String);
+
+impl Drop for StopMariadb {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg("-c")
+            .arg("source \"$0\" && mariadb_stop \"$1\"")
+            .arg(lib_sh())
+            .arg(&self.0)
+            .status();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_stopped_then_back() {
     // A private MariaDB, so stopping it disturbs no other test.
@@ -105,6 +119,8 @@ async fn mariadb_stopped_then_back() {
     let ddir_s = ddir.to_str().unwrap().to_string();
     let port = closed_port().to_string();
     stack_fn(&["mariadb_start", &ddir_s, &port]);
+    // A failed assertion must not leave the private server running.
+    let _stop_on_exit = StopMariadb(ddir_s.clone());
     let env = std::fs::read_to_string(ddir.join("env")).unwrap();
     let pass = env
         .lines()

@@ -29,14 +29,16 @@ final class SetupFailClosedTest extends Login_TestCase {
 		$this->second_step( $client, $fields );
 		$this->assertStringContainsString( '<svg', $client->last['body'], 'a QR code' );
 		$this->assertMatchesRegularExpression( '#<svg[^>]*>.*<path[^>]* d="M#s', $client->last['body'], 'the QR code keeps its drawing after wp_kses' );
-		$this->assertSame( 1, preg_match( '#<code class="twofa-key">([A-Z2-7 ]+)</code>#', $client->last['body'], $m ), 'the key as text' );
-		$secret = str_replace( ' ', '', $m[1] );
+		$this->assertSame( 1, preg_match( '#<code class="twofa-key">(.*?)</code>#s', $client->last['body'], $m ), 'the key as text' );
+		$this->assertMatchesRegularExpression( '/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/', html_entity_decode( wp_strip_all_tags( $m[1] ) ), 'the key in groups of four' );
+		$secret = str_replace( ' ', '', wp_strip_all_tags( $m[1] ) );
 		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ), 'nothing active before the code verifies' );
 
 		// A wrong code first: counted, the QR code stays.
 		$this->submit_code( $client, 'totp', $this->wrong_totp( $secret ) );
 		$this->assertStringContainsString( 'not right', $this->error_text( $client ) );
-		$this->assertStringContainsString( chunk_split( substr( $secret, 0, 8 ), 4, ' ' ), $client->last['body'] );
+		$this->assertSame( 1, preg_match( '#<code class="twofa-key">(.*?)</code>#s', $client->last['body'], $m ), 'the key is shown again' );
+		$this->assertSame( $secret, str_replace( ' ', '', wp_strip_all_tags( $m[1] ) ), 'the same pending key' );
 		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
 
 		$this->submit_code( $client, 'totp', $this->totp( $secret ) );

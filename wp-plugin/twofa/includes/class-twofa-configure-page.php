@@ -553,11 +553,7 @@ final class Twofa_Configure_Page {
 			echo '<div class="notice notice-warning inline"><p>' . esc_html__( 'This setup has expired or was not started. Click Configure to get a new QR code.', 'twofa' ) . '</p></div>';
 			return;
 		}
-		try {
-			$svg = (string) twofa_qr_svg( $totp->uri( $user_id, $secret ) );
-		} catch ( Throwable $e ) {
-			$svg = '';
-		}
+		$qr      = Twofa_Qr::html( $totp->uri( $user_id, $secret ), __( 'QR code to add this account to your authenticator app', 'twofa' ) );
 		$minutes = max( 1, (int) ceil( $totp->pending_expires_in( $user_id ) / 60 ) );
 		?>
 		<div class="twofa-setup" id="twofa-totp-setup">
@@ -567,13 +563,11 @@ final class Twofa_Configure_Page {
 				</li>
 				<li>
 					<?php esc_html_e( 'In the app, add an account and scan this QR code.', 'twofa' ); ?>
-					<div class="twofa-qr" role="img" aria-label="<?php esc_attr_e( 'QR code to add this account to your authenticator app', 'twofa' ); ?>">
-						<?php echo wp_kses( $svg, self::svg_allowed() ); ?>
-					</div>
+					<?php echo $qr; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- Twofa_Qr::html() escapes and filters the SVG. ?>
 					<details class="twofa-cant-scan">
 						<summary><?php esc_html_e( 'Can\'t scan the QR code?', 'twofa' ); ?></summary>
 						<p><?php esc_html_e( 'Choose "Enter a setup key" in the app and type this key (time-based):', 'twofa' ); ?></p>
-						<p><code class="twofa-secret" id="twofa-secret"><?php echo esc_html( implode( ' ', str_split( $secret, 4 ) ) ); ?></code></p>
+						<p><?php echo Twofa_Qr::key_html( $secret, 'twofa-secret', 'twofa-secret' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped inside. ?></p>
 					</details>
 				</li>
 				<li>
@@ -730,42 +724,6 @@ final class Twofa_Configure_Page {
 			$extra .= ' ' . sanitize_key( $name ) . '="' . esc_attr( $value ) . '"';
 		}
 		printf( '<button type="submit" class="%1$s"%2$s>%3$s</button>', esc_attr( $class ), $extra, esc_html( $label ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- $extra is escaped above.
-	}
-
-	/**
-	 * Elements and attributes the QR SVG may use; everything else is stripped.
-	 *
-	 * @return array<string,array<string,bool>>
-	 */
-	public static function svg_allowed(): array {
-		$common = array(
-			'fill'            => true,
-			'stroke'          => true,
-			'stroke-width'    => true,
-			'shape-rendering' => true,
-			'class'           => true,
-		);
-		return array(
-			'svg'  => $common + array(
-				'xmlns'       => true,
-				'viewbox'     => true,
-				'width'       => true,
-				'height'      => true,
-				'version'     => true,
-				'aria-hidden' => true,
-				'focusable'   => true,
-			),
-			'rect' => $common + array(
-				'x'      => true,
-				'y'      => true,
-				'width'  => true,
-				'height' => true,
-			),
-			'path' => $common + array(
-				'd'         => true,
-				'fill-rule' => true,
-			),
-		);
 	}
 
 	/* ------------------------------------------------------------------ */

@@ -16,39 +16,6 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Login_Screen {
 
 	/**
-	 * Elements and attributes allowed in the QR code SVG.
-	 */
-	const SVG_ALLOWED = array(
-		'svg'  => array(
-			'xmlns'           => true,
-			'viewbox'         => true,
-			'width'           => true,
-			'height'          => true,
-			'version'         => true,
-			'shape-rendering' => true,
-			'role'            => true,
-			'aria-label'      => true,
-			'aria-hidden'     => true,
-			'focusable'       => true,
-			'class'           => true,
-		),
-		'rect' => array(
-			'x'      => true,
-			'y'      => true,
-			'width'  => true,
-			'height' => true,
-			'fill'   => true,
-		),
-		'path' => array(
-			'd'            => true,
-			'fill'         => true,
-			'stroke'       => true,
-			'stroke-width' => true,
-			'fill-rule'    => true,
-		),
-	);
-
-	/**
 	 * Prints the page for a result. Must run inside wp-login.php.
 	 *
 	 * @param array<string,mixed> $result  Result of Twofa_Login_Flow.
@@ -174,14 +141,13 @@ final class Twofa_Login_Screen {
 			$secret = (string) $result['secret'];
 			echo '<h2 class="twofa-title">' . esc_html__( 'Google Authenticator', 'twofa' ) . '</h2>';
 			echo '<p class="twofa-help">' . esc_html__( 'Scan this QR code with your authenticator app (Google Authenticator, Microsoft Authenticator, Authy…).', 'twofa' ) . '</p>';
-			try {
-				$svg = (string) twofa_qr_svg( Twofa_Providers::get( 'totp' )->uri( (int) $result['user_id'], $secret ) );
-				echo '<div class="twofa-qr" role="img" aria-label="' . esc_attr__( 'QR code for your authenticator app', 'twofa' ) . '">' . wp_kses( $svg, self::SVG_ALLOWED ) . '</div>';
-			} catch ( Throwable $e ) {
+			$qr = Twofa_Qr::html( Twofa_Providers::get( 'totp' )->uri( (int) $result['user_id'], $secret ), __( 'QR code for your authenticator app', 'twofa' ) );
+			if ( '' === $qr ) {
 				self::error( __( 'The QR code could not be drawn; enter the key below instead.', 'twofa' ) );
 			}
+			echo $qr; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- Twofa_Qr::html() escapes and filters the SVG.
 			echo '<p class="twofa-help">' . esc_html__( "Can't scan it? Enter this key in the app:", 'twofa' ) . '</p>';
-			echo '<p><code class="twofa-key">' . esc_html( trim( chunk_split( $secret, 4, ' ' ) ) ) . '</code></p>';
+			echo '<p>' . Twofa_Qr::key_html( $secret, 'twofa-key' ) . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped inside.
 			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
 		} else {
 			echo '<h2 class="twofa-title">' . esc_html__( 'OTP over Email', 'twofa' ) . '</h2>';
