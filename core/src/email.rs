@@ -16,8 +16,7 @@ use crate::key::{Purpose, SiteKey};
 pub const HASH_PREFIX: &str = "h1.";
 /// Longest value [`hash_code`] accepts, in bytes.
 pub const MAX_CODE: usize = 1024;
-/// Longest context accepted, in bytes.
-pub const MAX_CONTEXT: usize = 1024;
+pub use crate::context::MAX_CONTEXT;
 /// Domain separation for the HMAC input.
 const DOMAIN: &[u8] = b"twofa/code-hash/v1";
 /// Length of an encoded hash: prefix + base64url of 32 bytes.
@@ -41,23 +40,6 @@ fn normalize(code: &[u8]) -> Vec<u8> {
     }
 }
 
-fn check_context(context: &[u8]) -> Result<()> {
-    if context.is_empty() {
-        return Err(Error::InvalidArgument {
-            what: "context",
-            reason: "must not be empty",
-        });
-    }
-    if context.len() > MAX_CONTEXT {
-        return Err(Error::TooLarge {
-            what: "context",
-            len: context.len(),
-            max: MAX_CONTEXT,
-        });
-    }
-    Ok(())
-}
-
 fn tag(key: &SiteKey, code: &[u8], context: &[u8]) -> [u8; 32] {
     let sub = key.subkey_ref(Purpose::CodeHash);
     let mut m = match HmacSha256::new_from_slice(sub.as_bytes()) {
@@ -76,7 +58,7 @@ fn tag(key: &SiteKey, code: &[u8], context: &[u8]) -> [u8; 32] {
 
 /// The keyed hash of `code` under `context`: `h1.` + base64url(HMAC-SHA256), 46 ASCII characters.
 pub fn hash_code(key: &SiteKey, code: &[u8], context: &[u8]) -> Result<String> {
-    check_context(context)?;
+    crate::context::check(context)?;
     if code.is_empty() {
         return Err(Error::InvalidArgument {
             what: "code",
@@ -98,7 +80,7 @@ pub fn hash_code(key: &SiteKey, code: &[u8], context: &[u8]) -> Result<String> {
 ///
 /// A wrong, empty or oversized code gives `Ok(false)`; a malformed hash or context is an error.
 pub fn verify_code(key: &SiteKey, hash: &str, code: &[u8], context: &[u8]) -> Result<bool> {
-    check_context(context)?;
+    crate::context::check(context)?;
     let stored = hash
         .strip_prefix(HASH_PREFIX)
         .filter(|_| hash.len() == HASH_LEN)

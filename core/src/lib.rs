@@ -4,6 +4,7 @@
 //! - [`totp`]: RFC 6238 TOTP (SHA-1, 6 digits, 30 s) on totp-rs: secrets, otpauth URIs,
 //!   codes, verification with ±1 step and replay refusal.
 //! - [`code`]: strict parsing of user-typed 6-digit codes.
+//! - [`context`]: the context strings that bind sealed values and code hashes.
 //! - [`email`]: uniformly random email codes and their keyed, context-bound hashes.
 //! - [`seal`]: XChaCha20-Poly1305 sealing of stored secrets, context as associated data.
 //! - [`key`]: the 32-byte site key file and its HKDF-SHA256 subkeys.
@@ -14,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod code;
+pub mod context;
 pub mod email;
 pub mod error;
 pub mod key;

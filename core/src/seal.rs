@@ -30,27 +30,10 @@ fn cipher(key: &SiteKey) -> XChaCha20Poly1305 {
     XChaCha20Poly1305::new(sub.as_bytes().into())
 }
 
-fn check_context(context: &[u8]) -> Result<()> {
-    if context.is_empty() {
-        return Err(Error::InvalidArgument {
-            what: "context",
-            reason: "must not be empty",
-        });
-    }
-    if context.len() > MAX_CONTEXT {
-        return Err(Error::TooLarge {
-            what: "context",
-            len: context.len(),
-            max: MAX_CONTEXT,
-        });
-    }
-    Ok(())
-}
-
 /// Seals `plaintext` (up to 64 KiB) for `context` (1 byte to 1 KiB). The result is printable
 /// ASCII and differs on every call (random nonce).
 pub fn seal(key: &SiteKey, plaintext: &[u8], context: &[u8]) -> Result<String> {
-    check_context(context)?;
+    crate::context::check(context)?;
     if plaintext.len() > MAX_PLAINTEXT {
         return Err(Error::TooLarge {
             what: "plaintext",
@@ -78,7 +61,7 @@ pub fn seal(key: &SiteKey, plaintext: &[u8], context: &[u8]) -> Result<String> {
 /// Opens a value from [`seal`] under the same `context`. A value of another format or version,
 /// or one tampered with, truncated or sealed for another context, is an error.
 pub fn open(key: &SiteKey, sealed: &str, context: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    check_context(context)?;
+    crate::context::check(context)?;
     if sealed.len() > MAX_SEALED {
         return Err(Error::SealMalformed("too long"));
     }
