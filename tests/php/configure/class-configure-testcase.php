@@ -154,45 +154,21 @@ abstract class Configure_TestCase extends Twofa_TestCase {
 	 * @return array<int,array{status:int, location:string}>
 	 */
 	protected function post_parallel( Http_Client $client, array $posts ): array {
-		$pairs = array();
-		foreach ( $client->cookies as $name => $value ) {
-			$pairs[] = $name . '=' . $value;
-		}
-		$multi   = curl_multi_init();
-		$handles = array();
+		$requests = array();
 		foreach ( $posts as $i => $fields ) {
-			$ch = curl_init( $client->base . '/wp-admin/admin-post.php' );
-			curl_setopt_array(
-				$ch,
-				array(
-					CURLOPT_POST           => true,
-					CURLOPT_POSTFIELDS     => http_build_query( $fields ),
-					CURLOPT_HTTPHEADER     => array( 'Cookie: ' . implode( '; ', $pairs ) ),
-					CURLOPT_RETURNTRANSFER => true,
-					CURLOPT_HEADER         => true,
-					CURLOPT_TIMEOUT        => 60,
-				)
+			$requests[ $i ] = array(
+				'url'    => $client->base . '/wp-admin/admin-post.php',
+				'fields' => $fields,
+				'cookie' => $client->cookie_header(),
 			);
-			curl_multi_add_handle( $multi, $ch );
-			$handles[ $i ] = $ch;
 		}
-		do {
-			$status = curl_multi_exec( $multi, $running );
-			if ( $running ) {
-				curl_multi_select( $multi, 1.0 );
-			}
-		} while ( $running && CURLM_OK === $status );
 		$out = array();
-		foreach ( $handles as $i => $ch ) {
-			$raw       = (string) curl_multi_getcontent( $ch );
+		foreach ( Http_Client::parallel_posts( $requests ) as $i => $response ) {
 			$out[ $i ] = array(
-				'status'   => (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE ),
-				'location' => preg_match( '/^Location:\s*(\S+)/mi', $raw, $m ) ? $m[1] : '',
+				'status'   => $response['status'],
+				'location' => $response['headers']['location'][0] ?? '',
 			);
-			curl_multi_remove_handle( $multi, $ch );
-			curl_close( $ch );
 		}
-		curl_multi_close( $multi );
 		return $out;
 	}
 

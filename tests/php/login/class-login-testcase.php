@@ -237,46 +237,20 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	 * @return array<int,array{status:int, cookies:string[]}>
 	 */
 	protected function parallel_posts( array $urls, array $fields ): array {
-		$multi   = curl_multi_init();
-		$handles = array();
-		$headers = array();
+		$requests = array();
 		foreach ( $urls as $i => $url ) {
-			$headers[ $i ] = array();
-			$ch            = curl_init( $url );
-			curl_setopt_array(
-				$ch,
-				array(
-					CURLOPT_POST           => true,
-					CURLOPT_POSTFIELDS     => http_build_query( $fields ),
-					CURLOPT_RETURNTRANSFER => true,
-					CURLOPT_TIMEOUT        => 60,
-					CURLOPT_HEADERFUNCTION => function ( $ch, $line ) use ( &$headers, $i ) {
-						if ( 0 === stripos( $line, 'Set-Cookie:' ) ) {
-							$headers[ $i ][] = trim( substr( $line, 11 ) );
-						}
-						return strlen( $line );
-					},
-				)
+			$requests[ $i ] = array(
+				'url'    => $url,
+				'fields' => $fields,
 			);
-			curl_multi_add_handle( $multi, $ch );
-			$handles[ $i ] = $ch;
 		}
-		do {
-			$status = curl_multi_exec( $multi, $running );
-			if ( $running ) {
-				curl_multi_select( $multi, 1.0 );
-			}
-		} while ( $running && CURLM_OK === $status );
 		$out = array();
-		foreach ( $handles as $i => $ch ) {
+		foreach ( Http_Client::parallel_posts( $requests ) as $i => $response ) {
 			$out[ $i ] = array(
-				'status'  => (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE ),
-				'cookies' => $headers[ $i ],
+				'status'  => $response['status'],
+				'cookies' => $response['headers']['set-cookie'] ?? array(),
 			);
-			curl_multi_remove_handle( $multi, $ch );
-			curl_close( $ch );
 		}
-		curl_multi_close( $multi );
 		return $out;
 	}
 

@@ -75,11 +75,7 @@ final class Http_Client {
 			$hdr[] = $name . ': ' . $value;
 		}
 		if ( $this->cookies ) {
-			$pairs = array();
-			foreach ( $this->cookies as $name => $value ) {
-				$pairs[] = $name . '=' . $value;
-			}
-			$hdr[] = 'Cookie: ' . implode( '; ', $pairs );
+			$hdr[] = 'Cookie: ' . $this->cookie_header();
 		}
 		$response_headers = array();
 		curl_setopt_array(
@@ -128,6 +124,70 @@ final class Http_Client {
 			'body'    => (string) $out,
 		);
 		return $this->last;
+	}
+
+	/**
+	 * POSTs forms all at the same moment (curl_multi), as parallel tabs, scripts
+	 * or servers would; redirects are not followed.
+	 *
+	 * @param array<int,array{url:string, fields:array<string,mixed>, cookie?:string}> $requests Each request.
+	 * @return array<int,array{status:int, headers:array<string,string[]>}> By the requests' keys.
+	 */
+	public static function parallel_posts( array $requests ): array {
+		$multi   = curl_multi_init();
+		$handles = array();
+		$headers = array();
+		foreach ( $requests as $i => $request ) {
+			$headers[ $i ] = array();
+			$ch            = curl_init( $request['url'] );
+			curl_setopt_array(
+				$ch,
+				array(
+					CURLOPT_POST           => true,
+					CURLOPT_POSTFIELDS     => http_build_query( $request['fields'] ),
+					CURLOPT_HTTPHEADER     => isset( $request['cookie'] ) ? array( 'Cookie: ' . $request['cookie'] ) : array(),
+					CURLOPT_RETURNTRANSFER => true,
+					CURLOPT_TIMEOUT        => 60,
+					CURLOPT_HEADERFUNCTION => function ( $ch, $line ) use ( &$headers, $i ) {
+						$parts = explode( ':', $line, 2 );
+						if ( 2 === count( $parts ) ) {
+							$headers[ $i ][ strtolower( trim( $parts[0] ) ) ][] = trim( $parts[1] );
+						}
+						return strlen( $line );
+					},
+				)
+			);
+			curl_multi_add_handle( $multi, $ch );
+			$handles[ $i ] = $ch;
+		}
+		do {
+			$status = curl_multi_exec( $multi, $running );
+			if ( $running ) {
+				curl_multi_select( $multi, 1.0 );
+			}
+		} while ( $running && CURLM_OK === $status );
+		$out = array();
+		foreach ( $handles as $i => $ch ) {
+			$out[ $i ] = array(
+				'status'  => (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE ),
+				'headers' => $headers[ $i ],
+			);
+			curl_multi_remove_handle( $multi, $ch );
+			curl_close( $ch );
+		}
+		curl_multi_close( $multi );
+		return $out;
+	}
+
+	/**
+	 * The Cookie header value this client would send.
+	 */
+	public function cookie_header(): string {
+		$pairs = array();
+		foreach ( $this->cookies as $name => $value ) {
+			$pairs[] = $name . '=' . $value;
+		}
+		return implode( '; ', $pairs );
 	}
 
 	/**
