@@ -13,14 +13,8 @@ if ( PHP_SAPI !== 'cli' || $argc < 3 ) {
 	exit( 2 );
 }
 
-$twofa_parts                = parse_url( $argv[2] );
-$_SERVER['HTTP_HOST']       = $twofa_parts['host'] . ( isset( $twofa_parts['port'] ) ? ':' . $twofa_parts['port'] : '' );
-$_SERVER['SERVER_NAME']     = $twofa_parts['host'];
-$_SERVER['SERVER_PORT']     = (string) ( $twofa_parts['port'] ?? 80 );
-$_SERVER['REQUEST_URI']     = '/';
-$_SERVER['REQUEST_METHOD']  = 'GET';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-$_SERVER['REMOTE_ADDR']     = '127.0.0.1';
+require dirname( __DIR__ ) . '/tests/stack/cli-request.php';
+twofa_cli_request( $argv[2] );
 
 require rtrim( $argv[1], '/' ) . '/wp-load.php';
 

@@ -18,12 +18,8 @@ $rounds  = max( 1, (int) ( $argv[3] ?? 3 ) );
 $seconds = max( 1, (int) ( $argv[4] ?? 8 ) );
 $lanes   = max( 1, (int) ( $argv[5] ?? 2 ) );
 
-$parts                     = parse_url( $site );
-$_SERVER['HTTP_HOST']      = $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
-$_SERVER['SERVER_NAME']    = $parts['host'];
-$_SERVER['SERVER_PORT']    = (string) ( $parts['port'] ?? 80 );
-$_SERVER['REQUEST_URI']    = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
+require dirname( __DIR__, 2 ) . '/tests/stack/cli-request.php';
+twofa_cli_request( $site );
 define( 'WP_USE_THEMES', false );
 require $wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/user.php';

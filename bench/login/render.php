@@ -14,14 +14,8 @@ if ( PHP_SAPI !== 'cli' || $argc < 4 ) {
 }
 list( , $bench_dir, $bench_url, $bench_mode ) = $argv;
 
-$bench_parts                = parse_url( $bench_url );
-$_SERVER['HTTP_HOST']       = $bench_parts['host'] . ( isset( $bench_parts['port'] ) ? ':' . $bench_parts['port'] : '' );
-$_SERVER['SERVER_NAME']     = $bench_parts['host'];
-$_SERVER['SERVER_PORT']     = (string) ( $bench_parts['port'] ?? 80 );
-$_SERVER['REQUEST_URI']     = '/';
-$_SERVER['REQUEST_METHOD']  = 'GET';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-$_SERVER['REMOTE_ADDR']     = '127.0.0.1';
+require dirname( __DIR__, 2 ) . '/tests/stack/cli-request.php';
+twofa_cli_request( $bench_url );
 $_SERVER['SCRIPT_NAME']     = '/index.php';
 $_SERVER['PHP_SELF']        = '/index.php';
 $_SERVER['SCRIPT_FILENAME'] = $bench_dir . '/index.php';

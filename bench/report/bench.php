@@ -16,10 +16,8 @@ if ( PHP_SAPI !== 'cli' || $argc < 4 ) {
 list( , $wp_dir, $sidecar_url, $rounds ) = $argv;
 $rounds = max( 1, (int) $rounds );
 
-$_SERVER['HTTP_HOST']      = '127.0.0.1';
-$_SERVER['SERVER_NAME']    = '127.0.0.1';
-$_SERVER['REQUEST_URI']    = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
+require dirname( __DIR__, 2 ) . '/tests/stack/cli-request.php';
+twofa_cli_request( 'http://127.0.0.1' );
 define( 'WP_USE_THEMES', false );
 require rtrim( $wp_dir, '/' ) . '/wp-load.php';
 

@@ -22,13 +22,8 @@ if ( '' === $twofa_wp_dir || ! is_file( $twofa_wp_dir . '/wp-load.php' ) || '' =
 	exit( 2 );
 }
 
-$twofa_parts               = parse_url( $twofa_wp_url );
-$_SERVER['HTTP_HOST']      = $twofa_parts['host'] . ( isset( $twofa_parts['port'] ) ? ':' . $twofa_parts['port'] : '' );
-$_SERVER['SERVER_NAME']    = $twofa_parts['host'];
-$_SERVER['SERVER_PORT']    = (string) ( $twofa_parts['port'] ?? 80 );
-$_SERVER['REQUEST_URI']    = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-$_SERVER['REMOTE_ADDR']    = '127.0.0.1';
+require dirname( __DIR__ ) . '/stack/cli-request.php';
+twofa_cli_request( $twofa_wp_url );
 
 require $twofa_wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/user.php';

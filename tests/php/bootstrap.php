@@ -13,13 +13,8 @@ if ( ! $wp_dir || ! is_file( $wp_dir . '/wp-load.php' ) || ! $wp_url ) {
 	exit( 1 );
 }
 
-$parts                  = parse_url( $wp_url );
-$_SERVER['HTTP_HOST']   = $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
-$_SERVER['SERVER_NAME'] = $parts['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['SERVER_PORT'] = (string) ( $parts['port'] ?? 80 );
-$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
-$_SERVER['REQUEST_METHOD'] = 'GET';
+require_once dirname( __DIR__ ) . '/stack/cli-request.php';
+twofa_cli_request( $wp_url );
 define( 'WP_USE_THEMES', false );
 
 require_once $wp_dir . '/wp-load.php';

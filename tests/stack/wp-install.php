@@ -19,13 +19,8 @@ if ( '' === $twofa_pass ) {
 }
 
 // WordPress reads the request's host even on the command line.
-$twofa_parts                = parse_url( $twofa_url );
-$_SERVER['HTTP_HOST']       = $twofa_parts['host'] . ( isset( $twofa_parts['port'] ) ? ':' . $twofa_parts['port'] : '' );
-$_SERVER['SERVER_NAME']     = $twofa_parts['host'];
-$_SERVER['SERVER_PORT']     = (string) ( $twofa_parts['port'] ?? 80 );
-$_SERVER['REQUEST_URI']     = '/';
-$_SERVER['REQUEST_METHOD']  = 'GET';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
+require __DIR__ . '/cli-request.php';
+twofa_cli_request( $twofa_url );
 
 define( 'WP_INSTALLING', true );
 require $twofa_dir . '/wp-load.php';
