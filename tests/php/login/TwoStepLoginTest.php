@@ -102,6 +102,7 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->second_step( $client, $fields + array( 'twofa_do' => 'switch' ) );
 		$this->assertSame( 200, $client->last['status'] );
 		$this->assertStringContainsString( 'Send OTP', $client->last['body'] );
+		$this->assertStringContainsString( 'Click Send OTP', $client->last['body'], 'the help names the button as it reads' );
 		$this->assertStringContainsString( 'Google Authenticator', $client->last['body'], 'the way back to the authenticator is offered' );
 		$this->assertStringNotContainsString( $user['email'], $client->last['body'], 'the address is masked' );
 
@@ -110,6 +111,8 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->assertSame( '', $this->error_text( $client ), 'sending works' );
 		$this->assertStringContainsString( 'We emailed a 6-digit code', $client->last['body'] );
 		$this->assertStringContainsString( 'Resend', $client->last['body'] );
+		$this->assertStringContainsString( 'If it has not arrived, click Resend.', $client->last['body'], 'the help follows the button: Resend now' );
+		$this->assertStringNotContainsString( 'Click Send OTP', $client->last['body'], 'no help naming a button that is not there' );
 		$this->assertNotNull( $this->latest_mail( $user['email'], $before - 1 ) );
 		$code = $this->mailed_code( $user['email'] );
 		$this->assertStringNotContainsString( $code, $client->last['body'], 'the code is never on the page' );

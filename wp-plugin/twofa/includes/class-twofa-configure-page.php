@@ -626,15 +626,17 @@ final class Twofa_Configure_Page {
 						<?php esc_html_e( 'This is my email address', 'twofa' ); ?>
 					</label>
 				</p>
-				<?php
-				self::button( __( 'Send OTP', 'twofa' ), 'verify' === $step ? 'button' : 'button button-primary', $wait > 0 ? array( 'data-cooldown' => (string) $wait ) : array() );
-				if ( $wait > 0 ) {
-					echo ' <span class="description twofa-cooldown">' . esc_html(
-						/* translators: %d: seconds. */
-						sprintf( _n( 'You can ask for another code in %d second.', 'You can ask for another code in %d seconds.', $wait, 'twofa' ), $wait )
-					) . '</span>';
-				}
-				?>
+				<p class="twofa-send-row">
+					<?php
+					self::button( __( 'Send OTP', 'twofa' ), 'verify' === $step ? 'button' : 'button button-primary', $wait > 0 ? array( 'data-cooldown' => (string) $wait ) : array() );
+					if ( $wait > 0 ) {
+						echo ' <span class="description twofa-cooldown">' . esc_html(
+							/* translators: %d: seconds. */
+							sprintf( _n( 'You can ask for another code in %d second.', 'You can ask for another code in %d seconds.', $wait, 'twofa' ), $wait )
+						) . '</span>';
+					}
+					?>
+				</p>
 			</form>
 			<?php if ( 'verify' === $step ) : ?>
 				<?php self::open_form( 'email_verify', $user_id, 'twofa-verify-form' ); ?>

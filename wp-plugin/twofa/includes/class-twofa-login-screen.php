@@ -84,12 +84,20 @@ final class Twofa_Login_Screen {
 		echo '<h2 class="twofa-title">' . esc_html( $provider ? $provider->label() : __( 'Two-factor authentication', 'twofa' ) ) . '</h2>';
 
 		if ( 'email' === $method ) {
+			$masked = Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' );
+			// The help names the button as it reads now: "Send OTP" before a code exists, "Resend" after.
 			echo '<p class="twofa-help">' . esc_html(
-				sprintf(
-					/* translators: %s: masked email address. */
-					__( 'Click Send OTP to get a 6-digit code at %s, then enter it below.', 'twofa' ),
-					Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' )
-				)
+				self::has_live_code( $result )
+					? sprintf(
+						/* translators: %s: masked email address. */
+						__( 'Enter the 6-digit code we emailed to %s. If it has not arrived, click Resend.', 'twofa' ),
+						$masked
+					)
+					: sprintf(
+						/* translators: %s: masked email address. */
+						__( 'Click Send OTP to get a 6-digit code at %s, then enter it below.', 'twofa' ),
+						$masked
+					)
 			) . '</p>';
 			self::send_form( $result, $interim );
 		} else {
@@ -151,12 +159,19 @@ final class Twofa_Login_Screen {
 			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
 		} else {
 			echo '<h2 class="twofa-title">' . esc_html__( 'OTP over Email', 'twofa' ) . '</h2>';
+			$masked = Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' );
 			echo '<p class="twofa-help">' . esc_html(
-				sprintf(
-					/* translators: %s: masked email address. */
-					__( 'Codes will be sent to your account\'s address, %s. Click Send OTP, then enter the code from the email.', 'twofa' ),
-					Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' )
-				)
+				self::has_live_code( $result )
+					? sprintf(
+						/* translators: %s: masked email address. */
+						__( 'Enter the 6-digit code we emailed to your account\'s address, %s. If it has not arrived, click Resend.', 'twofa' ),
+						$masked
+					)
+					: sprintf(
+						/* translators: %s: masked email address. */
+						__( 'Codes will be sent to your account\'s address, %s. Click Send OTP, then enter the code from the email.', 'twofa' ),
+						$masked
+					)
 			) . '</p>';
 			self::send_form( $result, $interim );
 			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
@@ -193,13 +208,12 @@ final class Twofa_Login_Screen {
 	 */
 	private static function send_form( array $result, bool $interim ): void {
 		$provider = Twofa_Providers::get( 'email' );
-		$purpose  = Twofa_Login_Flow::SETUP === $result['stage'] ? 'setup' : 'login';
-		$user_id  = (int) $result['user_id'];
-		$live     = $provider && method_exists( $provider, 'has_live_code' ) ? $provider->has_live_code( $user_id, $purpose ) : ! empty( $result['sent'] );
-		$wait     = $provider && method_exists( $provider, 'cooldown_remaining' ) ? (int) $provider->cooldown_remaining( $user_id ) : 0;
+		$live     = self::has_live_code( $result );
+		$wait     = $provider && method_exists( $provider, 'cooldown_remaining' ) ? (int) $provider->cooldown_remaining( (int) $result['user_id'] ) : 0;
 
 		self::form_open( $result, $interim, 'email', 'twofa-send-form' );
-		echo '<p><button type="submit" class="button" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="send"' . ( $wait > 0 ? ' aria-describedby="twofa-cooldown"' : '' ) . '>'
+		// A row: the cooldown note wraps in its own column beside the button, not under it.
+		echo '<p class="twofa-send-row"><button type="submit" class="button" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="send"' . ( $wait > 0 ? ' aria-describedby="twofa-cooldown"' : '' ) . '>'
 			. esc_html( $live ? __( 'Resend', 'twofa' ) : __( 'Send OTP', 'twofa' ) ) . '</button>';
 		if ( $wait > 0 ) {
 			echo ' <span id="twofa-cooldown" class="description">' . esc_html(
@@ -211,6 +225,19 @@ final class Twofa_Login_Screen {
 			) . '</span>';
 		}
 		echo '</p></form>';
+	}
+
+	/**
+	 * Whether an emailed code is waiting to be entered (the button then reads "Resend").
+	 *
+	 * @param array<string,mixed> $result Result.
+	 */
+	private static function has_live_code( array $result ): bool {
+		$provider = Twofa_Providers::get( 'email' );
+		$purpose  = Twofa_Login_Flow::SETUP === $result['stage'] ? 'setup' : 'login';
+		return $provider && method_exists( $provider, 'has_live_code' )
+			? (bool) $provider->has_live_code( (int) $result['user_id'], $purpose )
+			: ! empty( $result['sent'] );
 	}
 
 	/**
