@@ -1,4 +1,5 @@
-//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta` (mysql_async pool).
+//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the one
+//! `{prefix}user_roles` row of `{prefix}options` (mysql_async pool).
 //!
 //! Table names are built from the validated prefix (`^[A-Za-z0-9_]{1,32}$`); every value is a
 //! bound parameter. Text columns are read as bytes and decoded lossily, so odd data in the
@@ -58,7 +59,9 @@ pub struct Db {
     pool: Pool,
     users: String,
     usermeta: String,
+    options: String,
     caps_key: String,
+    roles_option: String,
     timeout: Duration,
     pool_size: u32,
 }
@@ -104,7 +107,9 @@ impl Db {
             pool: Pool::new(opts),
             users: format!("{prefix}users"),
             usermeta: format!("{prefix}usermeta"),
+            options: format!("{prefix}options"),
             caps_key: format!("{prefix}capabilities"),
+            roles_option: format!("{prefix}user_roles"),
             timeout,
             pool_size: pool_size.max(1),
         })
@@ -290,6 +295,23 @@ impl Db {
         tokio::time::timeout(bound, fut)
             .await
             .map_err(|_| DbError::Timeout(bound))?
+    }
+
+    /// The raw `{prefix}user_roles` option (the site's role definitions), `None` when the row
+    /// is missing. One primary-key-like lookup (`option_name` is unique).
+    pub async fn user_roles_option(&self) -> Result<Option<Vec<u8>>, DbError> {
+        let q = format!(
+            "SELECT option_value FROM {} WHERE option_name = ? LIMIT 1",
+            self.options
+        );
+        let row: Option<Bytes> = self
+            .run(|mut c| {
+                let q = q.clone();
+                let name = self.roles_option.clone();
+                async move { c.exec_first(q, (name,)).await }
+            })
+            .await?;
+        Ok(row.map(|v| v.unwrap_or_default()))
     }
 
     /// Login and display name of the given users (one query; ids come from the report page).

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
+pub mod serialize;
 pub mod signature;
 pub mod startup;
 pub mod telemetry;

@@ -1,5 +1,6 @@
 //! `GET /v1/report?page=&per_page=&role=`: adoption totals, per role, per method, and the users
-//! without 2FA (paged). Four queries whatever the number of users (see `Db::report_users`).
+//! without 2FA (paged). Five queries whatever the number of users (see `Db::report_users`), one
+//! of them the site's role definitions: only keys naming a defined role count as roles.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::capabilities::parse_roles;
+use crate::capabilities::{parse_roles, RoleFilter};
 use crate::errors::ApiError;
 use crate::startup::AppState;
 
@@ -63,6 +64,8 @@ pub async fn report(
         tracing::error!(error = %e, "report query failed");
         ApiError::DatabaseUnavailable
     })?;
+    // Read after the users so a database that is down fails the request above, not here.
+    let defined = RoleFilter::from_option(state.db.user_roles_option().await);
 
     let mut total = 0u64;
     let mut with = 0u64;
@@ -73,7 +76,7 @@ pub async fn report(
     let mut without: Vec<(u64, Vec<String>)> = Vec::new();
     for u in users {
         let roles = match u.caps.as_deref().map(parse_roles) {
-            Some(Ok(r)) => r,
+            Some(Ok(r)) => defined.apply(r),
             Some(Err(_)) => {
                 invalid_caps += 1;
                 Vec::new()

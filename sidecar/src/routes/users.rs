@@ -1,10 +1,11 @@
 //! `GET /v1/users/{id}`: login, masked email, roles, configured 2FA methods, primary method.
+//! Roles are the granted keys naming a role the site defines (`{prefix}user_roles`).
 
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::capabilities::parse_roles;
+use crate::capabilities::{parse_roles, RoleFilter};
 use crate::db::{META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET};
 use crate::errors::ApiError;
 use crate::startup::AppState;
@@ -87,6 +88,11 @@ pub async fn get_user(
     }
     // Only report a primary that names a configured method; anything else is stale or bad data.
     let primary = primary.filter(|p| methods.contains(&p.as_str()));
+    let roles = if roles.is_empty() {
+        roles
+    } else {
+        RoleFilter::from_option(state.db.user_roles_option().await).apply(roles)
+    };
     Ok(Json(json!({
         "id": user.id,
         "login": user.login,

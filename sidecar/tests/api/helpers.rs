@@ -26,7 +26,7 @@ pub fn stack_var(name: &str) -> String {
 }
 
 /// WordPress's own table definitions (wp-admin/includes/schema.php), prefix applied.
-pub fn wp_schema(prefix: &str) -> [String; 2] {
+pub fn wp_schema(prefix: &str) -> [String; 3] {
     [
         format!(
             "CREATE TABLE {prefix}users (
@@ -55,6 +55,17 @@ pub fn wp_schema(prefix: &str) -> [String; 2] {
   PRIMARY KEY  (umeta_id),
   KEY user_id (user_id),
   KEY meta_key (meta_key(191))
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
+        ),
+        format!(
+            "CREATE TABLE {prefix}options (
+  option_id bigint(20) unsigned NOT NULL auto_increment,
+  option_name varchar(191) NOT NULL default '',
+  option_value longtext NOT NULL,
+  autoload varchar(20) NOT NULL default 'yes',
+  PRIMARY KEY  (option_id),
+  UNIQUE KEY option_name (option_name),
+  KEY autoload (autoload)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
         ),
     ]
@@ -170,6 +181,50 @@ impl TestDb {
     pub async fn set_role(&self, user_id: u64, role: &str) {
         let caps = format!("a:1:{{s:{}:\"{}\";b:1;}}", role.len(), role);
         self.add_meta(user_id, &format!("{}capabilities", self.prefix), &caps)
+            .await;
+    }
+
+    /// Grants the user each (key, granted) pair, as WordPress serializes `{prefix}capabilities`.
+    pub async fn set_caps(&self, user_id: u64, caps: &[(&str, bool)]) {
+        let body: String = caps
+            .iter()
+            .map(|(k, v)| format!("s:{}:\"{}\";b:{};", k.len(), k, *v as u8))
+            .collect();
+        let value = format!("a:{}:{{{}}}", caps.len(), body);
+        self.add_meta(user_id, &format!("{}capabilities", self.prefix), &value)
+            .await;
+    }
+
+    /// Stores `{prefix}user_roles` raw (replacing any previous value).
+    pub async fn set_user_roles_raw(&self, value: &str) {
+        let mut c = self.conn().await;
+        c.exec_drop(
+            format!(
+                "REPLACE INTO {}options (option_name, option_value, autoload) VALUES (?, ?, 'yes')",
+                self.prefix
+            ),
+            (format!("{}user_roles", self.prefix), value),
+        )
+        .await
+        .expect("insert user_roles");
+        c.disconnect().await.ok();
+    }
+
+    /// Defines these roles in `{prefix}user_roles`, shaped as WordPress stores them (name and
+    /// capabilities per role).
+    pub async fn set_user_roles(&self, slugs: &[&str]) {
+        let body: String = slugs
+            .iter()
+            .map(|r| {
+                let name = format!("Role {r}");
+                format!(
+                    "s:{}:\"{r}\";a:2:{{s:4:\"name\";s:{}:\"{name}\";s:12:\"capabilities\";a:2:{{s:4:\"read\";b:1;s:7:\"level_0\";b:1;}}}}",
+                    r.len(),
+                    name.len()
+                )
+            })
+            .collect();
+        self.set_user_roles_raw(&format!("a:{}:{{{}}}", slugs.len(), body))
             .await;
     }
 

@@ -129,3 +129,72 @@ async fn report_works_without_the_meta_key_index() {
     assert_eq!(v["by_role"]["author"], json!({"users": 1, "with_2fa": 1}));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn report_counts_only_roles_the_site_defines() {
+    let app = spawn_app().await;
+    // "retired" was a role once and has been deleted; "edit_posts" is granted directly.
+    let a = app.db.add_user("mixed", "m@example.test", "Mixed").await;
+    app.db
+        .set_caps(
+            a,
+            &[("editor", true), ("edit_posts", true), ("retired", true)],
+        )
+        .await;
+    let b = app.db.add_user("sub", "s@example.test", "Sub").await;
+    app.db.set_caps(b, &[("subscriber", true)]).await;
+    app.db.add_meta(b, "_twofa_totp_secret", "x").await;
+    let c = app.db.add_user("direct", "d@example.test", "Direct").await;
+    app.db
+        .set_caps(c, &[("edit_posts", true), ("author", false)])
+        .await;
+
+    // No user_roles option yet: every granted key counts, as before.
+    let v = app.get("/v1/report").await.json();
+    assert_eq!(
+        v["by_role"]["edit_posts"],
+        json!({"users": 2, "with_2fa": 0})
+    );
+    assert_eq!(v["by_role"]["retired"], json!({"users": 1, "with_2fa": 0}));
+
+    app.db
+        .set_user_roles(&["administrator", "editor", "author", "subscriber"])
+        .await;
+    let r = app.get("/v1/report").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["total_users"], 3);
+    assert_eq!(v["with_2fa"], 1);
+    assert_eq!(
+        v["by_role"],
+        json!({
+            "editor": {"users": 1, "with_2fa": 0},
+            "subscriber": {"users": 1, "with_2fa": 1},
+        })
+    );
+    assert_eq!(v["invalid_capabilities"], 0);
+    let items = &v["without_2fa_users"]["items"];
+    assert_eq!(items[0]["login"], "mixed");
+    assert_eq!(items[0]["roles"], json!(["editor"]));
+    assert_eq!(items[1]["login"], "direct");
+    assert_eq!(items[1]["roles"], json!([]));
+
+    // A capability or a deleted role is not a role to filter by either.
+    for role in ["edit_posts", "retired"] {
+        let v = app.get(&format!("/v1/report?role={role}")).await.json();
+        assert_eq!(v["total_users"], 0, "{role}");
+        assert_eq!(v["by_role"], json!({}), "{role}");
+    }
+    let v = app.get("/v1/report?role=editor").await.json();
+    assert_eq!(v["total_users"], 1);
+    assert_eq!(v["by_role"], json!({"editor": {"users": 1, "with_2fa": 0}}));
+
+    // A garbage option is not trusted: back to every granted key, and the request still works.
+    app.db
+        .set_user_roles_raw("a:1:{s:6:\"editor\";O:8:\"stdClass\":0:{}}")
+        .await;
+    let r = app.get("/v1/report").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["by_role"]["edit_posts"]["users"], 2);
+    app.finish().await;
+}

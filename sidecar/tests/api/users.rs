@@ -56,3 +56,59 @@ async fn table_prefix_is_honoured() {
     assert_eq!(v["roles"], serde_json::json!(["editor"]));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn user_roles_are_only_roles_the_site_defines() {
+    let app = spawn_app().await;
+    let a = app.db.add_user("mixed", "m@example.test", "Mixed").await;
+    app.db
+        .set_caps(
+            a,
+            &[("retired", true), ("edit_posts", true), ("editor", true)],
+        )
+        .await;
+    let c = app.db.add_user("direct", "d@example.test", "Direct").await;
+    app.db.set_caps(c, &[("edit_posts", true)]).await;
+
+    // No user_roles option: every granted key, as before.
+    let v = app.get(&format!("/v1/users/{a}")).await.json();
+    assert_eq!(
+        v["roles"],
+        serde_json::json!(["retired", "edit_posts", "editor"])
+    );
+
+    app.db
+        .set_user_roles(&["administrator", "editor", "subscriber"])
+        .await;
+    let r = app.get(&format!("/v1/users/{a}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["roles"], serde_json::json!(["editor"]));
+    assert_eq!(v["roles_valid"], true);
+    let v = app.get(&format!("/v1/users/{c}")).await.json();
+    assert_eq!(v["roles"], serde_json::json!([]));
+    assert_eq!(v["roles_valid"], true);
+
+    // Truncated option: refused, back to every granted key.
+    app.db.set_user_roles_raw("a:3:{s:6:\"editor\";N;").await;
+    let v = app.get(&format!("/v1/users/{c}")).await.json();
+    assert_eq!(v["roles"], serde_json::json!(["edit_posts"]));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn roles_option_follows_the_table_prefix() {
+    let app = spawn_app_with(Options {
+        prefix: "site7_".into(),
+        ..Default::default()
+    })
+    .await;
+    let a = app.db.add_user("p", "p@example.test", "P").await;
+    app.db
+        .set_caps(a, &[("editor", true), ("upload_files", true)])
+        .await;
+    app.db.set_user_roles(&["editor"]).await;
+    let v = app.get(&format!("/v1/users/{a}")).await.json();
+    assert_eq!(v["roles"], serde_json::json!(["editor"]));
+    app.finish().await;
+}
