@@ -1,5 +1,6 @@
-//! A strict parser for WordPress's `{prefix}capabilities` user meta: a PHP-serialized array of
-//! string => bool, e.g. `a:1:{s:13:"administrator";b:1;}`.
+//! A user's roles: WordPress's `{prefix}capabilities` user meta, a PHP-serialized array of
+//! string => bool such as `a:1:{s:13:"administrator";b:1;}` (read by [`crate::serialize`]),
+//! filtered by the roles the site defines.
 //!
 //! Only that shape is accepted. Anything else (objects, nested arrays, references, wrong string
 //! lengths, trailing bytes, oversized input) is refused with an error, never a panic: the value
@@ -12,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 
 use crate::db::DbError;
-use crate::serialize::{role_slugs, SerializeError};
+use crate::serialize::{role_slugs, true_keys, SerializeError};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum CapsError {
@@ -26,101 +27,14 @@ pub enum CapsError {
 const MAX_LEN: usize = 16 * 1024;
 /// Most entries accepted in the array.
 const MAX_ENTRIES: usize = 256;
-/// Longest key accepted.
-const MAX_KEY: usize = 256;
-
-struct Cursor<'a> {
-    s: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn err(&self) -> CapsError {
-        CapsError::Malformed(self.pos)
-    }
-
-    fn expect(&mut self, lit: &[u8]) -> Result<(), CapsError> {
-        if self.s.get(self.pos..self.pos + lit.len()) == Some(lit) {
-            self.pos += lit.len();
-            Ok(())
-        } else {
-            Err(self.err())
-        }
-    }
-
-    /// A non-negative decimal without sign or leading zeros (except "0"), at most 6 digits.
-    fn number(&mut self) -> Result<usize, CapsError> {
-        let start = self.pos;
-        while self.pos < self.s.len() && self.s[self.pos].is_ascii_digit() {
-            self.pos += 1;
-            if self.pos - start > 6 {
-                return Err(self.err());
-            }
-        }
-        let digits = &self.s[start..self.pos];
-        if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
-            return Err(CapsError::Malformed(start));
-        }
-        // Only ASCII digits were consumed, so this is valid UTF-8 and a valid usize.
-        std::str::from_utf8(digits)
-            .ok()
-            .and_then(|d| d.parse().ok())
-            .ok_or(CapsError::Malformed(start))
-    }
-
-    fn string(&mut self) -> Result<&'a str, CapsError> {
-        self.expect(b"s:")?;
-        let len = self.number()?;
-        if len > MAX_KEY {
-            return Err(self.err());
-        }
-        self.expect(b":\"")?;
-        let start = self.pos;
-        let end = start.checked_add(len).ok_or_else(|| self.err())?;
-        let bytes = self.s.get(start..end).ok_or_else(|| self.err())?;
-        self.pos = end;
-        self.expect(b"\";")?;
-        std::str::from_utf8(bytes).map_err(|_| CapsError::Malformed(start))
-    }
-
-    fn boolean(&mut self) -> Result<bool, CapsError> {
-        self.expect(b"b:")?;
-        let v = match self.s.get(self.pos) {
-            Some(b'0') => false,
-            Some(b'1') => true,
-            _ => return Err(self.err()),
-        };
-        self.pos += 1;
-        self.expect(b";")?;
-        Ok(v)
-    }
-}
 
 /// Parses the serialized array; returns the keys whose value is `true`, in order.
 pub fn parse_roles(value: &str) -> Result<Vec<String>, CapsError> {
-    let s = value.as_bytes();
-    if s.len() > MAX_LEN {
-        return Err(CapsError::TooLarge);
-    }
-    let mut c = Cursor { s, pos: 0 };
-    c.expect(b"a:")?;
-    let n = c.number()?;
-    if n > MAX_ENTRIES {
-        return Err(c.err());
-    }
-    c.expect(b":{")?;
-    let mut roles = Vec::with_capacity(n);
-    for _ in 0..n {
-        let key = c.string()?;
-        if c.boolean()? {
-            roles.push(key.to_string());
-        }
-    }
-    c.expect(b"}")?;
-    if c.pos != s.len() {
-        return Err(c.err());
-    }
-    Ok(roles)
+    true_keys(value.as_bytes(), MAX_LEN, MAX_ENTRIES).map_err(|e| match e {
+        SerializeError::TooLarge => CapsError::TooLarge,
+        SerializeError::Malformed(at) => CapsError::Malformed(at),
+        SerializeError::TooDeep | SerializeError::NotAnArray => CapsError::Malformed(0),
+    })
 }
 
 /// Which of a user's granted keys are roles. WordPress counts only keys naming a role defined

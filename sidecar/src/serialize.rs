@@ -1,6 +1,7 @@
-//! A strict, bounded reader for PHP `serialize()` values, enough to list the top-level keys of
-//! WordPress's `{prefix}user_roles` option (role slug => array('name' => …, 'capabilities' =>
-//! array(…))).
+//! A strict, bounded reader for PHP `serialize()` values, enough for the two WordPress values
+//! the sidecar reads: the top-level keys of the `{prefix}user_roles` option (role slug =>
+//! array('name' => …, 'capabilities' => array(…))), and the `{prefix}capabilities` user meta
+//! (string => bool).
 //!
 //! Accepted: `a:N:{…}` (nested), `s:LEN:"…";` (LEN in bytes, UTF-8 content), `i:…;`, `b:0|1;`,
 //! `d:…;` and `N;`. Objects, references, custom serialization and anything malformed are refused
@@ -144,6 +145,19 @@ impl<'a> Cursor<'a> {
         std::str::from_utf8(bytes).map_err(|_| SerializeError::Malformed(start))
     }
 
+    /// `b:0;` or `b:1;`.
+    fn boolean(&mut self) -> Result<bool, SerializeError> {
+        self.expect(b"b:")?;
+        let v = match self.peek() {
+            Some(b'0') => false,
+            Some(b'1') => true,
+            _ => return Err(self.err()),
+        };
+        self.pos += 1;
+        self.expect(b";")?;
+        Ok(v)
+    }
+
     /// An array key: `i:…;` or `s:…;` only, as PHP allows.
     fn key(&mut self) -> Result<Key, SerializeError> {
         match self.peek() {
@@ -184,14 +198,7 @@ impl<'a> Cursor<'a> {
         let tag = self.peek().ok_or_else(|| self.err())?;
         match tag {
             b'N' => self.expect(b"N;"),
-            b'b' => {
-                self.expect(b"b:")?;
-                match self.peek() {
-                    Some(b'0' | b'1') => self.pos += 1,
-                    _ => return Err(self.err()),
-                }
-                self.expect(b";")
-            }
+            b'b' => self.boolean().map(|_| ()),
             b'i' => {
                 self.expect(b"i:")?;
                 self.int_body().map(|_| ())
@@ -235,6 +242,39 @@ pub fn top_level_keys(value: &[u8]) -> Result<Vec<Key>, SerializeError> {
     c.expect(b"a:")?;
     let mut keys = Vec::new();
     c.array_body(0, |k| keys.push(k))?;
+    if c.pos != value.len() {
+        return Err(c.err());
+    }
+    Ok(keys)
+}
+
+/// The keys set to `true` of a serialized array of string => bool, in order: WordPress's
+/// `{prefix}capabilities` user meta. Only that shape is accepted (no integer keys, nested arrays
+/// or other values), within `max_len` bytes and `max_entries` entries.
+pub fn true_keys(
+    value: &[u8],
+    max_len: usize,
+    max_entries: usize,
+) -> Result<Vec<String>, SerializeError> {
+    if value.len() > max_len {
+        return Err(SerializeError::TooLarge);
+    }
+    let mut c = Cursor { s: value, pos: 0 };
+    c.expect(b"a:")?;
+    let n = c.count()?;
+    if n > max_entries {
+        return Err(c.err());
+    }
+    c.expect(b":{")?;
+    let mut keys = Vec::with_capacity(n);
+    for _ in 0..n {
+        c.expect(b"s:")?;
+        let key = c.str_body()?;
+        if c.boolean()? {
+            keys.push(key.to_string());
+        }
+    }
+    c.expect(b"}")?;
     if c.pos != value.len() {
         return Err(c.err());
     }
