@@ -5,15 +5,8 @@
 set -uo pipefail
 
 : "${TWOFA_WP_URL:?source .stack/env first}"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
-not_ok() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; [[ -n ${2:-} ]] && printf '     %s\n' "$2"; }
-check() { # check NAME COMMAND... — passes when the command succeeds
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -104,5 +97,4 @@ if [[ ${TWOFA_SIDECAR_RUNNING:-0} == 1 ]]; then
   check "sidecar answers /healthz" curl -sf -o /dev/null --max-time 10 "$TWOFA_SIDECAR_URL/healthz"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done

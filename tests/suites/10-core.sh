@@ -8,19 +8,11 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/c
   PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 fi
 
-passed=0
-failed=0
-step() { # step NAME COMMAND...
-  local name=$1
-  shift
-  echo "---- $name"
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
+# shellcheck source=tests/lib/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
+step() { # step NAME COMMAND... — a check whose command prints a lot: a header line first
+  echo "---- $1"
+  check "$@"
 }
 
 step "cargo fmt --check (workspace)" cargo fmt --all --check
@@ -28,5 +20,4 @@ step "cargo clippy --release --all-targets -D warnings (workspace)" \
   cargo clippy --release --workspace --all-targets -- -D warnings
 step "cargo test --release -p twofa-core" cargo test --release -p twofa-core
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done

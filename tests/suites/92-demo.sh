@@ -11,15 +11,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=tests/stack/lib.sh
 . "$repo/tests/stack/lib.sh"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
-not_ok() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; [[ -n ${2:-} ]] && printf '     %s\n' "$2"; }
-check() { # check NAME COMMAND... — passes when the command succeeds
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$repo/tests/lib/checks.sh"
 
 export DEMO_DIR="$TWOFA_STACK_DIR/demo-test"
 export DEMO_SKIP_INSTALL=1 DEMO_SKIP_BUILD=1
@@ -134,5 +127,4 @@ alive=0
 for pid in $pids_before; do kill -0 "$pid" 2>/dev/null && alive=1; done
 check "down stops everything again" test "$alive" = 0
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done
