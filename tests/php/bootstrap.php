@@ -17,7 +17,18 @@ require_once dirname( __DIR__ ) . '/stack/cli-request.php';
 twofa_cli_request( $wp_url );
 define( 'WP_USE_THEMES', false );
 
+// wp_die() while loading (no database, say) exits with status 0: turn that into a failure.
+$twofa_loaded = false;
+register_shutdown_function(
+	static function () use ( &$twofa_loaded ) {
+		if ( ! $twofa_loaded ) {
+			fwrite( STDERR, "\nWordPress did not load: see the message above.\n" );
+			exit( 1 );
+		}
+	}
+);
 require_once $wp_dir . '/wp-load.php';
+$twofa_loaded = true;
 require_once ABSPATH . 'wp-admin/includes/user.php';
 
 if ( ! class_exists( 'Twofa_Plugin' ) ) {

@@ -10,12 +10,10 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 
 # The uninstall test wipes twofa data (and puts it back), so it runs on its own, last.
-# shellcheck disable=SC2086 # TWOFA_PHP is a command with arguments.
-$TWOFA_PHP /usr/bin/phpunit --bootstrap tests/php/bootstrap.php --colors=never \
-  --exclude-group uninstall tests/php/configure
+# shellcheck source=tests/lib/phpunit.sh
+. tests/lib/phpunit.sh
+phpunit_suite --exclude-group uninstall tests/php/configure
 main_rc=$?
-# shellcheck disable=SC2086
-$TWOFA_PHP /usr/bin/phpunit --bootstrap tests/php/bootstrap.php --colors=never \
-  tests/php/configure/ConfigureUninstallTest.php
+phpunit_suite tests/php/configure/ConfigureUninstallTest.php
 uninstall_rc=$?
 ((main_rc == 0 && uninstall_rc == 0))

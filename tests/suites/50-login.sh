@@ -9,5 +9,6 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo" || exit 1
 
-# shellcheck disable=SC2086 # TWOFA_PHP is a command with -d options
-$TWOFA_PHP /usr/bin/phpunit --bootstrap tests/php/bootstrap.php --colors=never tests/php/login
+# shellcheck source=tests/lib/phpunit.sh
+. tests/lib/phpunit.sh
+phpunit_suite tests/php/login

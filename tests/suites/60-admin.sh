@@ -5,5 +5,6 @@
 set -uo pipefail
 : "${TWOFA_PHP:?source .stack/env first}"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
-# shellcheck disable=SC2086 # TWOFA_PHP is a command with its -d options
-exec $TWOFA_PHP /usr/bin/phpunit --bootstrap tests/php/bootstrap.php --colors=never tests/php/admin
+# shellcheck source=tests/lib/phpunit.sh
+. tests/lib/phpunit.sh
+phpunit_suite tests/php/admin
