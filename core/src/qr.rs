@@ -98,38 +98,23 @@ mod tests {
         assert!(s.contains("#000000") && s.contains("#ffffff"));
         assert!(s.len() < 12_000, "{}", s.len());
         // Scaled by a whole factor to at least 200 pixels, in module units inside.
-        let w: u32 = s
-            .split("width=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let vb: u32 = s
-            .split("viewBox=\"0 0 ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let w = number_after(&s, "width=\"", '"');
+        let vb = number_after(&s, "viewBox=\"0 0 ", ' ');
         assert!(w >= 200 && w % vb == 0 && vb < 80, "{w} {vb}");
+    }
+
+    /// The number that follows the first `prefix` in `svg`, up to `end`.
+    fn number_after(svg: &str, prefix: &str, end: char) -> u32 {
+        svg.split(prefix)
+            .nth(1)
+            .and_then(|rest| rest.split(end).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number after {prefix:?} in the SVG"))
     }
 
     /// Rasterizes our own SVG path (4 pixels per module) and decodes it with rqrr.
     fn decode(svg_text: &str) -> String {
-        let side: usize = svg_text
-            .split("viewBox=\"0 0 ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let side = number_after(svg_text, "viewBox=\"0 0 ", ' ') as usize;
         let d = svg_text
             .split(" d=\"")
             .nth(1)
