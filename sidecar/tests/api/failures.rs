@@ -43,17 +43,23 @@ async fn smtp_refusing_connections_answers_503_quickly() {
     app.finish().await;
 }
 
-#[tokio::test]
-async fn smtp_that_never_answers_times_out_with_503() {
+/// An SMTP server that accepts and holds every connection without writing a greeting: its
+/// port, and the task to abort when the test is done.
+async fn silent_smtp() -> (u16, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    // Accept and hold every connection without writing a greeting.
     let holder = tokio::spawn(async move {
         let mut held = Vec::new();
         while let Ok((s, _)) = listener.accept().await {
             held.push(s);
         }
     });
+    (port, holder)
+}
+
+#[tokio::test]
+async fn smtp_that_never_answers_times_out_with_503() {
+    let (port, holder) = silent_smtp().await;
     let app = spawn_app_with(Options {
         mail: Mail::Smtp(port),
         mail_timeout: Duration::from_secs(2),
@@ -208,14 +214,7 @@ async fn mariadb_stopped_then_back() {
 
 #[tokio::test]
 async fn shutdown_lets_requests_in_flight_finish() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = listener.accept().await {
-            held.push(s);
-        }
-    });
+    let (port, holder) = silent_smtp().await;
     let mut app = spawn_app_with(Options {
         mail: Mail::Smtp(port),
         mail_timeout: Duration::from_secs(2),
