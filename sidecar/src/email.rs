@@ -341,7 +341,13 @@ fn greeting(display: &str) -> String {
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     MethodAdded,
+    /// A configured method was set up again (e.g. a new authenticator key).
+    MethodReplaced,
     MethodRemoved,
+    /// `method` is the new primary method.
+    PrimaryChanged,
+    /// Sent before the change is written, so it reaches the old address.
+    EmailChanged,
     Reset,
     Lockout,
     /// "Send test email" of the site owner's settings page and `wp twofa send-test-email`.
@@ -372,6 +378,18 @@ pub fn notice_body(site: &str, display: &str, event: Event, method: Option<Metho
         Event::MethodAdded => (
             format!("{site}: a two-factor method was added to your account"),
             format!("{what} was added to your account on {site}."),
+        ),
+        Event::MethodReplaced => (
+            format!("{site}: a two-factor method was replaced on your account"),
+            format!("{what} was replaced on your account on {site}; the one set up before no longer works."),
+        ),
+        Event::PrimaryChanged => (
+            format!("{site}: your primary two-factor method was changed"),
+            format!("{what} is now the primary two-factor method of your account on {site}."),
+        ),
+        Event::EmailChanged => (
+            format!("{site}: the email address of your account is being changed"),
+            format!("The email address of your account on {site} is being changed away from this address. Codes of OTP over Email will go to the new address."),
         ),
         Event::MethodRemoved => (
             format!("{site}: a two-factor method was removed from your account"),
@@ -417,6 +435,27 @@ mod tests {
         assert_eq!(b.subject, "Site: test email");
         assert!(b.code.is_none());
         assert!(!b.after.join(" ").contains("change your password"));
+    }
+
+    #[test]
+    fn replaced_primary_and_email_changed_have_their_own_wording() {
+        let e: Event = serde_json::from_str("\"method_replaced\"").unwrap();
+        let b = notice_body("Site", "Ann", e, Some(Method::Totp));
+        assert_eq!(
+            b.subject,
+            "Site: a two-factor method was replaced on your account"
+        );
+        assert!(b.before[0].contains("\"Google Authenticator\" was replaced"));
+        assert!(!b.before[0].contains("added"));
+        let e: Event = serde_json::from_str("\"primary_changed\"").unwrap();
+        let b = notice_body("Site", "Ann", e, Some(Method::Email));
+        assert!(b.before[0].contains("\"OTP over Email\" is now the primary"));
+        let e: Event = serde_json::from_str("\"email_changed\"").unwrap();
+        let b = notice_body("Site", "Ann", e, None);
+        assert!(b
+            .subject
+            .contains("email address of your account is being changed"));
+        assert!(b.after[0].contains("change your password"));
     }
 
     #[test]

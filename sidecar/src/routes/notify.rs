@@ -31,9 +31,14 @@ pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Respon
             "user_id must be a positive integer".into(),
         ));
     }
-    if matches!(req.event, Event::MethodAdded | Event::MethodRemoved) && req.method.is_none() {
+    if matches!(
+        req.event,
+        Event::MethodAdded | Event::MethodReplaced | Event::MethodRemoved | Event::PrimaryChanged
+    ) && req.method.is_none()
+    {
         return Err(ApiError::BadRequest(
-            "method is required for method_added and method_removed".into(),
+            "method is required for method_added, method_replaced, method_removed and primary_changed"
+                .into(),
         ));
     }
     let id = deliver(&state, req.user_id, MailKind::Notice, |site, display| {

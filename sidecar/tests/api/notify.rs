@@ -17,6 +17,18 @@ async fn each_event_sends_its_fixed_notice() {
             "OTP over Email\" was removed",
         ),
         (
+            json!({"user_id": uid, "event": "method_replaced", "method": "totp"}),
+            "Google Authenticator\" was replaced",
+        ),
+        (
+            json!({"user_id": uid, "event": "primary_changed", "method": "email"}),
+            "OTP over Email\" is now the primary",
+        ),
+        (
+            json!({"user_id": uid, "event": "email_changed"}),
+            "is being changed away from this address",
+        ),
+        (
             json!({"user_id": uid, "event": "reset", "method": null}),
             "was reset",
         ),
@@ -45,6 +57,8 @@ async fn each_event_sends_its_fixed_notice() {
     for bad in [
         json!({"user_id": uid, "event": "method_added", "method": null}),
         json!({"user_id": uid, "event": "method_added"}),
+        json!({"user_id": uid, "event": "method_replaced"}),
+        json!({"user_id": uid, "event": "primary_changed", "method": null}),
         json!({"user_id": uid, "event": "party", "method": null}),
         json!({"user_id": uid, "event": "reset", "method": "sms"}),
         json!({"user_id": uid, "event": "reset", "method": null, "message": "click http://evil.test"}),

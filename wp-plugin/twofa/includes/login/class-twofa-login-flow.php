@@ -159,7 +159,7 @@ final class Twofa_Login_Flow {
 		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
 		$nonce   = isset( $request[ self::F_NONCE ] ) && is_string( $request[ self::F_NONCE ] ) ? strtolower( trim( $request[ self::F_NONCE ] ) ) : '';
 		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && null !== Twofa_Providers::get( $request[ self::F_METHOD ] ) ? $request[ self::F_METHOD ] : '';
-		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? substr( trim( $request[ self::F_CODE ] ), 0, 32 ) : '';
+		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? substr( $request[ self::F_CODE ], 0, 256 ) : '';
 		$do      = isset( $request[ self::F_DO ] ) && is_string( $request[ self::F_DO ] ) ? $request[ self::F_DO ] : 'show';
 		if ( ! $is_post ) {
 			$do = 'show';

@@ -407,17 +407,19 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	}
 
 	/**
-	 * Spaces and dashes removed; null unless exactly 6 ASCII digits remain.
+	 * The six digits of what the user typed, or null. Only ASCII digits with
+	 * ASCII spaces, as authenticator apps show codes ("123 456"), are accepted:
+	 * nothing is trimmed or stripped first, so NUL, tabs, newlines and dashes
+	 * are refused (the extension's twofa_parse_code(), docs/CONTRACTS.md).
 	 *
-	 * @param string $code Raw input.
+	 * @param string $code Raw input, exactly as posted (unslashed only).
 	 */
 	public static function normalize( string $code ): ?string {
-		if ( strlen( $code ) > self::MAX_INPUT ) {
+		if ( strlen( $code ) > self::MAX_INPUT || ! function_exists( 'twofa_parse_code' ) ) {
 			return null;
 		}
-		// Apps show codes as "123 456" or "123-456"; nothing else is forgiven.
-		$code = str_replace( array( ' ', '-' ), '', $code );
-		return is_string( $code ) && preg_match( '/^[0-9]{6}$/D', $code ) ? $code : null;
+		$parsed = twofa_parse_code( $code );
+		return is_string( $parsed ) && preg_match( '/^[0-9]{6}$/D', $parsed ) ? $parsed : null;
 	}
 
 	/**
