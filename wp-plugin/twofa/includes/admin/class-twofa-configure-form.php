@@ -167,6 +167,24 @@ final class Twofa_Configure_Form {
 	}
 
 	/**
+	 * The re-authentication fields: the current password, or a current code of a
+	 * method that offers one (Twofa_Reauth). Used by Remove, Set as primary and
+	 * the verify step of a Reconfigure.
+	 *
+	 * @param int    $user_id Current user.
+	 * @param string $suffix  Unique part of the element ids.
+	 */
+	public static function reauth_fields( int $user_id, string $suffix ): void {
+		$reauth = Twofa_Reauth::provider( $user_id );
+		echo '<p><label for="twofa-password-' . esc_attr( $suffix ) . '">' . esc_html__( 'To confirm it is you, enter your current password:', 'twofa' ) . '</label><br />';
+		echo '<input type="password" id="twofa-password-' . esc_attr( $suffix ) . '" name="twofa_password" class="regular-text" autocomplete="current-password" /></p>';
+		if ( null !== $reauth ) {
+			echo '<p><label for="twofa-reauth-' . esc_attr( $suffix ) . '">' . esc_html( (string) $reauth->reauth_prompt() ) . '</label><br />';
+			echo '<input type="text" id="twofa-reauth-' . esc_attr( $suffix ) . '" name="twofa_reauth_code" class="regular-text twofa-code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" /></p>';
+		}
+	}
+
+	/**
 	 * The code field of a setup step.
 	 *
 	 * @param string $id    Element id.

@@ -167,21 +167,68 @@ final class Twofa_Configure_Page {
 			if ( ! Twofa_Settings::method_enabled( $owner->id() ) && ! preg_match( '/_cancel$/', $action ) ) {
 				return Twofa_Configure_Form::result( 'error', __( 'This method is not enabled on this site.', 'twofa' ) );
 			}
+			if ( in_array( $action, $owner->replacing_actions(), true ) && $owner->is_configured( $user_id ) ) {
+				// Replacing a configured method weakens the account as much as removing it.
+				$reauth = self::reauth( $user_id, $post );
+				if ( true !== $reauth ) {
+					return Twofa_Configure_Form::result( 'error', $reauth->get_error_message(), Twofa_Configure_Form::step( $owner->id(), $owner->reauth_step() ) );
+				}
+			}
 			return $owner->handle_action( $action, $user_id, $post );
 		}
 
 		$method = isset( $post['method'] ) && is_string( $post['method'] ) ? sanitize_key( $post['method'] ) : '';
 		if ( 'set_primary' === $action ) {
-			if ( ! in_array( $method, Twofa_User_State::usable_methods( $user_id ), true ) || ! Twofa_User_State::set_primary( $user_id, $method ) ) {
-				return Twofa_Configure_Form::result( 'error', __( 'Only a configured method can be the primary one.', 'twofa' ) );
-			}
-			return Twofa_Configure_Form::result(
-				'ok',
-				/* translators: %s: method name, e.g. Google Authenticator. */
-				sprintf( __( '%s is now your primary method.', 'twofa' ), Twofa_Providers::get( $method )->label() )
-			);
+			return self::set_primary( $user_id, $method, $post );
 		}
 		return self::remove( $user_id, $method, $post );
+	}
+
+	/**
+	 * Re-authentication from the form's password or current-code field (Twofa_Reauth;
+	 * refusals count like wrong codes at login).
+	 *
+	 * @param int                 $user_id User ID.
+	 * @param array<string,mixed> $post    Unslashed form fields.
+	 * @return true|WP_Error
+	 */
+	private static function reauth( int $user_id, array $post ) {
+		// Passed as typed: the password and the code are checked exactly as entered.
+		$password = isset( $post['twofa_password'] ) && is_string( $post['twofa_password'] ) ? $post['twofa_password'] : '';
+		return Twofa_Reauth::verify( $user_id, $password, Twofa_Configure_Form::code( $post, 'twofa_reauth_code' ) );
+	}
+
+	/**
+	 * Makes a configured method the primary one after re-authentication.
+	 *
+	 * @param int                 $user_id User ID.
+	 * @param string              $method  Method id.
+	 * @param array<string,mixed> $post    Unslashed form fields.
+	 */
+	private static function set_primary( int $user_id, string $method, array $post ): array {
+		if ( ! in_array( $method, Twofa_User_State::usable_methods( $user_id ), true ) || ! Twofa_User_State::can_be_primary( $method ) ) {
+			return Twofa_Configure_Form::result( 'error', __( 'Only a configured method can be the primary one.', 'twofa' ) );
+		}
+		$back = Twofa_Configure_Form::step( $method, 'primary' );
+		if ( Twofa_User_State::primary( $user_id ) === $method ) {
+			return Twofa_Configure_Form::result( 'ok', __( 'Nothing was changed: this is already your primary method.', 'twofa' ) );
+		}
+		$reauth = self::reauth( $user_id, $post );
+		if ( true !== $reauth ) {
+			return Twofa_Configure_Form::result( 'error', $reauth->get_error_message(), $back );
+		}
+		if ( ! Twofa_User_State::set_primary( $user_id, $method ) ) {
+			return Twofa_Configure_Form::result( 'error', __( 'Only a configured method can be the primary one.', 'twofa' ) );
+		}
+		$result = Twofa_Configure_Form::result(
+			'ok',
+			/* translators: %s: method name, e.g. Google Authenticator. */
+			sprintf( __( '%s is now your primary method.', 'twofa' ), Twofa_Providers::get( $method )->label() )
+		);
+		if ( true !== Twofa_Method_Change::primary_changed( $user_id, $method ) ) {
+			$result['notes'][] = Twofa_Configure_Form::unnotified_note();
+		}
+		return $result;
 	}
 
 	/**
@@ -204,8 +251,7 @@ final class Twofa_Configure_Page {
 		if ( null !== $refusal ) {
 			return Twofa_Configure_Form::result( 'error', $refusal->get_error_message(), $back );
 		}
-		$password = isset( $post['twofa_password'] ) && is_string( $post['twofa_password'] ) ? $post['twofa_password'] : '';
-		$reauth   = Twofa_Reauth::verify( $user_id, $password, Twofa_Configure_Form::code( $post, 'twofa_reauth_code' ) );
+		$reauth = self::reauth( $user_id, $post );
 		if ( true !== $reauth ) {
 			return Twofa_Configure_Form::result( 'error', $reauth->get_error_message(), $back );
 		}
@@ -300,11 +346,13 @@ final class Twofa_Configure_Page {
 			<div class="twofa-actions">
 				<?php
 				$provider->render_configure_button( $user_id, $configured );
-				if ( $configured && ! $primary && $provider->can_be_primary() ) {
-					Twofa_Configure_Form::open( 'set_primary', $user_id );
-					echo '<input type="hidden" name="method" value="' . esc_attr( $id ) . '" />';
-					Twofa_Configure_Form::button( __( 'Set as primary', 'twofa' ), 'button' );
-					echo '</form>';
+				if ( $configured && ! $primary && $provider->can_be_primary() && 'primary' !== $step ) {
+					// A step of its own: it asks for the password or a current code first.
+					printf(
+						'<a class="button twofa-primary-link" href="%1$s">%2$s</a>',
+						esc_url( self::url( Twofa_Configure_Form::step( $id, 'primary' ) ) . '#twofa-card-' . $id ),
+						esc_html__( 'Set as primary', 'twofa' )
+					);
 				}
 				if ( $configured && 'remove' !== $step ) {
 					printf(
@@ -316,12 +364,41 @@ final class Twofa_Configure_Page {
 				?>
 			</div>
 			<?php
-			if ( 'remove' === $step && $configured ) {
-				self::render_remove( $provider, $user_id );
-			} elseif ( '' !== $step ) {
-				$provider->render_setup( $user_id, $step );
+			try {
+				if ( 'remove' === $step && $configured ) {
+					self::render_remove( $provider, $user_id );
+				} elseif ( 'primary' === $step && $configured && ! $primary && $provider->can_be_primary() ) {
+					self::render_primary( $provider, $user_id );
+				} elseif ( '' !== $step ) {
+					$provider->render_setup( $user_id, $step );
+				}
+			} catch ( Twofa\Exception $e ) {
+				// The extension refused (its message may name server paths): say it plainly, change nothing.
+				echo '<div class="notice notice-error inline"><p>' . esc_html__( 'This step could not be shown because two-factor authentication is not working on this server right now. Nothing was changed. Please contact the site administrator.', 'twofa' ) . '</p></div>';
 			}
 			?>
+		</div>
+		<?php
+	}
+
+	/**
+	 * The Set as primary form: re-authenticate.
+	 *
+	 * @param Twofa_Provider $provider The method.
+	 * @param int            $user_id  Current user.
+	 */
+	private static function render_primary( Twofa_Provider $provider, int $user_id ): void {
+		$id = $provider->id();
+		?>
+		<div class="twofa-setup twofa-set-primary" id="twofa-primary-<?php echo esc_attr( $id ); ?>">
+			<?php Twofa_Configure_Form::open( 'set_primary', $user_id, 'twofa-primary-form' ); ?>
+				<input type="hidden" name="method" value="<?php echo esc_attr( $id ); ?>" />
+				<?php Twofa_Configure_Form::reauth_fields( $user_id, 'primary-' . $id ); ?>
+				<p>
+					<?php Twofa_Configure_Form::button( __( 'Set as primary', 'twofa' ), 'button button-primary' ); ?>
+					<a class="button-link" href="<?php echo esc_url( self::url() ); ?>"><?php esc_html_e( 'Cancel', 'twofa' ); ?></a>
+				</p>
+			</form>
 		</div>
 		<?php
 	}
@@ -333,8 +410,7 @@ final class Twofa_Configure_Page {
 	 * @param int            $user_id  Current user.
 	 */
 	private static function render_remove( Twofa_Provider $provider, int $user_id ): void {
-		$id     = $provider->id();
-		$reauth = Twofa_Reauth::provider( $user_id );
+		$id = $provider->id();
 		?>
 		<div class="twofa-setup twofa-remove" id="twofa-remove-<?php echo esc_attr( $id ); ?>">
 			<?php Twofa_Configure_Form::open( 'remove', $user_id, 'twofa-remove-form' ); ?>
@@ -348,16 +424,7 @@ final class Twofa_Configure_Page {
 						?>
 					</label>
 				</p>
-				<p>
-					<label for="twofa-password-<?php echo esc_attr( $id ); ?>"><?php esc_html_e( 'To confirm it is you, enter your current password:', 'twofa' ); ?></label><br />
-					<input type="password" id="twofa-password-<?php echo esc_attr( $id ); ?>" name="twofa_password" class="regular-text" autocomplete="current-password" />
-				</p>
-				<?php if ( null !== $reauth ) : ?>
-					<p>
-						<label for="twofa-reauth-<?php echo esc_attr( $id ); ?>"><?php echo esc_html( (string) $reauth->reauth_prompt() ); ?></label><br />
-						<input type="text" id="twofa-reauth-<?php echo esc_attr( $id ); ?>" name="twofa_reauth_code" class="regular-text twofa-code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" />
-					</p>
-				<?php endif; ?>
+				<?php Twofa_Configure_Form::reauth_fields( $user_id, $id ); ?>
 				<p>
 					<?php Twofa_Configure_Form::button( __( 'Remove', 'twofa' ), 'button button-secondary twofa-button-remove' ); ?>
 					<a class="button-link" href="<?php echo esc_url( self::url() ); ?>"><?php esc_html_e( 'Cancel', 'twofa' ); ?></a>

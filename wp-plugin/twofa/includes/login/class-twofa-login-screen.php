@@ -87,7 +87,11 @@ final class Twofa_Login_Screen {
 		$provider = Twofa_Providers::get( $method );
 		echo '<h2 class="twofa-title">' . esc_html( $provider ? $provider->label() : __( 'Two-factor authentication', 'twofa' ) ) . '</h2>';
 		if ( $provider ) {
-			$provider->render_challenge( $result, $interim );
+			try {
+				$provider->render_challenge( $result, $interim );
+			} catch ( Twofa\Exception $e ) {
+				self::error( __( 'Two-factor authentication is not available on this server right now. Please contact the site owner.', 'twofa' ) );
+			}
 		}
 
 		$others = array_diff( Twofa_Login_Flow::challenge_methods( (int) $result['user_id'] ), array( $method ) );
@@ -128,7 +132,12 @@ final class Twofa_Login_Screen {
 			return;
 		}
 
-		$provider->render_login_setup( $result, $interim );
+		try {
+			$provider->render_login_setup( $result, $interim );
+		} catch ( Twofa\Exception $e ) {
+			// The extension refused (its message may name server paths): say it plainly, nothing was changed.
+			self::error( __( 'This method cannot be set up on this server right now. Choose another method or contact the site owner.', 'twofa' ) );
+		}
 
 		echo '<div class="twofa-other">';
 		self::form_open( $result, $interim, '', 'twofa-switch' );

@@ -61,6 +61,11 @@ final class Twofa_Email_Screens {
 				<?php Twofa_Configure_Form::open( $id . '_verify', $user_id, 'twofa-verify-form' ); ?>
 					<p>
 						<?php Twofa_Configure_Form::code_input( 'twofa-email-code', __( 'Enter the 6-digit code from the email:', 'twofa' ) ); ?>
+						<?php
+						if ( $email->is_configured( $user_id ) ) {
+							Twofa_Configure_Form::reauth_fields( $user_id, $id . '-replace' );
+						}
+						?>
 						<?php Twofa_Configure_Form::button( __( 'Verify and Save', 'twofa' ), 'button button-primary' ); ?>
 					</p>
 				</form>

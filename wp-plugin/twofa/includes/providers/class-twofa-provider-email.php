@@ -236,9 +236,10 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		if ( true !== $ok ) {
 			return $ok;
 		}
+		$replaced = $this->is_configured( $user_id );
 		update_user_meta( $user_id, self::ENABLED, '1' );
 		Twofa_User_State::mark_configured( $user_id, $this->id() );
-		Twofa_Notifier::send( $user_id, 'method_added', $this->id() );
+		Twofa_Method_Change::activated( $user_id, $this->id(), $replaced );
 		return true;
 	}
 
@@ -344,6 +345,13 @@ class Twofa_Provider_Email extends Twofa_Provider {
 				return Twofa_Configure_Form::added_result( $this );
 		}
 		return parent::handle_action( $action, $user_id, $post );
+	}
+
+	/**
+	 * A refused re-authentication returns to the code step.
+	 */
+	public function reauth_step(): string {
+		return 'verify';
 	}
 
 	/**

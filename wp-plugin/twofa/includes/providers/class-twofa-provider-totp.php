@@ -182,10 +182,11 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		if ( ! Twofa_User_State::consume( $user_id, self::PENDING, $raw ) ) {
 			return new WP_Error( 'twofa_totp_no_setup', __( 'This setup was already completed or replaced. Reload the page.', 'twofa' ) );
 		}
+		$replaced = $this->is_configured( $user_id );
 		update_user_meta( $user_id, self::SECRET, $sealed );
 		update_user_meta( $user_id, self::LAST_STEP, (string) (int) $step );
 		Twofa_User_State::mark_configured( $user_id, $this->id() );
-		Twofa_Notifier::send( $user_id, 'method_added', $this->id() );
+		Twofa_Method_Change::activated( $user_id, $this->id(), $replaced );
 		return true;
 	}
 

@@ -126,6 +126,24 @@ abstract class Twofa_Provider {
 	}
 
 	/**
+	 * The configure_actions() that replace the method when it is already
+	 * configured (Reconfigure): the page asks for re-authentication first, as
+	 * for a removal (default: "{id}_verify").
+	 *
+	 * @return string[]
+	 */
+	public function replacing_actions(): array {
+		return array( $this->id() . '_verify' );
+	}
+
+	/**
+	 * The Configure 2FA step to return to when that re-authentication fails.
+	 */
+	public function reauth_step(): string {
+		return 'setup';
+	}
+
+	/**
 	 * Handles one of configure_actions() for the current user (nonce, capability,
 	 * user and environment already checked; the method is enabled).
 	 *

@@ -45,6 +45,11 @@ final class Twofa_Totp_Screens {
 				<li>
 					<?php Twofa_Configure_Form::open( $id . '_verify', $user_id, 'twofa-verify-form' ); ?>
 						<?php Twofa_Configure_Form::code_input( 'twofa-totp-code', __( 'Enter the 6-digit code the app shows:', 'twofa' ) ); ?>
+						<?php
+						if ( $totp->is_configured( $user_id ) ) {
+							Twofa_Configure_Form::reauth_fields( $user_id, $id . '-replace' );
+						}
+						?>
 						<?php Twofa_Configure_Form::button( __( 'Verify and Save', 'twofa' ), 'button button-primary' ); ?>
 					</form>
 					<p class="description">

@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Notifier {
 
 	// The fixed templates of docs/CONTRACTS.md ("Sidecar notify events").
-	const EVENTS = array( 'method_added', 'method_removed', 'reset', 'lockout', 'test' );
+	const EVENTS = array( 'method_added', 'method_replaced', 'method_removed', 'primary_changed', 'email_changed', 'reset', 'lockout', 'test' );
 
 	/**
 	 * Result of the last send in this request (the screens show a note when it failed).
