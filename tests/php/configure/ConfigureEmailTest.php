@@ -132,7 +132,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$count = $this->mail_count( $user['email'] );
 
 		$page  = $this->open_page( $client, $user['id'], array( 'method' => 'email', 'step' => 'verify' ) );
-		$again = $this->submit( $client, $page, 'email_verify', array( 'twofa_code' => $code ) );
+		$again = $this->submit( $client, $page, 'email_verify', array( 'twofa_code' => $code, 'twofa_password' => $user['password'] ) );
 		$this->assertStringContainsString( 'That code has already been used.', $this->messages( $again['body'] ) );
 		$this->assertStringNotContainsString( 'configured and active', $this->messages( $again['body'] ) );
 		$this->assertSame( $count, $this->mail_count( $user['email'] ), 'no second "method added" notice' );

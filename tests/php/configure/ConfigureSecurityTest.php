@@ -27,9 +27,10 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->give_totp( $user['id'] );
 		$this->give_email( $user['id'] );
 		$client = $this->client_for( $user['id'] );
-		$html   = $this->open_page( $client, $user['id'] );
+		$html   = $this->open_page( $client, $user['id'], array( 'method' => 'email', 'step' => 'primary' ) );
 		$fields = $this->form_fields( $html, 'set_primary' );
 		$this->assertNotNull( $fields );
+		$fields['twofa_password'] = $user['password'];
 
 		// Another action's nonce, and a made-up one.
 		$begin = $this->form_fields( $html, 'totp_begin' );
@@ -66,7 +67,8 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 
 		// Bob's nonce (made for Bob's session) in Alice's session.
 		$bob_client = $this->client_for( $bob['id'] );
-		$bob_fields = $this->form_fields( $this->open_page( $bob_client, $bob['id'] ), 'set_primary' );
+		$bob_fields = $this->form_fields( $this->open_page( $bob_client, $bob['id'], array( 'method' => 'email', 'step' => 'primary' ) ), 'set_primary' );
+		$bob_fields['twofa_password'] = $bob['password'];
 		$response   = $this->post_fields( $client, $bob_fields );
 		$this->assertSame( 403, $response['status'] );
 		$this->assertSame( 'totp', $this->meta( $bob['id'], Twofa_User_State::PRIMARY ) );
@@ -175,7 +177,8 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->give_totp( $user['id'] );
 		$this->give_email( $user['id'] );
 		$client = $this->client_for( $user['id'] );
-		$fields = $this->form_fields( $this->open_page( $client, $user['id'] ), 'set_primary' );
+		$fields = $this->form_fields( $this->open_page( $client, $user['id'], array( 'method' => 'email', 'step' => 'primary' ) ), 'set_primary' );
+		$fields['twofa_password'] = $user['password'];
 		Twofa_User_State::remove_method( $user['id'], 'email' );
 		$response = $this->post_fields( $client, $fields );
 		$this->assertStringContainsString( 'Only a configured method can be the primary one.', $this->messages( $response['body'] ) );

@@ -137,12 +137,12 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		Twofa_Clock::set( null );
 
 		// A wrong code for the new secret leaves the old one active.
-		$this->submit( $client, $begin['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $old, time() + 300 ) ) );
+		$this->submit( $client, $begin['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $old, time() + 300 ), 'twofa_password' => $user['password'] ) );
 		wp_cache_delete( $user['id'], 'user_meta' );
 		$this->assertSame( $old, $totp->secret( $user['id'] ) );
 
 		// The new code replaces it.
-		$done = $this->submit( $client, $begin['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $new, time() ) ) );
+		$done = $this->submit( $client, $begin['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $new, time() ), 'twofa_password' => $user['password'] ) );
 		$this->assertStringContainsString( 'configured and active', $this->messages( $done['body'] ) );
 		wp_cache_delete( $user['id'], 'user_meta' );
 		$this->assertSame( $new, $totp->secret( $user['id'] ) );
