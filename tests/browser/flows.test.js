@@ -221,6 +221,8 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
 
     const { code, step } = await freshTotp(newKey, lastStep);
     await page.getByLabel('Enter the 6-digit code the app shows:').fill(code);
+    // Replacing a configured method asks who is there, as Remove does.
+    await page.getByLabel('To confirm it is you, enter your current password:').fill(user.password);
     await page.getByRole('button', { name: 'Verify and Save' }).click();
     await page.getByText('Google Authenticator is configured and active.').waitFor();
     lastStep = step;

@@ -22,6 +22,7 @@ final class Twofa_Plugin {
 		'Twofa_User_Query',      // The "has 2FA" condition for user queries.
 		'Twofa_Configure_Page',  // Users → Configure 2FA.
 		'Twofa_Profile_Section', // The 2FA section of the profile screens.
+		'Twofa_Email_Change',    // An email change asks who is there when codes go to it.
 		'Twofa_Reset_Screen',    // An administrator resets another user's 2FA.
 		'Twofa_Login',           // The second step on wp-login.php, first-login setup.
 		'Twofa_Auth_Policy',     // XML-RPC, REST, application passwords.
