@@ -40,6 +40,8 @@ final class Twofa_Settings {
 		return array(
 			'methods'         => Twofa_Providers::ids(),
 			'required_roles'  => array(),
+			// Roles for which OTP over Email may never be the only or the primary method.
+			'email_not_primary_roles' => array(),
 			'grace_days'      => 0,
 			'email_ttl'       => 600,
 			'resend_cooldown' => 30,
@@ -152,6 +154,7 @@ final class Twofa_Settings {
 				return array_values( array_intersect( $ids, $list ) );
 
 			case 'required_roles':
+			case 'email_not_primary_roles':
 				$list  = self::string_list( $value );
 				$roles = function_exists( 'wp_roles' ) ? array_keys( wp_roles()->roles ) : array();
 				if ( null === $list || array_diff( $list, $roles ) ) {

@@ -209,6 +209,9 @@ final class Twofa_Configure_Page {
 		if ( ! in_array( $method, Twofa_User_State::usable_methods( $user_id ), true ) || ! Twofa_User_State::can_be_primary( $method ) ) {
 			return Twofa_Configure_Form::result( 'error', __( 'Only a configured method can be the primary one.', 'twofa' ) );
 		}
+		if ( 'email' === $method && Twofa_Provider_Email::backup_only_for( $user_id ) ) {
+			return Twofa_Configure_Form::result( 'error', Twofa_Provider_Email::backup_only_error()->get_error_message() );
+		}
 		$back = Twofa_Configure_Form::step( $method, 'primary' );
 		if ( Twofa_User_State::primary( $user_id ) === $method ) {
 			return Twofa_Configure_Form::result( 'ok', __( 'Nothing was changed: this is already your primary method.', 'twofa' ) );

@@ -69,6 +69,7 @@ final class Twofa_Settings_Page {
 		add_settings_section( 'twofa_methods', __( 'Methods and who must use them', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_methods', __( 'Methods offered', 'twofa' ), array( __CLASS__, 'field_methods' ), self::SLUG, 'twofa_methods' );
 		add_settings_field( 'twofa_required_roles', __( 'Roles that must use 2FA', 'twofa' ), array( __CLASS__, 'field_roles' ), self::SLUG, 'twofa_methods' );
+		add_settings_field( 'twofa_email_not_primary_roles', __( 'Email only as a backup', 'twofa' ), array( __CLASS__, 'field_email_roles' ), self::SLUG, 'twofa_methods' );
 		self::number_field( 'grace_days', __( 'Grace period', 'twofa' ), __( 'days a user of a required role may still log in without 2FA (0 = set it up at the next login)', 'twofa' ), 'twofa_methods' );
 
 		add_settings_section( 'twofa_codes', __( 'Codes, back-off and lockout', 'twofa' ), '__return_false', self::SLUG );
@@ -128,7 +129,7 @@ final class Twofa_Settings_Page {
 		if ( isset( $input[ self::FORM_MARKER ] ) ) {
 			unset( $input[ self::FORM_MARKER ] );
 			// Unticked checkboxes are not sent: an absent list means none ticked.
-			foreach ( array( 'methods', 'required_roles' ) as $list ) {
+			foreach ( array( 'methods', 'required_roles', 'email_not_primary_roles' ) as $list ) {
 				if ( ! isset( $input[ $list ] ) ) {
 					$input[ $list ] = array();
 				}
@@ -225,6 +226,24 @@ final class Twofa_Settings_Page {
 			);
 		}
 		echo '<p class="description">' . esc_html__( 'Users with a ticked role set up two-factor authentication at their next login.', 'twofa' ) . '</p></fieldset>';
+	}
+
+	/**
+	 * Roles for which OTP over Email may only be a backup: one checkbox per role.
+	 */
+	public static function field_email_roles(): void {
+		$ticked = (array) Twofa_Settings::get( 'email_not_primary_roles' );
+		echo '<fieldset><legend class="screen-reader-text">' . esc_html__( 'Email only as a backup', 'twofa' ) . '</legend>';
+		foreach ( wp_roles()->get_names() as $role => $name ) {
+			printf(
+				'<label><input type="checkbox" name="%1$s[email_not_primary_roles][]" value="%2$s"%3$s> %4$s</label><br>',
+				esc_attr( Twofa_Settings::OPTION ),
+				esc_attr( $role ),
+				checked( in_array( $role, $ticked, true ), true, false ),
+				esc_html( translate_user_role( $name ) )
+			);
+		}
+		echo '<p class="description">' . esc_html__( 'Users with a ticked role may use OTP over Email only beside an authenticator app, never as their only or primary method: an authenticator app or a passkey is stronger.', 'twofa' ) . '</p></fieldset>';
 	}
 
 	/**

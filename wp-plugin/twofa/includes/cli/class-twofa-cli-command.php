@@ -376,6 +376,9 @@ class Twofa_CLI_Command {
 	 * [--grace-days=<days>]
 	 * : Days a user of a required role may still log in without 2FA (0–365).
 	 *
+	 * [--email-backup-only-roles=<roles>]
+	 * : Roles for which OTP over Email may only be a backup, never the only or primary method, comma-separated ("" for none).
+	 *
 	 * [--format=<format>]
 	 * : Output format of `policy get`.
 	 * ---
@@ -422,6 +425,8 @@ class Twofa_CLI_Command {
 			'roles'      => 'required_roles',
 			'methods'    => 'methods',
 			'grace-days' => 'grace_days',
+			// Roles for which OTP over Email may only be a backup.
+			'email-backup-only-roles' => 'email_not_primary_roles',
 		);
 		foreach ( $map as $option => $field ) {
 			if ( array_key_exists( $option, $assoc_args ) ) {
@@ -432,7 +437,7 @@ class Twofa_CLI_Command {
 			}
 		}
 		if ( ! $input ) {
-			WP_CLI::error( __( 'Nothing to set: give --roles, --methods or --grace-days.', 'twofa' ) );
+			WP_CLI::error( __( 'Nothing to set: give --roles, --methods, --grace-days or --email-backup-only-roles.', 'twofa' ) );
 		}
 		$result = Twofa_Settings::update( $input );
 		if ( is_wp_error( $result ) ) {

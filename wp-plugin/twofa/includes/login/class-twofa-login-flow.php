@@ -185,7 +185,7 @@ final class Twofa_Login_Flow {
 			if ( ! in_array( $method, $methods, true ) ) {
 				$method = self::default_method( $user_id );
 			}
-		} elseif ( ! isset( self::setup_providers()[ $method ] ) ) {
+		} elseif ( ! isset( self::setup_providers( $user_id )[ $method ] ) ) {
 			$method = '';
 		}
 		$provider = Twofa_Providers::get( (string) $method );
@@ -303,15 +303,18 @@ final class Twofa_Login_Flow {
 	}
 
 	/**
-	 * The methods first-login setup offers: enabled and able to be primary.
+	 * The methods first-login setup offers: enabled and able to be primary (not
+	 * OTP over Email for a role that may use it only as a backup).
 	 *
+	 * @param int $user_id User ID (0: any user).
 	 * @return array<string,Twofa_Provider>
 	 */
-	public static function setup_providers(): array {
+	public static function setup_providers( int $user_id = 0 ): array {
+		$email_alone = 0 === $user_id || ! Twofa_Provider_Email::backup_only_for( $user_id );
 		return array_filter(
 			Twofa_Providers::enabled(),
-			static function ( Twofa_Provider $p ): bool {
-				return $p->can_be_primary();
+			static function ( Twofa_Provider $p ) use ( $email_alone ): bool {
+				return $p->can_be_primary() && ( $email_alone || 'email' !== $p->id() );
 			}
 		);
 	}

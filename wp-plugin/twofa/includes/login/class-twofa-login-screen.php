@@ -121,7 +121,7 @@ final class Twofa_Login_Screen {
 			echo '<h2 class="twofa-title">' . esc_html__( 'Set up two-factor authentication', 'twofa' ) . '</h2>';
 			echo '<p class="twofa-help">' . esc_html__( 'Your account must use two-factor authentication. Choose a method to set up now; you can add the other one later on the Configure 2FA page.', 'twofa' ) . '</p>';
 			echo '<ul class="twofa-choose">';
-			foreach ( Twofa_Login_Flow::setup_providers() as $id => $choice ) {
+			foreach ( Twofa_Login_Flow::setup_providers( (int) $result['user_id'] ) as $id => $choice ) {
 				echo '<li>';
 				self::form_open( $result, $interim, $id, 'twofa-choose-form' );
 				echo '<button type="submit" class="button button-large" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="choose">'

@@ -49,7 +49,39 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 * Card description.
 	 */
 	public function description(): string {
-		return __( 'Receive a one-time 6-digit code at the email address of your account.', 'twofa' );
+		return __( 'Receive a one-time 6-digit code at the email address of your account. An authenticator app or a passkey is stronger: anyone who gets into your mailbox gets the codes too.', 'twofa' );
+	}
+
+	/**
+	 * Whether a role of the user may use OTP over Email only beside another method
+	 * (setting email_not_primary_roles): never as the only or the primary method.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function backup_only_for( int $user_id ): bool {
+		$user = get_userdata( $user_id );
+		return $user && array_intersect( (array) $user->roles, (array) Twofa_Settings::get( 'email_not_primary_roles' ) );
+	}
+
+	/**
+	 * Whether the user has a method other than this one that may be primary.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function has_stronger_method( int $user_id ): bool {
+		foreach ( Twofa_Providers::primary_capable() as $id => $provider ) {
+			if ( 'email' !== $id && $provider->is_configured( $user_id ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The refusal when the user's role may not have OTP over Email alone.
+	 */
+	public static function backup_only_error(): WP_Error {
+		return new WP_Error( 'twofa_email_backup_only', __( 'For your role, OTP over Email may only be a backup: set up an authenticator app first and keep it as your primary method.', 'twofa' ) );
 	}
 
 	/**
@@ -324,6 +356,9 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 */
 	public function handle_action( string $action, int $user_id, array $post ): array {
 		$id = $this->id();
+		if ( self::backup_only_for( $user_id ) && ! self::has_stronger_method( $user_id ) ) {
+			return Twofa_Configure_Form::result( 'error', self::backup_only_error()->get_error_message() );
+		}
 		switch ( substr( $action, strlen( $id ) + 1 ) ) {
 			case 'send':
 				if ( ! Twofa_Configure_Form::ticked( $post, 'twofa_confirm_email' ) ) {

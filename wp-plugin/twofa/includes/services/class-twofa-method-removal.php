@@ -43,6 +43,9 @@ final class Twofa_Method_Removal {
 		if ( self::leaves_no_2fa( $user_id, $method ) && self::role_requires_2fa( $user_id ) ) {
 			return new WP_Error( 'twofa_remove_required', __( 'Your role must use two-factor authentication. Configure another method before removing this one.', 'twofa' ) );
 		}
+		if ( 'email' !== $method && Twofa_Provider_Email::backup_only_for( $user_id ) && self::leaves_only_email( $user_id, $method ) ) {
+			return new WP_Error( 'twofa_remove_email_alone', __( 'For your role, OTP over Email may only be a backup: it cannot be left as your only method. Set up another authenticator before removing this one, or remove OTP over Email too.', 'twofa' ) );
+		}
 		return null;
 	}
 
@@ -83,6 +86,22 @@ final class Twofa_Method_Removal {
 		}
 		wp_cache_delete( $user_id, 'user_meta' );
 		return true === Twofa_Notifier::send( $user_id, 'method_removed', $method );
+	}
+
+	/**
+	 * Whether removing $method leaves OTP over Email as the only method that counts for 2FA.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $method  Method id.
+	 */
+	private static function leaves_only_email( int $user_id, string $method ): bool {
+		$left = array();
+		foreach ( Twofa_Providers::primary_capable() as $id => $provider ) {
+			if ( $id !== $method && $provider->is_configured( $user_id ) ) {
+				$left[] = $id;
+			}
+		}
+		return array( 'email' ) === $left;
 	}
 
 	/**
