@@ -58,18 +58,36 @@ galera_sql() {
 
 # galera_status DIR VARIABLE — one wsrep status value of the node ('' when it does not answer).
 galera_status() {
-  galera_sql "$1" "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null | cut -f2
+  { galera_sql "$1" "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null | cut -f2; } || true
+}
+
+# galera_recover DIR — after a crash grastate.dat says seqno -1: what the systemd unit does with
+# galera_recovery, done here: `mariadbd --wsrep-recover` reads the last committed position from
+# InnoDB and prints it. Prints "--wsrep-start-position=UUID:SEQNO" (nothing when not needed),
+# so the node asks its donor for the missing write sets only (IST) instead of a full copy (SST).
+galera_recover() {
+  local dir=$1 pos
+  [[ -f $dir/data/grastate.dat ]] || return 0
+  grep -q '^seqno: *-1' "$dir/data/grastate.dat" || return 0
+  /usr/sbin/mariadbd --defaults-file="$dir/my.cnf" --wsrep-recover --log-error="$dir/recover.log" >/dev/null 2>&1 || true
+  pos=$(sed -n 's/.*WSREP: Recovered position: *\([0-9a-f-]*:[0-9-]*\).*/\1/p' "$dir/recover.log" | tail -n 1)
+  cat "$dir/recover.log" >>"$dir/mysqld.log"
+  rm -f "$dir/recover.log"
+  [[ -n $pos ]] && printf -- '--wsrep-start-position=%s\n' "$pos"
+  return 0
 }
 
 # galera_start DIR TIMEOUT [--wsrep-new-cluster] — start the node configured in DIR/my.cnf and
 # wait (wall clock) until it is Synced and ready. The first node of a new cluster is started
 # with --wsrep-new-cluster; every other start (a joiner, a restart) joins the running ones.
 galera_start() {
-  local dir=$1 timeout=$2
+  local dir=$1 timeout=$2 recovered
   shift 2
   if pid_alive "$dir/mysqld.pid"; then stack_die "Galera node in $dir already runs"; return 1; fi
   rm -f "$dir/mysqld.sock"
-  spawn "$dir/mysqld.pid" "$dir/mysqld.log" /usr/sbin/mariadbd --defaults-file="$dir/my.cnf" "$@"
+  recovered=$(galera_recover "$dir")
+  # shellcheck disable=SC2086 # one option or none
+  spawn "$dir/mysqld.pid" "$dir/mysqld.log" /usr/sbin/mariadbd --defaults-file="$dir/my.cnf" $recovered "$@"
   galera_wait_synced "$dir" "$timeout"
 }
 
