@@ -35,6 +35,14 @@ set +a
 
 if phpunit_suite tests/php/cluster; then ok "PHPUnit tests/php/cluster"; else not_ok "PHPUnit tests/php/cluster"; fi
 
+# The cluster's behaviour the plugin relies on (docs/CLUSTER.md): causal reads see a remote
+# write, conflicting increments count exactly what succeeded, a compare-and-delete passes once.
+if probe=$(php tests/cluster/galera-probe.php 300); then
+  ok "Galera probe: $(tr '\n' ' ' <<<"$probe")"
+else
+  not_ok "Galera probe" "$probe"
+fi
+
 # `down` stops exactly what `up` started: every recorded daemon is gone afterwards.
 mapfile -t pids < <(cat "$CLUSTER_DIR"/node*/mysqld.pid "$CLUSTER_DIR"/web-*/fpm.pid "$CLUSTER_DIR"/web-*/nginx.pid "$CLUSTER_DIR"/sidecar-*.pid 2>/dev/null)
 check "up recorded 9 daemons" test "${#pids[@]}" -eq 9
