@@ -56,8 +56,15 @@ cluster_up() {
     (cd "$CLUSTER" && rm -rf node1 node2 node3 web-a web-b wp wp-debug.log outbox site.key ./*.toml ./*.log ./*.pid env env.tmp)
   fi
   mkdir -p "$CLUSTER"
+  chmod 0755 "$CLUSTER"
   CLUSTER=$(cd "$CLUSTER" && pwd)
   local start=$SECONDS
+  # The Galera nodes run as $CLUSTER_DB_USER, the web workers as $CLUSTER_WEB_USER.
+  local u
+  for u in "$CLUSTER_DB_USER" "$CLUSTER_WEB_USER"; do
+    runuser -u "$u" -- test -x "$CLUSTER" \
+      || { stack_die "$u cannot enter $CLUSTER (a parent folder is closed to others)"; return 1; }
+  done
 
   local -a p
   mapfile -t p < <(free_port 16)
