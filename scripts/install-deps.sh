@@ -11,7 +11,7 @@ packages=(
   wordpress wordpress-theme-twentytwentyone phpunit valgrind wrk curl ca-certificates make procps
   # The cluster stack (tests/cluster): Galera nodes with rsync state transfers, nginx + PHP-FPM
   # web nodes; the Debian package build (packaging/deb) is checked with lintian.
-  galera-4 rsync mariadb-backup nginx php8.2-fpm lintian fakeroot
+  galera-4 rsync iproute2 nginx php8.2-fpm lintian dpkg-dev
 )
 
 missing=()
