@@ -43,6 +43,12 @@ else
   not_ok "Galera probe" "$probe"
 fi
 
+# No PHP error came from the plugin, and nothing was fatal, on either web node (the database
+# connection warnings of web node B while its Galera node was down are expected).
+php_problems=$(cat "$CLUSTER_DIR"/web-*/php-errors.log "$CLUSTER_DIR/wp-debug.log" 2>/dev/null \
+  | grep -E 'PHP (Fatal|Parse|Warning|Notice|Recoverable)' | grep -E 'Fatal|Parse|plugins/twofa/' || true)
+if [[ -z $php_problems ]]; then ok "no PHP error from the plugin on either web node"; else not_ok "no PHP error from the plugin on either web node" "$php_problems"; fi
+
 # `down` stops exactly what `up` started: every recorded daemon is gone afterwards.
 mapfile -t pids < <(cat "$CLUSTER_DIR"/node*/mysqld.pid "$CLUSTER_DIR"/web-*/fpm.pid "$CLUSTER_DIR"/web-*/nginx.pid "$CLUSTER_DIR"/sidecar-*.pid 2>/dev/null)
 check "up recorded 9 daemons" test "${#pids[@]}" -eq 9
