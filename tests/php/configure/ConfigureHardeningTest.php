@@ -228,6 +228,20 @@ final class ConfigureHardeningTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'was removed', $this->messages( $done['body'] ) );
 	}
 
+	public function test_a_very_long_site_title_still_gives_a_qr_code(): void {
+		$this->saved_title = (string) get_option( 'blogname' );
+		update_option( 'blogname', str_repeat( 'Ünïcode: & # % ', 30 ) );
+		$user   = $this->make_user( 'subscriber' );
+		$client = $this->client_for( $user['id'] );
+		$begin  = $this->submit( $client, $this->open_page( $client, $user['id'] ), 'totp_begin' );
+		$this->assertSame( 302, $begin['status'] );
+		$this->assertStringNotContainsString( 'critical error', $begin['body'] );
+		$this->assertSame( 1, $this->xpath( $begin['body'] )->query( '//*[contains(@class,"twofa-qr")]//*[local-name()="svg"]' )->length, 'the QR code is drawn' );
+		$secret = $this->shown_secret( $begin['body'] );
+		$done   = $this->submit( $client, $begin['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $secret, time() ) ) );
+		$this->assertStringContainsString( 'configured and active', $this->messages( $done['body'] ) );
+	}
+
 	public function test_a_colon_in_the_site_title_works_for_the_authenticator(): void {
 		$this->saved_title = (string) get_option( 'blogname' );
 		update_option( 'blogname', 'Acme: Blog' );

@@ -260,7 +260,21 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		if ( '' === trim( $issuer ) ) {
 			$issuer = (string) wp_parse_url( home_url(), PHP_URL_HOST );
 		}
-		return (string) twofa_totp_uri( $secret, $account, $issuer );
+		// Any title and login work (the extension percent-encodes them); long ones are
+		// shortened so the URI still fits a QR code (docs/CONTRACTS.md, otpauth URIs).
+		return (string) twofa_totp_uri( $secret, self::shorten( $account ), self::shorten( $issuer ) );
+	}
+
+	/**
+	 * At most 64 characters of a label part, cut on a character boundary.
+	 *
+	 * @param string $text UTF-8 text.
+	 */
+	private static function shorten( string $text ): string {
+		if ( strlen( $text ) <= 64 ) {
+			return $text;
+		}
+		return function_exists( 'mb_substr' ) ? (string) mb_substr( $text, 0, 64, 'UTF-8' ) : substr( $text, 0, 64 );
 	}
 
 	/* ------------------------------------------------------------------ */
