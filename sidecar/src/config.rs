@@ -300,11 +300,6 @@ const ENV_OVERRIDES: &[(&str, &str, Kind)] = &[
     ),
 ];
 
-/// Names of the environment variables that override configuration keys (for docs and `check`).
-pub fn env_override_names() -> impl Iterator<Item = &'static str> {
-    ENV_OVERRIDES.iter().map(|(v, _, _)| *v)
-}
-
 impl Settings {
     /// Reads `path` (if given), applies environment overrides, validates.
     pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
