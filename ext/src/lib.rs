@@ -145,18 +145,29 @@ pub fn twofa_open(sealed: BinarySlice<u8>, context: BinarySlice<u8>) -> PhpResul
     Ok(Binary::new(opened.to_vec()))
 }
 
-/// The `X-Twofa-Signature` value for a sidecar request.
+/// The `X-Twofa-Signature` value for a sidecar request: `v2=…` bound to `$request_id` (the
+/// `X-Twofa-Request-Id` sent with it), or the older `v1=…` when no request id is given.
 #[php_function]
+#[php(optional = request_id)]
 pub fn twofa_sign(
     method: BinarySlice<u8>,
     path: BinarySlice<u8>,
     body: BinarySlice<u8>,
     time: i64,
+    request_id: Option<BinarySlice<u8>>,
 ) -> PhpResult<String> {
     let method = text("method", &method)?;
     let path = text("path", &path)?;
+    let request_id = match &request_id {
+        Some(id) => Some(text("request_id", id)?),
+        None => None,
+    };
     let key = key::site_key().map_err(to_php)?;
-    twofa_core::signing::sign(&key, method, path, &body, time).map_err(to_php)
+    match request_id {
+        Some(id) => twofa_core::signing::sign(&key, method, path, &body, time, id),
+        None => twofa_core::signing::sign_v1(&key, method, path, &body, time),
+    }
+    .map_err(to_php)
 }
 
 /// Removes NUL bytes, which a C string for phpinfo() cannot hold.

@@ -29,6 +29,12 @@ pub enum ApiError {
     NotFound,
     #[error("the request body is too large")]
     TooLarge,
+    #[error("this request id was used before; sign every request with a fresh one")]
+    Replayed,
+    #[error("too many signed requests within the signature window")]
+    ReplayStoreFull,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("internal error")]
     Internal,
 }
@@ -47,6 +53,9 @@ impl ApiError {
             ApiError::DatabaseUnavailable => "database_unavailable",
             ApiError::NotFound => "not_found",
             ApiError::TooLarge => "payload_too_large",
+            ApiError::Replayed => "replayed_request",
+            ApiError::ReplayStoreFull => "busy",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Internal => "internal",
         }
     }
@@ -62,6 +71,9 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Replayed => StatusCode::CONFLICT,
+            ApiError::ReplayStoreFull => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +82,7 @@ impl ApiError {
         match self {
             ApiError::MailUnavailable
             | ApiError::DatabaseUnavailable
+            | ApiError::ReplayStoreFull
             | ApiError::RateLimited { .. } => Some(true),
             _ => None,
         }

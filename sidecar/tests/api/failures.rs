@@ -227,12 +227,13 @@ async fn shutdown_lets_requests_in_flight_finish() {
     )
     .unwrap();
     let t = now();
-    let sig = app.sign("POST", "/v1/email-otp", &body, t);
+    let s = app.sign("POST", "/v1/email-otp", &body, t);
     let req = app
         .client
         .post(format!("{}/v1/email-otp", app.base))
         .header("X-Twofa-Timestamp", t.to_string())
-        .header("X-Twofa-Signature", sig)
+        .header("X-Twofa-Request-Id", s.id)
+        .header("X-Twofa-Signature", s.sig)
         .body(body)
         .send();
     let inflight = tokio::spawn(req);

@@ -12,7 +12,7 @@ use mysql_async::{Conn, OptsBuilder};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use twofa_core::key::SiteKey;
-use twofa_sidecar::config::{MailTransport, RateLimits, Settings, TlsMode};
+use twofa_sidecar::config::{ConnectionLimits, MailTransport, RateLimits, Settings, TlsMode};
 use twofa_sidecar::startup::{AppState, Application};
 
 pub fn stack_var(name: &str) -> String {
@@ -266,6 +266,10 @@ pub struct Options {
     pub limits: RateLimits,
     pub mysql_url: Option<String>,
     pub prefix: String,
+    pub connections: ConnectionLimits,
+    /// Unix second before which signed requests are refused; by default an hour ago, so a
+    /// test may sign at any time inside the window.
+    pub started_at: Option<i64>,
 }
 
 impl Default for Options {
@@ -282,6 +286,8 @@ impl Default for Options {
             },
             mysql_url: None,
             prefix: "wp_".into(),
+            connections: ConnectionLimits::default(),
+            started_at: None,
         }
     }
 }
@@ -342,11 +348,14 @@ pub async fn spawn_app_on(db: TestDb, o: Options) -> TestApp {
         db_pool_size: 8,
         db_timeout: Duration::from_secs(3),
         request_timeout: Duration::from_secs(30),
+        connections: o.connections,
+        replay_cache_size: 10_000,
         log: "info".into(),
         rate_limits: o.limits,
     };
     let key = SiteKey::random();
-    let state = AppState::with_key(&settings, key.clone()).expect("state");
+    let since = o.started_at.unwrap_or_else(|| now() - 3600);
+    let state = AppState::with_key_since(&settings, key.clone(), since).expect("state");
     let app = Application::with_state(settings.listen, state)
         .await
         .expect("bind");
@@ -381,18 +390,29 @@ impl Resp {
     }
 }
 
+/// A signature and the fresh request id it was made for.
+pub struct Signed {
+    pub id: String,
+    pub sig: String,
+}
+
 impl TestApp {
-    pub fn sign(&self, method: &str, target: &str, body: &[u8], ts: i64) -> String {
-        twofa_core::signing::sign(&self.key, method, target, body, ts).expect("sign")
+    pub fn sign(&self, method: &str, target: &str, body: &[u8], ts: i64) -> Signed {
+        let id = twofa_core::signing::new_request_id();
+        let sig =
+            twofa_core::signing::sign(&self.key, method, target, body, ts, &id).expect("sign");
+        Signed { id, sig }
     }
 
-    /// Sends a request with the given timestamp/signature headers (None = header absent).
+    /// Sends a request with the given timestamp / request id / signature headers (None = header
+    /// absent).
     pub async fn raw(
         &self,
         method: &str,
         target: &str,
         body: Vec<u8>,
         ts: Option<String>,
+        id: Option<String>,
         sig: Option<String>,
     ) -> Resp {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -403,6 +423,9 @@ impl TestApp {
             .body(body);
         if let Some(ts) = ts {
             rb = rb.header("X-Twofa-Timestamp", ts);
+        }
+        if let Some(id) = id {
+            rb = rb.header("X-Twofa-Request-Id", id);
         }
         if let Some(sig) = sig {
             rb = rb.header("X-Twofa-Signature", sig);
@@ -425,20 +448,34 @@ impl TestApp {
 
     pub async fn post_bytes(&self, target: &str, bytes: Vec<u8>) -> Resp {
         let ts = now();
-        let sig = self.sign("POST", target, &bytes, ts);
-        self.raw("POST", target, bytes, Some(ts.to_string()), Some(sig))
-            .await
+        let s = self.sign("POST", target, &bytes, ts);
+        self.raw(
+            "POST",
+            target,
+            bytes,
+            Some(ts.to_string()),
+            Some(s.id),
+            Some(s.sig),
+        )
+        .await
     }
 
     pub async fn get(&self, target: &str) -> Resp {
         let ts = now();
-        let sig = self.sign("GET", target, b"", ts);
-        self.raw("GET", target, Vec::new(), Some(ts.to_string()), Some(sig))
-            .await
+        let s = self.sign("GET", target, b"", ts);
+        self.raw(
+            "GET",
+            target,
+            Vec::new(),
+            Some(ts.to_string()),
+            Some(s.id),
+            Some(s.sig),
+        )
+        .await
     }
 
     pub async fn get_plain(&self, target: &str) -> Resp {
-        self.raw("GET", target, Vec::new(), None, None).await
+        self.raw("GET", target, Vec::new(), None, None, None).await
     }
 
     pub async fn otp(&self, user_id: u64, code: &str) -> Resp {
