@@ -35,6 +35,10 @@ pub enum ApiError {
     ReplayStoreFull,
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("the request is malformed")]
+    Malformed,
+    #[error("the request took too long")]
+    Timeout,
     #[error("internal error")]
     Internal,
 }
@@ -56,6 +60,8 @@ impl ApiError {
             ApiError::Replayed => "replayed_request",
             ApiError::ReplayStoreFull => "busy",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Malformed => "bad_request",
+            ApiError::Timeout => "timeout",
             ApiError::Internal => "internal",
         }
     }
@@ -74,6 +80,8 @@ impl ApiError {
             ApiError::Replayed => StatusCode::CONFLICT,
             ApiError::ReplayStoreFull => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Malformed => StatusCode::BAD_REQUEST,
+            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +91,7 @@ impl ApiError {
             ApiError::MailUnavailable
             | ApiError::DatabaseUnavailable
             | ApiError::ReplayStoreFull
+            | ApiError::Timeout
             | ApiError::RateLimited { .. } => Some(true),
             _ => None,
         }
@@ -103,6 +112,42 @@ impl IntoResponse for ApiError {
         }
         resp
     }
+}
+
+/// The last layer: an error answer that is not JSON yet (the framework's own 404, 405, 413 and
+/// 400 rejections, the request timeout's 503) gets the documented shape. Headers such as
+/// `Allow` stay; the body is replaced.
+pub async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let err = match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
+        s if s.is_client_error() => ApiError::Malformed,
+        _ => ApiError::Internal,
+    };
+    let (mut parts, _) = resp.into_parts();
+    let fresh = err.into_response();
+    let (fresh_parts, body) = fresh.into_parts();
+    parts.status = fresh_parts.status;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    for (name, value) in fresh_parts.headers.iter() {
+        parts.headers.insert(name.clone(), value.clone());
+    }
+    Response::from_parts(parts, body)
 }
 
 /// Turns a serde_json error into a message that names where, never what.

@@ -1,6 +1,7 @@
 //! `GET /v1/users/{id}`: login, masked email, roles, configured 2FA methods, primary method.
 //! Roles are the granted keys naming a role the site defines (`{prefix}user_roles`).
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
@@ -43,8 +44,14 @@ pub fn parse_id(raw: &str) -> Result<u64, ApiError> {
 
 pub async fn get_user(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
+    raw: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    // A segment that does not decode to UTF-8 (`%FF`) is refused like any other non-number.
+    let Ok(Path(raw)) = raw else {
+        return Err(ApiError::BadRequest(
+            "user id must be a positive integer".into(),
+        ));
+    };
     let id = parse_id(&raw)?;
     let db_err = |e: crate::db::DbError| {
         tracing::error!(error = %e, "user read failed");

@@ -486,6 +486,21 @@ impl TestApp {
         .await
     }
 
+    /// Sends raw bytes on a new connection (they should ask for `Connection: close`) and parses
+    /// the one response.
+    pub async fn raw_http(&self, request: &[u8]) -> Resp {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        s.write_all(request).await.expect("write");
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        parse_response(&out)
+    }
+
     pub fn outbox_files(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(self.outbox.path())
             .expect("outbox")
@@ -535,6 +550,57 @@ pub async fn sink_message(message_id: &str) -> Vec<u8> {
             panic!("message {message_id} did not arrive in {}", dir.display());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Status, headers and (de-chunked) body of one raw HTTP/1.1 response.
+pub fn parse_response(raw: &[u8]) -> Resp {
+    let end = find(raw, b"\r\n\r\n").unwrap_or_else(|| {
+        panic!(
+            "no complete response head: {:?}",
+            String::from_utf8_lossy(raw)
+        )
+    });
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let mut headers = reqwest::header::HeaderMap::new();
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':') {
+            if let (Ok(k), Ok(v)) = (
+                reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()),
+                reqwest::header::HeaderValue::from_str(v.trim()),
+            ) {
+                headers.append(k, v);
+            }
+        }
+    }
+    let mut body = raw[end + 4..].to_vec();
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"));
+    if chunked {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        while let Some(eol) = find(rest, b"\r\n") {
+            let n = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16)
+                .expect("chunk size");
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[eol + 2..eol + 2 + n]);
+            rest = &rest[eol + 2 + n + 2..];
+        }
+        body = out;
+    }
+    Resp {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&body).into_owned(),
     }
 }
 

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod email_otp;
+mod errors;
 mod failures;
 mod notify;
 mod report;
