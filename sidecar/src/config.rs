@@ -668,6 +668,45 @@ dir = "/tmp/out"
     }
 
     #[test]
+    fn connection_bounds_and_replay_store_are_configurable() {
+        let s = Settings::from_toml_and_env(BASE, none).unwrap();
+        assert_eq!(s.connections.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(60));
+        assert_eq!(s.connections.max_connections, 1024);
+        assert_eq!(s.replay_cache_size, 500_000);
+        let t = format!(
+            "header_read_timeout_secs = 5\nidle_timeout_secs = 30\nmax_connections = 64\nreplay_cache_size = 2000\n{BASE}"
+        );
+        let s = Settings::from_toml_and_env(&t, none).unwrap();
+        assert_eq!(s.connections.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(30));
+        assert_eq!(s.connections.max_connections, 64);
+        assert_eq!(s.replay_cache_size, 2000);
+        let env = |k: &str| match k {
+            "TWOFA_HEADER_READ_TIMEOUT" => Some("3".to_string()),
+            "TWOFA_IDLE_TIMEOUT" => Some("7".to_string()),
+            "TWOFA_MAX_CONNECTIONS" => Some("9".to_string()),
+            "TWOFA_REPLAY_CACHE_SIZE" => Some("5000".to_string()),
+            _ => None,
+        };
+        let s = Settings::from_toml_and_env(&t, env).unwrap();
+        assert_eq!(s.connections.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(7));
+        assert_eq!(s.connections.max_connections, 9);
+        assert_eq!(s.replay_cache_size, 5000);
+        for (key, bad) in [
+            ("header_read_timeout_secs", "0"),
+            ("idle_timeout_secs", "0"),
+            ("max_connections", "0"),
+            ("replay_cache_size", "10"),
+        ] {
+            let t = format!("{key} = {bad}\n{BASE}");
+            let e = Settings::from_toml_and_env(&t, none).unwrap_err();
+            assert!(e.to_string().contains(key), "{key}: {e}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let t = format!("lisen = \"127.0.0.1:1\"\n{BASE}");
         assert!(Settings::from_toml_and_env(&t, none).is_err());

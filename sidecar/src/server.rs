@@ -32,6 +32,10 @@ use tower::ServiceExt;
 use crate::config::ConnectionLimits;
 use crate::metrics::Metrics;
 
+/// A connection that answered less than this long ago may still be writing the response, so
+/// it is not closed to make room.
+const JUST_ANSWERED_MS: u64 = 100;
+
 /// Shortest time between two log lines about the same kind of event.
 pub const LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -82,6 +86,8 @@ struct ConnState {
     /// (0 = none).
     head_started: AtomicU64,
     evict: AtomicBool,
+    /// The server is shutting down: a half-sent head will not be completed.
+    stopping: AtomicBool,
     changed: Notify,
 }
 
@@ -90,6 +96,7 @@ enum Closed {
     HeaderTimeout,
     IdleTimeout,
     Evicted,
+    Shutdown,
 }
 
 struct Shared {
@@ -107,13 +114,19 @@ impl Shared {
         self.epoch.elapsed().as_millis() as u64
     }
 
-    /// Asks the longest-idle connection to close; false when every connection is busy.
+    /// Asks the longest-idle connection to close; false when none can be (every connection is
+    /// busy, or has just answered and may still be writing the response out).
     fn evict_one(&self) -> bool {
+        let now = self.now_ms();
         let conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
         let victim = conns
             .values()
             .filter(|c| {
-                c.in_flight.load(Ordering::Acquire) == 0 && !c.evict.load(Ordering::Acquire)
+                c.in_flight.load(Ordering::Acquire) == 0
+                    && !c.evict.load(Ordering::Acquire)
+                    && (c.head_started.load(Ordering::Acquire) != 0
+                        || now.saturating_sub(c.idle_since.load(Ordering::Acquire))
+                            >= JUST_ANSWERED_MS)
             })
             .min_by_key(|c| c.idle_since.load(Ordering::Acquire));
         match victim {
@@ -132,6 +145,7 @@ impl Shared {
             Closed::HeaderTimeout => (&m.conn_header_timeouts, &self.log_header),
             Closed::IdleTimeout => (&m.conn_idle_timeouts, &self.log_idle),
             Closed::Evicted => (&m.conn_evicted, &self.log_cap),
+            Closed::Shutdown => return,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         if let Some(events) = limiter.due() {
@@ -151,6 +165,7 @@ impl Shared {
                     max_connections = self.limits.max_connections,
                     "connection limit reached: closed the longest-idle connection for a new one (max_connections)"
                 ),
+                Closed::Shutdown => {}
             }
         }
     }
@@ -161,6 +176,12 @@ async fn watchdog(shared: &Shared, st: &ConnState) -> Closed {
     loop {
         if st.evict.load(Ordering::Acquire) {
             return Closed::Evicted;
+        }
+        if st.stopping.load(Ordering::Acquire)
+            && st.in_flight.load(Ordering::Acquire) == 0
+            && st.head_started.load(Ordering::Acquire) != 0
+        {
+            return Closed::Shutdown;
         }
         let deadline = if st.in_flight.load(Ordering::Acquire) > 0 {
             None
@@ -324,7 +345,8 @@ pub async fn serve(
                     .metrics
                     .conn_limit_reached
                     .fetch_add(1, Ordering::Relaxed);
-                if !shared.evict_one() {
+                let mut evicted = shared.evict_one();
+                if !evicted {
                     if let Some(events) = shared.log_cap.due() {
                         tracing::warn!(
                             events,
@@ -333,12 +355,19 @@ pub async fn serve(
                         );
                     }
                 }
-                tokio::select! {
-                    _ = &mut shutdown => break,
-                    p = slots.clone().acquire_owned() => match p {
-                        Ok(p) => p,
-                        Err(_) => break,
-                    },
+                let permit = loop {
+                    tokio::select! {
+                        _ = &mut shutdown => break None,
+                        p = slots.clone().acquire_owned() => break p.ok(),
+                        // Until a connection could be closed, look again now and then.
+                        _ = tokio::time::sleep(Duration::from_millis(JUST_ANSWERED_MS)), if !evicted => {
+                            evicted = shared.evict_one();
+                        }
+                    }
+                };
+                match permit {
+                    Some(p) => p,
+                    None => break,
                 }
             }
         };
@@ -350,6 +379,7 @@ pub async fn serve(
             idle_since: AtomicU64::new(shared.now_ms()),
             head_started: AtomicU64::new(0),
             evict: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
             changed: Notify::new(),
         });
         shared
@@ -385,6 +415,7 @@ pub async fn serve(
             tokio::pin!(conn);
             let mut stopping = *stop.borrow();
             if stopping {
+                st.stopping.store(true, Ordering::Release);
                 conn.as_mut().graceful_shutdown();
             }
             loop {
@@ -402,6 +433,10 @@ pub async fn serve(
                     c = stop.changed(), if !stopping => {
                         stopping = true;
                         if c.is_ok() {
+                            // Idle connections close at once, requests in flight finish, and
+                            // the watchdog closes a half-sent head.
+                            st.stopping.store(true, Ordering::Release);
+                            st.changed.notify_one();
                             conn.as_mut().graceful_shutdown();
                         }
                     }

@@ -641,3 +641,17 @@ pub fn closed_port() -> u16 {
     drop(l);
     p
 }
+
+/// An SMTP server that accepts and holds every connection without writing a greeting: its
+/// port, and the task to abort when the test is done.
+pub async fn silent_smtp() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    (port, holder)
+}
