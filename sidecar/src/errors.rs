@@ -5,9 +5,10 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 use thiserror::Error;
 use twofa_core::signing::SignatureError;
+use utoipa::ToSchema;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -44,25 +45,24 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Signature(SignatureError::Missing(_)) => "missing_signature",
-            ApiError::Signature(SignatureError::Stale) => "stale_timestamp",
-            ApiError::Signature(_) => "bad_signature",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::UnknownUser => "unknown_user",
-            ApiError::BadRecipient => "bad_recipient",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::MailUnavailable => "mail_unavailable",
-            ApiError::DatabaseUnavailable => "database_unavailable",
-            ApiError::NotFound => "not_found",
-            ApiError::TooLarge => "payload_too_large",
-            ApiError::Replayed => "replayed_request",
-            ApiError::ReplayStoreFull => "busy",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Malformed => "bad_request",
-            ApiError::Timeout => "timeout",
-            ApiError::Internal => "internal",
+            ApiError::Signature(SignatureError::Missing(_)) => ErrorCode::MissingSignature,
+            ApiError::Signature(SignatureError::Stale) => ErrorCode::StaleTimestamp,
+            ApiError::Signature(_) => ErrorCode::BadSignature,
+            ApiError::BadRequest(_) | ApiError::Malformed => ErrorCode::BadRequest,
+            ApiError::UnknownUser => ErrorCode::UnknownUser,
+            ApiError::BadRecipient => ErrorCode::BadRecipient,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::MailUnavailable => ErrorCode::MailUnavailable,
+            ApiError::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::TooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::Replayed => ErrorCode::ReplayedRequest,
+            ApiError::ReplayStoreFull => ErrorCode::Busy,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::Timeout => ErrorCode::Timeout,
+            ApiError::Internal => ErrorCode::Internal,
         }
     }
 
@@ -98,12 +98,48 @@ impl ApiError {
     }
 }
 
+/// The `error` field of an error answer (docs/SIDECAR.md lists when each is used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MissingSignature,
+    StaleTimestamp,
+    BadSignature,
+    ReplayedRequest,
+    BadRequest,
+    UnknownUser,
+    BadRecipient,
+    RateLimited,
+    MailUnavailable,
+    DatabaseUnavailable,
+    Busy,
+    Timeout,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    Internal,
+}
+
+/// Every error answer: `{"error": code, "message": text}`, plus `"retryable": true` when the
+/// same request may succeed later (429, 503).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    /// Plain words; never repeats a value from the request.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retryable: Option<bool>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.code(), "message": self.to_string() });
-        if let Some(r) = self.retryable() {
-            body["retryable"] = json!(r);
-        }
+        let body = ErrorBody {
+            error: self.code(),
+            message: self.to_string(),
+            retryable: self.retryable(),
+        };
         let mut resp = (self.status(), axum::Json(body)).into_response();
         if let ApiError::RateLimited { retry_after } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {

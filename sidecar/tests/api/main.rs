@@ -6,6 +6,7 @@ mod email_otp;
 mod errors;
 mod failures;
 mod notify;
+mod openapi;
 mod report;
 mod signatures;
 mod users;
