@@ -184,15 +184,20 @@ namespace {
     function twofa_open(string $sealed, string $context): string {}
 
     /**
-     * The X-Twofa-Signature header value for a sidecar request: "v1=" + hex HMAC-SHA256 under
-     * the request-signing subkey over "v1\n{time}\n{METHOD}\n{path}\n{hex(sha256(body))}"
+     * The X-Twofa-Signature header value for a sidecar request. With $request_id (the
+     * X-Twofa-Request-Id header value sent with the request: 32 lowercase hex digits, fresh for
+     * every request, e.g. bin2hex(random_bytes(16))): "v2=" + hex HMAC-SHA256 under the
+     * request-signing subkey over "v2\n{time}\n{request_id}\n{METHOD}\n{path}\n{hex(sha256(body))}",
+     * the only form the sidecar accepts. Without it: the older "v1=" value over
+     * "v1\n{time}\n{METHOD}\n{path}\n{hex(sha256(body))}", which the sidecar refuses
      * (docs/CONTRACTS.md). Needs the key.
      *
-     * @param string $method ASCII letters, upper-cased
-     * @param string $path   the request target as sent (path plus ?query), visible ASCII, starting with "/"
-     * @param string $body   at most 1 MiB
-     * @param int    $time   unix seconds, the X-Twofa-Timestamp value
+     * @param string      $method     ASCII letters, upper-cased
+     * @param string      $path       the request target as sent (path plus ?query), visible ASCII, starting with "/"
+     * @param string      $body       at most 1 MiB
+     * @param int         $time       unix seconds, the X-Twofa-Timestamp value
+     * @param string|null $request_id 32 lowercase hex digits, the X-Twofa-Request-Id value
      * @throws Twofa\ArgumentException|Twofa\KeyException
      */
-    function twofa_sign(string $method, string $path, string $body, int $time): string {}
+    function twofa_sign(string $method, string $path, string $body, int $time, ?string $request_id = null): string {}
 }

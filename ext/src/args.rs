@@ -99,6 +99,26 @@ impl<'a> FromZvalMut<'a> for Str<'a> {
     }
 }
 
+/// A PHP `?string` parameter that may be omitted: `null` or a missing argument is `None`,
+/// anything else follows [`Str`]'s rules.
+pub struct OptStr<'a>(pub Option<Str<'a>>);
+
+impl<'a> FromZvalMut<'a> for OptStr<'a> {
+    const TYPE: DataType = DataType::String;
+    const NULLABLE: bool = true;
+
+    fn from_zval_mut(zval: &'a mut Zval) -> Option<Self> {
+        if zval.is_null() {
+            return Some(OptStr(None));
+        }
+        Str::from_zval_mut(zval).map(|s| OptStr(Some(s)))
+    }
+
+    fn from_missing() -> Option<Self> {
+        Some(OptStr(None))
+    }
+}
+
 /// A PHP `int` parameter, coerced by the engine's rules.
 pub struct Int(pub i64);
 

@@ -292,8 +292,10 @@ pub fn build(env: &Envelope<'_>, body: Body) -> Result<Message, MailError> {
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-/// Purpose of an email code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+/// Purpose of an email code: `setup` (finishing OTP over Email setup) or `login`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
     Setup,
@@ -336,8 +338,10 @@ fn greeting(display: &str) -> String {
     }
 }
 
-/// Security notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+/// Security notices: `method_added` and `method_removed` (both need `method`), `reset` (an
+/// administrator reset the user's 2FA), `lockout` (too many wrong codes), and `test` (the
+/// settings page's "Send test email" and `wp twofa send-test-email`; no call to action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     MethodAdded,
@@ -348,7 +352,10 @@ pub enum Event {
     Test,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+/// A 2FA method: `totp` (an authenticator app) or `email` (OTP over Email).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     Totp,

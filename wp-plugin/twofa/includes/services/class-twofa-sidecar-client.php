@@ -130,9 +130,11 @@ final class Twofa_Sidecar_Client {
 				return new WP_Error( 'twofa_sidecar_unsigned', __( 'The twofa PHP extension is not loaded, so the email service cannot be reached.', 'twofa' ) );
 			}
 			try {
-				$now                            = time(); // The sidecar checks against its real clock, never the test clock.
-				$headers['X-Twofa-Timestamp'] = (string) $now;
-				$headers['X-Twofa-Signature'] = twofa_sign( $method, $path, $payload, $now );
+				$now                           = time(); // The sidecar checks against its real clock, never the test clock.
+				$request_id                    = bin2hex( random_bytes( 16 ) ); // The sidecar accepts each id once.
+				$headers['X-Twofa-Timestamp']  = (string) $now;
+				$headers['X-Twofa-Request-Id'] = $request_id;
+				$headers['X-Twofa-Signature']  = twofa_sign( $method, $path, $payload, $now, $request_id );
 			} catch ( Throwable $e ) {
 				return new WP_Error( 'twofa_sidecar_unsigned', __( 'The twofa site key is not available, so the email service cannot be reached.', 'twofa' ) );
 			}
