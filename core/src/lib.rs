@@ -10,6 +10,7 @@
 //! - [`key`]: the 32-byte site key file and its HKDF-SHA256 subkeys.
 //! - [`signing`]: plugin → sidecar request signatures and their verification.
 //! - [`qr`]: QR codes as inline SVG.
+//! - [`passkey`]: WebAuthn registration and authentication ceremonies (webauthn-rs-core).
 //! - [`error`]: the [`Error`] type shared by all of them.
 
 #![warn(missing_docs)]
@@ -19,6 +20,7 @@ pub mod context;
 pub mod email;
 pub mod error;
 pub mod key;
+pub mod passkey;
 pub mod qr;
 pub mod seal;
 pub mod signing;
