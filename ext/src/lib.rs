@@ -7,6 +7,7 @@
 
 mod errors;
 mod key;
+mod passkey;
 
 use ext_php_rs::binary::Binary;
 use ext_php_rs::binary_slice::BinarySlice;
@@ -186,7 +187,7 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = startup)]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
+    let module = module
         .name("twofa")
         .version(twofa_core::VERSION)
         .info_function(module_info)
@@ -206,5 +207,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(twofa_verify_code))
         .function(wrap_function!(twofa_seal))
         .function(wrap_function!(twofa_open))
-        .function(wrap_function!(twofa_sign))
+        .function(wrap_function!(twofa_sign));
+    passkey::register(module)
 }
