@@ -48,6 +48,7 @@ $bad = [
     'no user verification' => ['flags' => FLAG_UP],
     'no user presence' => ['flags' => FLAG_UV],
     'challenge of another state' => ['challenge' => b64u(random_bytes(32))],
+    'cross-origin frame' => ['cross_origin' => true],
 ];
 foreach ($bad as $label => $knobs) {
     $l = twofa_passkey_login_begin(42, [$record], RP, ORIGIN, NOW + 80);
@@ -174,6 +175,7 @@ tampered signature: Twofa\PasskeyException: the passkey response was refused: th
 no user verification: Twofa\PasskeyException: the passkey response was refused: the user was not verified
 no user presence: Twofa\PasskeyException: the passkey response was refused: the user was not present
 challenge of another state: Twofa\PasskeyException: the passkey response was refused: the challenge is not the one of this ceremony
+cross-origin frame: Twofa\PasskeyException: the passkey response was refused: the response comes from a cross-origin frame
 answer to another state: Twofa\PasskeyException: the passkey response was refused: the challenge is not the one of this ceremony
 state of another user: Twofa\SealException: the sealed value does not open: tampered with, truncated, or sealed for another context
 state for another purpose: Twofa\SealException: the sealed value does not open: tampered with, truncated, or sealed for another context
@@ -182,7 +184,7 @@ expired state: Twofa\PasskeyException: the passkey ceremony has expired; start a
 state from the future: Twofa\PasskeyException: the passkey ceremony has expired; start again
 tampered state: Twofa\SealException: the sealed value does not open: tampered with, truncated, or sealed for another context
 record of another user: Twofa\SealException: the sealed value does not open: tampered with, truncated, or sealed for another context
-int(22)
+int(23)
 bool(true)
 register without UV: Twofa\PasskeyException: the passkey response was refused: the user was not verified
 register from another origin: Twofa\PasskeyException: the passkey response was refused: the origin is not the site's
@@ -191,7 +193,7 @@ bool(true)
 bool(true)
 bool(true)
 bool(true)
-int(23)
+int(24)
 passwordless without user handle: Twofa\PasskeyException: the passkey response was refused: the authenticator returned no user handle
 passwordless state as second step: Twofa\SealException: the sealed value does not open: tampered with, truncated, or sealed for another context
 int(0)

@@ -333,6 +333,19 @@ fn parse_response<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
     })
 }
 
+/// Whether the client data says the ceremony ran in a cross-origin frame (unparsable client
+/// data is left to webauthn-rs-core, which refuses it).
+fn cross_origin(client_data_json: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct ClientData {
+        #[serde(rename = "crossOrigin", default)]
+        cross_origin: Option<bool>,
+    }
+    serde_json::from_slice::<ClientData>(client_data_json)
+        .map(|c| c.cross_origin == Some(true))
+        .unwrap_or(false)
+}
+
 fn check_ids(id: &str, raw_id: &[u8], type_: &str) -> Result<()> {
     if type_ != "public-key" {
         return Err(PasskeyError::malformed(
@@ -643,6 +656,11 @@ fn authentication_finish(
             ))
         }
         (None, _) => {}
+    }
+    // webauthn-rs-core checks crossOrigin at registration only; a login from a cross-origin
+    // frame is refused here too.
+    if cross_origin(&response.response.client_data_json) {
+        return Err(refused(WebauthnError::CredentialCrossOrigin));
     }
     let result = webauthn(&rp)
         .authenticate_single_credential(&response, auth_state, &record.cred)

@@ -78,6 +78,8 @@ pub struct Knobs {
     pub tamper_signature: bool,
     /// Leaves out the user handle in an assertion.
     pub no_user_handle: bool,
+    /// Reports the ceremony as run in a cross-origin frame.
+    pub cross_origin: bool,
 }
 
 impl Default for Knobs {
@@ -90,6 +92,7 @@ impl Default for Knobs {
             counter: None,
             tamper_signature: false,
             no_user_handle: false,
+            cross_origin: false,
         }
     }
 }
@@ -131,7 +134,7 @@ impl SoftAuthenticator {
             "type": kind,
             "challenge": challenge,
             "origin": origin,
-            "crossOrigin": false,
+            "crossOrigin": knobs.cross_origin,
         }))
         .expect("client data")
     }

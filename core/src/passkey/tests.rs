@@ -263,6 +263,13 @@ fn refusals_of_a_bad_assertion() {
             },
             "backup",
         ),
+        (
+            Knobs {
+                cross_origin: true,
+                ..Knobs::default()
+            },
+            "cross-origin",
+        ),
     ];
     for (knobs, needle) in cases {
         let begun = login_begin(&k, &rp(), USER, &[&reg.record], NOW).unwrap();
@@ -336,6 +343,13 @@ fn refusals_of_a_bad_registration() {
                 ..Knobs::default()
             },
             "challenge",
+        ),
+        (
+            Knobs {
+                cross_origin: true,
+                ..Knobs::default()
+            },
+            "cross-origin",
         ),
     ];
     for (knobs, needle) in cases {
