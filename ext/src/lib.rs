@@ -11,6 +11,7 @@ mod args;
 mod backup;
 mod errors;
 mod key;
+mod passkey;
 
 use ext_php_rs::binary::Binary;
 use ext_php_rs::boxed::ZBox;
@@ -20,7 +21,9 @@ use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
-use args::{fix_arginfo, DefaultInt, Int, OptStr, Slot, Str, MAY_BE_FALSE, MAY_BE_LONG, MAY_BE_STRING};
+use args::{
+    fix_arginfo, DefaultInt, Int, OptStr, Slot, Str, MAY_BE_FALSE, MAY_BE_LONG, MAY_BE_STRING,
+};
 use errors::{argument, to_php, ArgumentException, KeyException, SealException, TwofaException};
 
 static INI_ENTRIES: IniEntryDefs<2> = IniEntryDefs::new([
@@ -274,7 +277,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     let module = backup::functions()
         .into_iter()
         .fold(module, ModuleBuilder::function);
-    module
+    let module = module
         .name("twofa")
         .version(twofa_core::VERSION)
         .info_function(module_info)
@@ -296,5 +299,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(twofa_open))
         .function(wrap_function!(twofa_sign))
         .function(wrap_function!(twofa_parse_code))
-        .function(wrap_function!(twofa_extension_file))
+        .function(wrap_function!(twofa_extension_file));
+    passkey::register(module)
 }
