@@ -31,6 +31,7 @@ final class Twofa_Settings {
 		'backoff_after'   => array( 1, 100 ),
 		'lockout_after'   => array( 3, 1000 ),
 		'lockout_minutes' => array( 1, 1440 ),
+		'remember_days'   => array( 1, 90 ),
 	);
 
 	/**
@@ -50,6 +51,9 @@ final class Twofa_Settings {
 			'lockout_minutes' => 15,
 			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
 			'sidecar_url'     => 'http://127.0.0.1:8787',
+			// Remembered devices: off unless the site owner turns them on.
+			'remember_devices' => false,
+			'remember_days'    => 30,
 		);
 	}
 
@@ -167,6 +171,15 @@ final class Twofa_Settings {
 
 			case 'sidecar_url':
 				return self::validate_sidecar_url( $value );
+
+			case 'remember_devices':
+				if ( in_array( $value, array( true, 1, '1', 'on', 'yes', 'true' ), true ) ) {
+					return true;
+				}
+				if ( in_array( $value, array( false, 0, '0', '', 'off', 'no', 'false' ), true ) ) {
+					return false;
+				}
+				return new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) );
 
 			default:
 				if ( ! isset( self::BOUNDS[ $field ] ) ) {
