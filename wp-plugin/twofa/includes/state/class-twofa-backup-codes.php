@@ -183,7 +183,7 @@ final class Twofa_Backup_Codes {
 	 * @return string|WP_Error
 	 */
 	private static function hash_of( int $user_id, string $input ) {
-		$format = new WP_Error( 'twofa_backup_format', __( 'Enter one of your backup codes, for example ABCD-EFGH-JKLM-NPQR.', 'twofa' ) );
+		$format = new WP_Error( 'twofa_backup_format', __( 'Enter one of your backup codes, for example ABCD-EFGH-JKMN-PQRS.', 'twofa' ) );
 		if ( '' === trim( $input ) || strlen( $input ) > self::MAX_INPUT ) {
 			return $format;
 		}
