@@ -12,7 +12,7 @@ defined( 'ABSPATH' ) || exit;
  * the OS CSPRNG, in groups people can type) and normalizes what people type
  * (twofa_backup_code_normalize(): case and separators ignored). Each unused code
  * is one `_twofa_backup_code` user meta row holding only its keyed hash under
- * the site key (context `backup:{user_id}`); the codes themselves are never
+ * the site key (twofa_backup_code_hash(): context `backup:{user_id}`); the codes themselves are never
  * stored. The hash is deterministic, so a code is found and spent by one
  * `DELETE … WHERE user_id AND meta_key AND meta_value = hash`: of any number of
  * parallel requests with one code, on any number of servers, exactly one sees
@@ -58,11 +58,11 @@ final class Twofa_Backup_Codes {
 		$codes  = array_values( array_map( 'strval', (array) twofa_backup_codes( self::COUNT ) ) );
 		$hashes = array();
 		foreach ( $codes as $code ) {
-			$normal = twofa_backup_code_normalize( $code );
-			if ( ! is_string( $normal ) ) {
+			$hash = twofa_backup_code_hash( $code, $user_id );
+			if ( ! is_string( $hash ) ) {
 				throw new Twofa\ArgumentException( 'the extension made a backup code it cannot read back' );
 			}
-			$hashes[] = (string) twofa_hash_code( $normal, self::context( $user_id ) );
+			$hashes[] = $hash;
 		}
 		if ( count( $hashes ) !== self::COUNT || count( array_unique( $hashes ) ) !== self::COUNT ) {
 			throw new Twofa\ArgumentException( 'the extension did not make ten distinct backup codes' );
@@ -188,11 +188,9 @@ final class Twofa_Backup_Codes {
 			return $format;
 		}
 		try {
-			$normal = twofa_backup_code_normalize( $input );
-			if ( ! is_string( $normal ) ) {
-				return $format;
-			}
-			return (string) twofa_hash_code( $normal, self::context( $user_id ) );
+			// twofa_hash_code() of the canonical form under context(): docs/CONTRACTS.md.
+			$hash = twofa_backup_code_hash( $input, $user_id );
+			return is_string( $hash ) ? $hash : $format;
 		} catch ( Throwable $e ) {
 			return new WP_Error( 'twofa_unavailable', __( 'Two-factor authentication is not available on this server right now. Please contact the site administrator.', 'twofa' ) );
 		}
