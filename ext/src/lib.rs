@@ -1,4 +1,4 @@
-//! The `twofa` PHP extension: thin wrappers over twofa-core (see DESIGN.md for the API).
+//! The `twofa` PHP extension: thin wrappers over twofa-core (see docs/DESIGN.md for the API).
 //!
 //! Arguments follow PHP's rules for internal functions ([`args`]): coercion outside
 //! strict_types, the engine's TypeError under it. String arguments are taken as bytes so that

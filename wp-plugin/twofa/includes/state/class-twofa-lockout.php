@@ -92,11 +92,7 @@ final class Twofa_Lockout {
 			update_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, (string) ( $now + $locked_for ) );
 			// The atomic counter hands this exact value to one request only: one email per series.
 			if ( $failures === $limit ) {
-				if ( class_exists( 'Twofa_Notifier' ) ) {
-					Twofa_Notifier::send( $user_id, 'lockout', null );
-				} else {
-					( new Twofa_Sidecar_Client() )->notify( $user_id, 'lockout', null );
-				}
+				Twofa_Notifier::send( $user_id, 'lockout', null );
 			}
 		}
 

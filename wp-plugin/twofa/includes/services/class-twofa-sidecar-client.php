@@ -62,7 +62,7 @@ final class Twofa_Sidecar_Client {
 	 *
 	 * @param int         $user_id   User ID.
 	 * @param string      $event     One of Twofa_Notifier::EVENTS.
-	 * @param string|null $method    'totp', 'email' or null.
+	 * @param string|null $method    A method id or null.
 	 * @param int|null    $remaining Unused backup codes left (backup code events only).
 	 * @return array<string,mixed>|WP_Error
 	 */

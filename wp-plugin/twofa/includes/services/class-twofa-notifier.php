@@ -29,14 +29,14 @@ final class Twofa_Notifier {
 	/**
 	 * Asks the sidecar to email a fixed notice to the user's own address.
 	 *
-	 * @param int         $user_id User ID.
-	 * @param string      $event   One of EVENTS.
-	 * @param string|null $method    'totp', 'email' or null.
+	 * @param int         $user_id   User ID.
+	 * @param string      $event     One of EVENTS.
+	 * @param string|null $method    A method id or null.
 	 * @param int|null    $remaining Unused backup codes left (the WITH_REMAINING events only).
 	 * @return true|WP_Error
 	 */
 	public static function send( int $user_id, string $event, ?string $method = null, ?int $remaining = null ) {
-		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && ! in_array( $method, Twofa_Settings::METHODS, true ) )
+		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && null === Twofa_Providers::get( $method ) )
 			|| in_array( $event, self::WITH_REMAINING, true ) !== ( null !== $remaining && $remaining >= 0 ) ) {
 			self::$last = new WP_Error( 'twofa_notify_bad_event', __( 'Unknown security notice.', 'twofa' ) );
 			return self::$last;
