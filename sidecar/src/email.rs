@@ -371,6 +371,8 @@ impl Event {
 pub enum Method {
     Totp,
     Email,
+    #[serde(rename = "backup_codes")]
+    BackupCodes,
 }
 
 impl Method {
@@ -378,6 +380,7 @@ impl Method {
         match self {
             Method::Totp => "Google Authenticator",
             Method::Email => "OTP over Email",
+            Method::BackupCodes => "Backup codes",
         }
     }
 }

@@ -53,7 +53,6 @@ final class Twofa_Plugin {
 
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'Twofa_CLI_Command' ) ) {
 			WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
-			WP_CLI::add_command( 'twofa devices', 'Twofa_CLI_Devices_Command' );
 		}
 	}
 }

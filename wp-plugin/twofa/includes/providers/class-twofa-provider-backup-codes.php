@@ -326,7 +326,7 @@ class Twofa_Provider_Backup_Codes extends Twofa_Provider {
 	 * @param int $user_id Current user.
 	 */
 	private function render_regenerate( int $user_id ): void {
-		$totp = Twofa_Providers::get( 'totp' );
+		$reauth = Twofa_Reauth::provider( $user_id );
 		?>
 		<div class="twofa-setup twofa-backup-regenerate">
 			<?php Twofa_Configure_Form::open( 'backup_codes_regenerate', $user_id, 'twofa-regenerate-form' ); ?>
@@ -334,8 +334,8 @@ class Twofa_Provider_Backup_Codes extends Twofa_Provider {
 					<?php esc_html_e( 'Replace my backup codes: the old ones stop working.', 'twofa' ); ?></label></p>
 				<p><label for="twofa-password-backup"><?php esc_html_e( 'To confirm it is you, enter your current password:', 'twofa' ); ?></label><br />
 					<input type="password" id="twofa-password-backup" name="twofa_password" class="regular-text" autocomplete="current-password" /></p>
-				<?php if ( $totp && $totp->is_configured( $user_id ) && null !== $totp->reauth_prompt() ) : ?>
-					<p><label for="twofa-reauth-backup"><?php echo esc_html( (string) $totp->reauth_prompt() ); ?></label><br />
+				<?php if ( null !== $reauth ) : ?>
+					<p><label for="twofa-reauth-backup"><?php echo esc_html( (string) $reauth->reauth_prompt() ); ?></label><br />
 						<input type="text" id="twofa-reauth-backup" name="twofa_reauth_code" class="regular-text twofa-code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" /></p>
 				<?php endif; ?>
 				<p><?php Twofa_Configure_Form::button( __( 'Regenerate', 'twofa' ), 'button button-secondary' ); ?>
@@ -388,13 +388,18 @@ class Twofa_Provider_Backup_Codes extends Twofa_Provider {
 	}
 
 	/**
-	 * After a login with a backup code: at LOW or fewer left, Configure 2FA says so before the user goes on.
+	 * After first-login setup: the offer of backup codes. After a login with a backup
+	 * code that left LOW or fewer: the warning. Both on Configure 2FA, before the user goes on.
 	 *
 	 * @param int    $user_id User ID.
+	 * @param string $stage   Twofa_Login_Flow::CHALLENGE or SETUP.
 	 * @param string $method  The method that passed.
 	 * @return array<string,string> Query arguments of Configure 2FA, or none.
 	 */
-	public function after_login( int $user_id, string $method ): array {
+	public function after_login( int $user_id, string $stage, string $method ): array {
+		if ( Twofa_Login_Flow::SETUP === $stage && ! Twofa_Backup_Codes::has_set( $user_id ) ) {
+			return Twofa_Configure_Form::step( self::ID, 'offer' );
+		}
 		if ( self::ID === $method && Twofa_Backup_Codes::remaining( $user_id ) <= Twofa_Backup_Codes::LOW ) {
 			return Twofa_Configure_Form::step( self::ID, 'low' );
 		}
