@@ -163,7 +163,7 @@ final class BackupCodesConfigureTest extends Configure_TestCase {
 		$this->assertFalse( Twofa_User_State::set_primary( $user['id'], 'backup_codes' ) );
 
 		// Removing the last real method takes the backup codes with it.
-		Twofa_Method_Removal::remove( $user['id'], 'totp' );
+		Twofa_Method_Removal::remove( $user['id'], 'totp', Twofa_Method_Removal::BY_ADMIN );
 		$this->assertSame( array(), $this->code_rows( $user['id'] ), 'no backup codes without a primary method' );
 		$this->assertSame( array(), Twofa_User_State::configured_methods( $user['id'] ) );
 	}

@@ -43,10 +43,11 @@ final class BackupCodesLoginTest extends Login_TestCase {
 	 *
 	 * @param Http_Client $client Browser.
 	 * @param array       $user   From make_user().
+	 * @param int         $before Sessions the user already has.
 	 */
-	private function open_backup_challenge( Http_Client $client, array $user ): void {
+	private function open_backup_challenge( Http_Client $client, array $user, int $before = 0 ): void {
 		$this->password_step( $client, $user );
-		$this->assertChallenge( $client, $user );
+		$this->assertChallenge( $client, $user, $before );
 		$this->second_step(
 			$client,
 			array(
@@ -105,7 +106,7 @@ final class BackupCodesLoginTest extends Login_TestCase {
 
 		// The same code again, in a new login: refused, counted as a failure, no session.
 		$again = new Http_Client();
-		$this->open_backup_challenge( $again, $user );
+		$this->open_backup_challenge( $again, $user, 1 );
 		$this->submit_code( $again, 'backup_codes', $codes[3] );
 		$this->assertSame( 200, $again->last['status'] );
 		$this->assertStringContainsString( 'already been used', $this->error_text( $again ) );
@@ -278,7 +279,7 @@ final class BackupCodesLoginTest extends Login_TestCase {
 
 		// The next challenge says so too.
 		$next = new Http_Client();
-		$this->open_backup_challenge( $next, $user );
+		$this->open_backup_challenge( $next, $user, 1 );
 		$this->assertStringContainsString( 'You have 2 unused backup codes left.', $next->last['body'] );
 	}
 
