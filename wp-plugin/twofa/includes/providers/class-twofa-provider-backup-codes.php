@@ -90,13 +90,13 @@ class Twofa_Provider_Backup_Codes extends Twofa_Provider {
 	}
 
 	/**
-	 * `wp twofa status`: the number of unused codes (never a code).
+	 * `wp twofa status`: the number of unused codes as `backup_codes_unused` (never a code).
 	 *
 	 * @param int $user_id User ID.
 	 * @return array<string,scalar|null>
 	 */
 	public function status_fields( int $user_id ): array {
-		return array( 'backup_codes_unused' => Twofa_Backup_Codes::remaining( $user_id ) );
+		return array( 'unused' => Twofa_Backup_Codes::remaining( $user_id ) );
 	}
 
 	/* ------------------------------------------------------------------ */
