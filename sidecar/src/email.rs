@@ -473,7 +473,10 @@ mod tests {
         let b = notice_body("Site", "Ann", e, None, Some(1));
         assert!(b.before.join(" ").contains("1 unused backup code is left."));
         let b = notice_body("Site", "Ann", Event::BackupCodesRegenerated, None, Some(10));
-        assert!(b.before.join(" ").contains("10 unused backup codes are left."));
+        assert!(b
+            .before
+            .join(" ")
+            .contains("10 unused backup codes are left."));
         assert!(!Event::DevicesForgotten.needs_remaining());
     }
 

@@ -71,6 +71,7 @@ pub async fn report(
     let mut with = 0u64;
     let mut totp = 0u64;
     let mut email = 0u64;
+    let mut backup_codes = 0u64;
     let mut invalid_caps = 0u64;
     let mut by_role: BTreeMap<String, RoleCount> = BTreeMap::new();
     let mut without: Vec<(u64, Vec<String>)> = Vec::new();
@@ -93,6 +94,7 @@ pub async fn report(
         with += has as u64;
         totp += u.totp as u64;
         email += u.email as u64;
+        backup_codes += u.backup_codes as u64;
         for r in &roles {
             let c = by_role.entry(r.clone()).or_default();
             c.users += 1;
@@ -134,7 +136,7 @@ pub async fn report(
         "with_2fa": with,
         "without_2fa": total - with,
         "by_role": by_role,
-        "by_method": { "totp": totp, "email": email },
+        "by_method": { "totp": totp, "email": email, "backup_codes": backup_codes },
         "invalid_capabilities": invalid_caps,
         "without_2fa_users": {
             "page": page,

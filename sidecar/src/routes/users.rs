@@ -6,7 +6,9 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::capabilities::{parse_roles, RoleFilter};
-use crate::db::{method_configured, META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET};
+use crate::db::{
+    method_configured, META_BACKUP_CODE, META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET,
+};
 use crate::errors::ApiError;
 use crate::startup::AppState;
 
@@ -61,6 +63,7 @@ pub async fn get_user(
     let mut roles_valid = true;
     let mut totp = false;
     let mut email = false;
+    let mut backup_codes = false;
     let mut primary: Option<String> = None;
     for (k, v) in &meta {
         if k == state.db.capabilities_key() {
@@ -75,6 +78,8 @@ pub async fn get_user(
             totp |= method_configured(v);
         } else if k == META_EMAIL_ENABLED {
             email |= method_configured(v);
+        } else if k == META_BACKUP_CODE {
+            backup_codes |= method_configured(v);
         } else if k == META_PRIMARY {
             primary = Some(v.clone());
         }
@@ -85,6 +90,10 @@ pub async fn get_user(
     }
     if email {
         methods.push("email");
+    }
+    // A backup only: listed when the user has unused codes, never primary, not "has 2FA".
+    if backup_codes {
+        methods.push("backup_codes");
     }
     // Only report a primary that names a configured method; anything else is stale or bad data.
     let primary = primary.filter(|p| methods.contains(&p.as_str()));

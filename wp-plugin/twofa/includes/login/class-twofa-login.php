@@ -193,7 +193,7 @@ final class Twofa_Login {
 		$to = self::redirect_after_login( $user, (string) $result['redirect_to'] );
 		if ( ! empty( $result['configure_step'] ) && is_array( $result['configure_step'] ) ) {
 			// A method has something to say first (e.g. backup codes running out); then on to $to.
-			$to = Twofa_Configure_Page::url( $result['configure_step'] + array( 'continue' => $to ) );
+			$to = Twofa_Configure_Page::url( $result['configure_step'] + array( 'continue' => rawurlencode( $to ) ) );
 		}
 		wp_safe_redirect( $to );
 		exit;
