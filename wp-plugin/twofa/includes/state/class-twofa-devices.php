@@ -297,7 +297,7 @@ final class Twofa_Devices {
 			'Opera'             => '#\b(OPR|Opera)/#',
 			'Samsung Internet'  => '#\bSamsungBrowser/#',
 			'Firefox'           => '#\b(Firefox|FxiOS)/#',
-			'Chrome'            => '#\b(Chrome|CriOS)/#',
+			'Chrome'            => '#(Chrome|\bCriOS)/#', // HeadlessChrome/ too.
 			'Safari'            => '#\bVersion/[\d.]+.*\bSafari/#',
 		);
 		$systems  = array(
