@@ -149,8 +149,7 @@ describe('backup codes and remembered devices in Chromium', { concurrency: false
 
     await openConfigure(page);
     const devices = card(page, 'Remembered devices');
-    await devices.getByText('(this device)').waitFor();
-    await devices.getByText('Chrome on Linux').waitFor();
+    await devices.getByRole('cell', { name: 'Chrome on Linux (this device)' }).waitFor();
     await shot(page, '18-remembered-devices');
     await devices.getByRole('button', { name: /^Forget/ }).first().click();
     await page.getByText('The device was forgotten.').waitFor();
