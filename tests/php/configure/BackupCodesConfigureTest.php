@@ -156,6 +156,11 @@ final class BackupCodesConfigureTest extends Configure_TestCase {
 		$this->assertSame( array(), $this->code_rows( $user['id'] ) );
 		$this->assertStringContainsString( 'first', $this->messages( $done['body'] ) );
 
+		// A site cannot offer backup codes alone either.
+		$this->assertTrue( is_wp_error( Twofa_Settings::update( array( 'methods' => array( 'backup_codes' ) ) ) ) );
+		$this->assertTrue( Twofa_Settings::update( array( 'methods' => array( 'email', 'backup_codes' ) ) ) );
+		$this->set_settings( array( 'methods' => Twofa_Providers::ids() ) );
+
 		// Never primary, never counted as 2FA.
 		$this->give_totp( $user['id'] );
 		Twofa_Backup_Codes::generate( $user['id'] );

@@ -153,6 +153,10 @@ final class Twofa_Settings {
 					/* translators: %s: the methods, e.g. "Google Authenticator (totp) or OTP over Email (email)". */
 					return new WP_Error( 'twofa_bad_methods', sprintf( __( 'Choose at least one method: %s.', 'twofa' ), Twofa_Providers::describe() ) );
 				}
+				if ( ! array_intersect( $list, array_keys( Twofa_Providers::primary_capable() ) ) ) {
+					// A backup alone (backup codes) cannot be anyone's method.
+					return new WP_Error( 'twofa_bad_methods', __( 'Backup codes are a backup only: choose at least one other method too.', 'twofa' ) );
+				}
 				return array_values( array_intersect( $ids, $list ) );
 
 			case 'required_roles':
