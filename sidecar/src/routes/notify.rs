@@ -28,6 +28,9 @@ pub struct NotifyRequest {
     /// Required for `method_added` and `method_removed`; may be null or absent otherwise.
     #[serde(default)]
     method: Option<Method>,
+    /// Unused backup codes left; only with the backup code events, which require it.
+    #[serde(default)]
+    remaining: Option<u32>,
 }
 
 /// Send a fixed security notice to the user's own address
@@ -64,8 +67,13 @@ pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Respon
             "method is required for method_added and method_removed".into(),
         ));
     }
+    if req.event.needs_remaining() != req.remaining.is_some() {
+        return Err(ApiError::BadRequest(
+            "remaining is required for the backup code events and refused for the others".into(),
+        ));
+    }
     let id = deliver(&state, req.user_id, MailKind::Notice, |site, display| {
-        email::notice_body(site, display, req.event, req.method)
+        email::notice_body(site, display, req.event, req.method, req.remaining)
     })
     .await?;
     tracing::info!(user_id = req.user_id, event = ?req.event, message_id = %id, "notice email sent");

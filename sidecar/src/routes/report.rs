@@ -41,6 +41,8 @@ pub struct RoleCount {
 pub struct MethodCount {
     pub totp: u64,
     pub email: u64,
+    /// Users with unused backup codes (a backup only: not counted in `with_2fa`).
+    pub backup_codes: u64,
 }
 
 /// A user without 2FA.
@@ -135,6 +137,7 @@ pub async fn report(
     let mut with = 0u64;
     let mut totp = 0u64;
     let mut email = 0u64;
+    let mut backup_codes = 0u64;
     let mut invalid_caps = 0u64;
     let mut by_role: BTreeMap<String, RoleCount> = BTreeMap::new();
     let mut without: Vec<(u64, Vec<String>)> = Vec::new();
@@ -157,6 +160,7 @@ pub async fn report(
         with += has as u64;
         totp += u.totp as u64;
         email += u.email as u64;
+        backup_codes += u.backup_codes as u64;
         for r in &roles {
             let c = by_role.entry(r.clone()).or_default();
             c.users += 1;
@@ -199,7 +203,11 @@ pub async fn report(
         with_2fa: with,
         without_2fa: total - with,
         by_role,
-        by_method: MethodCount { totp, email },
+        by_method: MethodCount {
+            totp,
+            email,
+            backup_codes,
+        },
         invalid_capabilities: invalid_caps,
         without_2fa_users: UsersWithout2faPage {
             page,

@@ -8,7 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::capabilities::{parse_roles, RoleFilter};
-use crate::db::{method_configured, META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET};
+use crate::db::{
+    method_configured, META_BACKUP_CODE, META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET,
+};
 use crate::email::Method;
 use crate::errors::{ApiError, ErrorBody};
 use crate::startup::AppState;
@@ -105,6 +107,7 @@ pub async fn get_user(
     let mut roles_valid = true;
     let mut totp = false;
     let mut email = false;
+    let mut backup_codes = false;
     let mut primary: Option<Method> = None;
     for (k, v) in &meta {
         if k == state.db.capabilities_key() {
@@ -119,6 +122,8 @@ pub async fn get_user(
             totp |= method_configured(v);
         } else if k == META_EMAIL_ENABLED {
             email |= method_configured(v);
+        } else if k == META_BACKUP_CODE {
+            backup_codes |= method_configured(v);
         } else if k == META_PRIMARY {
             primary = match v.as_str() {
                 "totp" => Some(Method::Totp),
@@ -133,6 +138,10 @@ pub async fn get_user(
     }
     if email {
         methods.push(Method::Email);
+    }
+    // A backup only: listed when the user has unused codes, never primary, not "has 2FA".
+    if backup_codes {
+        methods.push(Method::BackupCodes);
     }
     // Only report a primary that names a configured method; anything else is stale or bad data.
     let primary = primary.filter(|p| methods.contains(p));

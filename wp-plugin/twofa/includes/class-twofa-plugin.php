@@ -29,6 +29,8 @@ final class Twofa_Plugin {
 		'Twofa_Report_Page',     // The adoption report.
 		'Twofa_Users_Column',    // The "2FA" column in Users.
 		'Twofa_Demo_Mailbox',    // Demo mode only: the file outbox in the browser.
+		'Twofa_Remember_Device', // Remembered devices: forgotten when the password changes.
+		'Twofa_Devices_Screen',  // Configure 2FA → Remembered devices (Forget, Forget all).
 	);
 
 	/**

@@ -262,6 +262,7 @@ final class Twofa_Configure_Page {
 			foreach ( Twofa_Providers::enabled() as $id => $provider ) {
 				self::render_card( $provider, $user_id, $open_method === $id ? $open_step : '' );
 			}
+			Twofa_Devices_Screen::render( $user_id );
 			?>
 		</div>
 		</div>

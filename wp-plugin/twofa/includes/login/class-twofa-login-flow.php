@@ -277,6 +277,13 @@ final class Twofa_Login_Flow {
 			Twofa_User_State::mark_used( $user_id, $out['method'] );
 			$out['outcome'] = 'success';
 			$out['nonce']   = '';
+			foreach ( Twofa_Providers::enabled() as $after ) {
+				$step = $after->after_login( $user_id, (string) $out['stage'], (string) $out['method'] );
+				if ( $step ) {
+					$out['configure_step'] = $step;
+					break;
+				}
+			}
 			return $out;
 		}
 
@@ -347,17 +354,19 @@ final class Twofa_Login_Flow {
 	private static function result( string $outcome, array $fields = array() ): array {
 		return array_merge(
 			array(
-				'outcome'     => $outcome,
-				'user_id'     => 0,
-				'stage'       => '',
-				'nonce'       => '',
-				'method'      => '',
-				'error'       => '',
-				'notice'      => '',
-				'secret'      => null,
-				'sent'        => false,
-				'redirect_to' => '',
-				'remember'    => false,
+				'outcome'        => $outcome,
+				'user_id'        => 0,
+				'stage'          => '',
+				'nonce'          => '',
+				'method'         => '',
+				'error'          => '',
+				'notice'         => '',
+				'secret'         => null,
+				'sent'           => false,
+				'redirect_to'    => '',
+				'remember'       => false,
+				// Configure 2FA query arguments to show after a passed step, before going on (empty: none).
+				'configure_step' => array(),
 			),
 			$fields
 		);

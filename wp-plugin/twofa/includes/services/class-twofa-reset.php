@@ -24,6 +24,7 @@ final class Twofa_Reset {
 	 */
 	public static function reset_user( int $user_id ): bool {
 		Twofa_User_State::remove_all( $user_id );
+		Twofa_Devices::forget_all( $user_id );
 		WP_Session_Tokens::get_instance( $user_id )->destroy_all();
 		wp_cache_delete( $user_id, 'user_meta' );
 		return true === Twofa_Notifier::send( $user_id, 'reset', null );

@@ -60,21 +60,22 @@ final class Twofa_Sidecar_Client {
 	/**
 	 * Sends a fixed security notice to the user.
 	 *
-	 * @param int         $user_id User ID.
-	 * @param string      $event   method_added | method_removed | reset | lockout.
-	 * @param string|null $method  A method id or null.
+	 * @param int         $user_id   User ID.
+	 * @param string      $event     One of Twofa_Notifier::EVENTS.
+	 * @param string|null $method    A method id or null.
+	 * @param int|null    $remaining Unused backup codes left (backup code events only).
 	 * @return array<string,mixed>|WP_Error
 	 */
-	public function notify( int $user_id, string $event, ?string $method = null ) {
-		return $this->request(
-			'POST',
-			'/v1/notify',
-			array(
-				'user_id' => $user_id,
-				'event'   => $event,
-				'method'  => $method,
-			)
+	public function notify( int $user_id, string $event, ?string $method = null, ?int $remaining = null ) {
+		$body = array(
+			'user_id' => $user_id,
+			'event'   => $event,
+			'method'  => $method,
 		);
+		if ( null !== $remaining ) {
+			$body['remaining'] = $remaining;
+		}
+		return $this->request( 'POST', '/v1/notify', $body );
 	}
 
 	/**
