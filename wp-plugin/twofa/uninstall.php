@@ -1,6 +1,7 @@
 <?php
 /**
- * Removes everything twofa stored: its option, its transients and every user's 2FA meta.
+ * Removes everything twofa stored: its option, its transients, every user's 2FA meta and
+ * the activity log table.
  *
  * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
  *
@@ -11,6 +12,7 @@ defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
 require_once __DIR__ . '/includes/class-twofa-settings.php';
 require_once __DIR__ . '/includes/class-twofa-user-state.php';
+require_once __DIR__ . '/includes/state/class-twofa-events.php';
 
 /**
  * Deletes this site's option and transients.
@@ -18,6 +20,7 @@ require_once __DIR__ . '/includes/class-twofa-user-state.php';
 function twofa_uninstall_site(): void {
 	global $wpdb;
 	delete_option( Twofa_Settings::OPTION );
+	Twofa_Events::deactivate();
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(
@@ -41,6 +44,7 @@ if ( is_multisite() ) {
 // User meta is shared by all sites. The named keys first, then anything else
 // with the plugin's prefix that an older version may have left behind.
 global $wpdb;
+Twofa_Events::uninstall();
 foreach ( Twofa_User_State::ALL_KEYS as $twofa_key ) {
 	delete_metadata( 'user', 0, $twofa_key, '', true );
 }

@@ -465,6 +465,7 @@ final class Twofa_Configure_Page {
 				}
 				?>
 			</div>
+			<?php Twofa_Activity_Page::render_recent( $user_id ); ?>
 		</div>
 		<?php
 	}

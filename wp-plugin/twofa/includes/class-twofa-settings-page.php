@@ -78,6 +78,9 @@ final class Twofa_Settings_Page {
 		self::number_field( 'lockout_after', __( 'Lock out after', 'twofa' ), __( 'failed codes', 'twofa' ), 'twofa_codes' );
 		self::number_field( 'lockout_minutes', __( 'Lockout length', 'twofa' ), __( 'minutes', 'twofa' ), 'twofa_codes' );
 
+		add_settings_section( 'twofa_log', __( 'Activity log', 'twofa' ), '__return_false', self::SLUG );
+		self::number_field( 'log_retention_days', __( 'Keep events for', 'twofa' ), __( 'days (older events are deleted daily)', 'twofa' ), 'twofa_log' );
+
 		add_settings_section( 'twofa_access', __( 'Other ways in, and the sidecar', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_app_passwords', __( 'Application passwords', 'twofa' ), array( __CLASS__, 'field_app_passwords' ), self::SLUG, 'twofa_access' );
 		add_settings_field(

@@ -31,6 +31,7 @@ final class Twofa_Settings {
 		'backoff_after'   => array( 1, 100 ),
 		'lockout_after'   => array( 3, 1000 ),
 		'lockout_minutes' => array( 1, 1440 ),
+		'log_retention_days' => array( 1, 3650 ),
 	);
 
 	/**
@@ -50,6 +51,7 @@ final class Twofa_Settings {
 			'lockout_minutes' => 15,
 			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
 			'sidecar_url'     => 'http://127.0.0.1:8787',
+			'log_retention_days' => 90,
 		);
 	}
 
