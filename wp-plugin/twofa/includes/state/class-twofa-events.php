@@ -422,8 +422,9 @@ final class Twofa_Events {
 	 * @param mixed $new New value.
 	 */
 	private static function settings_changed( $old, $new ): void {
-		$old  = is_array( $old ) ? $old : array();
-		$new  = is_array( $new ) ? $new : array();
+		// Effective values: a key missing from the stored option means its default.
+		$old  = array_merge( Twofa_Settings::defaults(), is_array( $old ) ? $old : array() );
+		$new  = array_merge( Twofa_Settings::defaults(), is_array( $new ) ? $new : array() );
 		$keys = array();
 		foreach ( array_unique( array_merge( array_keys( $old ), array_keys( $new ) ) ) as $key ) {
 			if ( ! is_string( $key ) || ! preg_match( '/^[a-z][a-z0-9_]{0,39}$/', $key ) ) {
