@@ -70,7 +70,7 @@ final class ActivityLogTest extends Admin_TestCase {
 			2
 		);
 		$_SERVER['REMOTE_ADDR']     = '203.0.113.9';
-		$_SERVER['HTTP_USER_AGENT'] = str_repeat( 'A', 300 );
+		$_SERVER['HTTP_USER_AGENT'] = str_repeat( 'Mozilla/5.0 (X11) ', 20 );
 		$before                     = (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Twofa_Events::table() );
 		$this->assertTrue( Twofa_Events::record( Twofa_Events::LOCKOUT, $u['id'], array( 'details' => array( 'failures' => 10, 'minutes' => 15, 'code' => '123456', 'token' => 'abc 123', 'Bad' => 'x' ) ) ) );
 		$this->assertSame( $before + 1, (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Twofa_Events::table() ), 'one row' );

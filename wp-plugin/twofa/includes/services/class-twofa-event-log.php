@@ -31,19 +31,17 @@ final class Twofa_Event_Log {
 	const CSV_COLUMNS = array( 'time', 'site', 'user', 'actor', 'event', 'method', 'via', 'ip', 'user_agent', 'details' );
 
 	/**
-	 * The table read (another table only in the benchmark).
+	 * The events table.
 	 *
 	 * @var string
 	 */
 	private $table;
 
 	/**
-	 * Reads the site's events table, or $table.
-	 *
-	 * @param string|null $table Table name; null for Twofa_Events::table().
+	 * Reads the network's events table.
 	 */
-	public function __construct( ?string $table = null ) {
-		$this->table = null === $table ? Twofa_Events::table() : preg_replace( '/[^A-Za-z0-9_]/', '', $table );
+	public function __construct() {
+		$this->table = Twofa_Events::table();
 	}
 
 	/**
