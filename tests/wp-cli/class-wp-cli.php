@@ -197,9 +197,6 @@ namespace {
 			$exit         = 0;
 			try {
 				$command = array_shift( $argv );
-				if ( ! isset( self::$commands[ $command ] ) ) {
-					self::error( "'$command' is not a registered wp command." );
-				}
 				// A command registered under two words ("twofa log") is a class with __invoke.
 				$sub = (string) array_shift( $argv );
 				if ( isset( self::$commands[ "$command $sub" ] ) ) {
@@ -207,6 +204,9 @@ namespace {
 					$object  = is_string( $handler ) ? new $handler() : $handler;
 					$method  = new ReflectionMethod( $object, '__invoke' );
 				} else {
+					if ( ! isset( self::$commands[ $command ] ) ) {
+						self::error( "'$command' is not a registered wp command." );
+					}
 					$handler = self::$commands[ $command ];
 					$object  = is_string( $handler ) ? new $handler() : $handler;
 					$method  = self::find_method( $object, $sub );
