@@ -52,8 +52,8 @@ function bench_make_users( int $n, bool $with_totp ): array {
 		$secret = null;
 		if ( $with_totp ) {
 			$secret = twofa_totp_secret();
-			update_user_meta( $id, Twofa_User_State::TOTP_SECRET, twofa_seal( $secret, 'totp:' . $id ) );
-			update_user_meta( $id, Twofa_User_State::TOTP_LAST_STEP, '-1' );
+			update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
+			update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
 			Twofa_User_State::mark_configured( $id, 'totp' );
 		}
 		$users[] = array(

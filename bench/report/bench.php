@@ -5,7 +5,7 @@
  * Each round times both ways of getting the adoption report of the same database, in
  * alternating order so that drift of the machine's speed hits both alike:
  *   sidecar — Twofa_Sidecar_Client::report() (signed GET /v1/report over loopback),
- *   php     — Twofa_Report_Page::compute(): WP_User_Query in batches, user meta per user.
+ *   php     — Twofa_Report::compute(): WP_User_Query in batches, user meta per user.
  * The figures of both must be equal, or the run fails.
  */
 
@@ -21,7 +21,7 @@ twofa_cli_request( 'http://127.0.0.1' );
 define( 'WP_USE_THEMES', false );
 require rtrim( $wp_dir, '/' ) . '/wp-load.php';
 
-if ( ! class_exists( 'Twofa_Report_Page' ) ) {
+if ( ! class_exists( 'Twofa_Report' ) ) {
 	fwrite( STDERR, "the twofa plugin is not active in $wp_dir\n" );
 	exit( 1 );
 }
@@ -41,7 +41,7 @@ function twofa_bench_time( callable $fn ): array {
 
 $ways = array(
 	'sidecar' => static function () {
-		$r = Twofa_Report_Page::fetch( 1, 50, 'sidecar' );
+		$r = Twofa_Report::fetch( 1, 50, 'sidecar' );
 		if ( null === $r['report'] ) {
 			fwrite( STDERR, 'sidecar report failed: ' . $r['error']->get_error_message() . "\n" );
 			exit( 1 );
@@ -49,7 +49,7 @@ $ways = array(
 		return $r['report'];
 	},
 	'php'     => static function () {
-		return Twofa_Report_Page::compute( 1, 50 );
+		return Twofa_Report::compute( 1, 50 );
 	},
 );
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the adoption report over 100,000 generated users, through the sidecar
 # (GET /v1/report, signed) against the same figures counted in PHP with WP_User_Query and
-# user meta per user (Twofa_Report_Page::compute, the plugin's fallback), in the same run.
+# user meta per user (Twofa_Report::compute, the plugin's fallback), in the same run.
 #
 #   bench/report/run.sh            needs a running test stack (tests/stack/stack.sh up)
 #

@@ -1,4 +1,4 @@
-//! The `twofa` PHP extension: thin wrappers over twofa-core (see DESIGN.md for the API).
+//! The `twofa` PHP extension: thin wrappers over twofa-core (see docs/DESIGN.md for the API).
 //!
 //! String arguments are taken as bytes so that a non-UTF-8 PHP string becomes a
 //! `Twofa\ArgumentException` (or `false`, where the API says so) instead of a TypeError.

@@ -18,6 +18,16 @@ pub const META_TOTP_SECRET: &str = "_twofa_totp_secret";
 pub const META_EMAIL_ENABLED: &str = "_twofa_email_enabled";
 pub const META_PRIMARY: &str = "_twofa_primary";
 
+/// The one rule for "this method is configured" (docs/CONTRACTS.md, "Has 2FA"): the method's
+/// key has a row whose value is neither empty nor `0`. The plugin applies the same rule.
+pub fn method_configured(value: &str) -> bool {
+    !matches!(value, "" | "0")
+}
+
+/// The same rule in SQL for a `meta_value` column, compared as bytes so that a padding
+/// collation does not equal `"0 "` to `"0"`.
+const CONFIGURED_SQL: &str = "CAST(meta_value AS BINARY) NOT IN ('', '0')";
+
 #[derive(Debug, Error)]
 pub enum DbError {
     #[error("database URL is invalid: {0}")]
@@ -275,7 +285,7 @@ impl Db {
             let methods: Vec<(u64, Bytes)> = c
                 .exec(
                     format!(
-                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?)",
+                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?) AND {CONFIGURED_SQL}",
                         self.usermeta
                     ),
                     (META_TOTP_SECRET, META_EMAIL_ENABLED),

@@ -97,7 +97,7 @@ switch ( $twofa_cmd ) {
 				'id'           => $twofa_user->ID,
 				'configured'   => Twofa_User_State::configured_methods( $twofa_user->ID ),
 				'primary'      => Twofa_User_State::primary( $twofa_user->ID ),
-				'last_step'    => Twofa_User_State::totp_last_step( $twofa_user->ID ),
+				'last_step'    => Twofa_Providers::get( 'totp' )->last_step( $twofa_user->ID ),
 				'failures'     => (int) get_user_meta( $twofa_user->ID, Twofa_User_State::FAILURES, true ),
 				'locked_until' => (int) get_user_meta( $twofa_user->ID, Twofa_User_State::LOCKED_UNTIL, true ),
 			)

@@ -10,9 +10,8 @@
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
-require_once __DIR__ . '/includes/class-twofa-settings.php';
-require_once __DIR__ . '/includes/class-twofa-user-state.php';
-require_once __DIR__ . '/includes/state/class-twofa-events.php';
+require_once __DIR__ . '/includes/class-twofa-autoloader.php';
+Twofa_Autoloader::register( __DIR__ . '/includes' );
 
 /**
  * Deletes this site's option and transients.
@@ -45,7 +44,7 @@ if ( is_multisite() ) {
 // with the plugin's prefix that an older version may have left behind.
 global $wpdb;
 Twofa_Events::uninstall();
-foreach ( Twofa_User_State::ALL_KEYS as $twofa_key ) {
+foreach ( Twofa_User_State::all_keys() as $twofa_key ) {
 	delete_metadata( 'user', 0, $twofa_key, '', true );
 }
 $wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $wpdb->esc_like( '_twofa_' ) . '%' ) );

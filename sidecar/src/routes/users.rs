@@ -6,7 +6,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::capabilities::{parse_roles, RoleFilter};
-use crate::db::{META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET};
+use crate::db::{method_configured, META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET};
 use crate::errors::ApiError;
 use crate::startup::AppState;
 
@@ -72,9 +72,9 @@ pub async fn get_user(
                 }
             }
         } else if k == META_TOTP_SECRET {
-            totp = true;
+            totp |= method_configured(v);
         } else if k == META_EMAIL_ENABLED {
-            email = true;
+            email |= method_configured(v);
         } else if k == META_PRIMARY {
             primary = Some(v.clone());
         }

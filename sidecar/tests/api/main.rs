@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod configured;
 mod email_otp;
 mod failures;
 mod notify;

@@ -34,7 +34,7 @@ final class CliCommandTest extends Admin_TestCase {
 		$u      = $this->make_user( $this->role );
 		$secret = $this->give_totp( $u['id'] );
 		$this->give_email( $u['id'] );
-		$sealed = $this->meta( $u['id'], Twofa_User_State::TOTP_SECRET );
+		$sealed = $this->meta( $u['id'], Twofa_Provider_Totp::SECRET );
 
 		foreach ( array( $u['login'], (string) $u['id'], $u['email'] ) as $ref ) {
 			$r = $this->cli( 'status', $ref, '--format=json' );
@@ -168,7 +168,7 @@ final class CliCommandTest extends Admin_TestCase {
 		$this->assertSame( 0, $r['exit'], $r['stderr'] );
 		$this->assertStringContainsString( 'Success: Two-factor authentication reset for user ' . $u['login'], $r['stdout'] );
 		$this->assertSame( '', $r['stderr'], 'the notice was sent' );
-		foreach ( Twofa_User_State::ALL_KEYS as $key ) {
+		foreach ( Twofa_User_State::all_keys() as $key ) {
 			$this->assertSame( '', $this->meta( $u['id'], $key ), "$key removed" );
 		}
 		$this->assertCount( 0, WP_Session_Tokens::get_instance( $u['id'] )->get_all(), 'sessions destroyed' );
@@ -200,7 +200,7 @@ final class CliCommandTest extends Admin_TestCase {
 		$u = $this->make_user( $this->role );
 		$this->give_totp( $u['id'] );
 		WP_Session_Tokens::get_instance( $u['id'] )->create( time() + 3600 );
-		$sealed = $this->meta( $u['id'], Twofa_User_State::TOTP_SECRET );
+		$sealed = $this->meta( $u['id'], Twofa_Provider_Totp::SECRET );
 
 		// No --yes and the question answered "n": WP-CLI exits 0 without doing anything.
 		WP_CLI::$answers = array( 'n' );
@@ -220,14 +220,14 @@ final class CliCommandTest extends Admin_TestCase {
 		$r = $this->cli( 'reset', 'nobody-' . bin2hex( random_bytes( 3 ) ), '--yes' );
 		$this->assertSame( 1, $r['exit'] );
 
-		$this->assertSame( $sealed, $this->meta( $u['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( $sealed, $this->meta( $u['id'], Twofa_Provider_Totp::SECRET ) );
 		$this->assertCount( 1, WP_Session_Tokens::get_instance( $u['id'] )->get_all() );
 
 		// Answered "y": done.
 		WP_CLI::$answers = array( 'y' );
 		$r = $this->cli( 'reset', $u['login'] );
 		$this->assertSame( 0, $r['exit'], $r['stderr'] );
-		$this->assertSame( '', $this->meta( $u['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( '', $this->meta( $u['id'], Twofa_Provider_Totp::SECRET ) );
 	}
 
 	public function test_reset_with_the_sidecar_down_still_resets_and_warns(): void {
@@ -237,7 +237,7 @@ final class CliCommandTest extends Admin_TestCase {
 		$r = $this->cli( 'reset', $u['login'], '--yes' );
 		$this->assertSame( 0, $r['exit'] );
 		$this->assertStringContainsString( 'Warning: The email to the user could not be sent', $r['stderr'] );
-		$this->assertSame( '', $this->meta( $u['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( '', $this->meta( $u['id'], Twofa_Provider_Totp::SECRET ) );
 	}
 
 	public function test_unlock_clears_lockout_and_counter(): void {
@@ -252,7 +252,7 @@ final class CliCommandTest extends Admin_TestCase {
 		$this->assertStringContainsString( 'Success: User ' . $u['login'] . ' is unlocked.', $r['stdout'] );
 		$this->assertSame( '', $this->meta( $u['id'], Twofa_User_State::LOCKED_UNTIL ) );
 		$this->assertSame( '', $this->meta( $u['id'], Twofa_User_State::FAILURES ) );
-		$this->assertNotSame( '', $this->meta( $u['id'], Twofa_User_State::TOTP_SECRET ), 'methods untouched' );
+		$this->assertNotSame( '', $this->meta( $u['id'], Twofa_Provider_Totp::SECRET ), 'methods untouched' );
 
 		$r = $this->cli( 'unlock', $u['login'] );
 		$this->assertSame( 0, $r['exit'] );

@@ -54,7 +54,7 @@ final class ReportTest extends Admin_TestCase {
 
 	public function test_sidecar_counts_the_seeded_role_exactly(): void {
 		$seed   = $this->seed();
-		$result = Twofa_Report_Page::fetch( 1, 50, 'sidecar' );
+		$result = Twofa_Report::fetch( 1, 50, 'sidecar' );
 		$this->assertNull( $result['error'], $result['error'] ? $result['error']->get_error_message() : '' );
 		$this->assertSame( 'sidecar', $result['source'] );
 		$this->assertSame(
@@ -68,8 +68,8 @@ final class ReportTest extends Admin_TestCase {
 
 	public function test_php_fallback_gives_the_same_figures_as_the_sidecar(): void {
 		$seed    = $this->seed();
-		$sidecar = Twofa_Report_Page::fetch( 2, 3, 'sidecar' )['report'];
-		$php     = Twofa_Report_Page::fetch( 2, 3, 'php' )['report'];
+		$sidecar = Twofa_Report::fetch( 2, 3, 'sidecar' )['report'];
+		$php     = Twofa_Report::fetch( 2, 3, 'php' )['report'];
 		$this->assertNotNull( $sidecar );
 		$this->assertSame( array( 'users' => 30, 'with_2fa' => 23 ), $php['by_role'][ $seed['role'] ] );
 		// WordPress counts only roles that still exist; the sidecar reads the capabilities meta
@@ -91,7 +91,7 @@ final class ReportTest extends Admin_TestCase {
 		$seen  = array();
 		$total = null;
 		for ( $page = 1; $page < 1000; $page++ ) {
-			$report = Twofa_Report_Page::fetch( $page, 7, 'sidecar' )['report'];
+			$report = Twofa_Report::fetch( $page, 7, 'sidecar' )['report'];
 			$list   = $report['without_2fa_users'];
 			$total  = $list['total'];
 			$this->assertLessThanOrEqual( 7, count( $list['items'] ) );
@@ -162,7 +162,7 @@ final class ReportTest extends Admin_TestCase {
 		$seed  = $this->seed();
 		$admin = $this->make_user( 'administrator' );
 		$http  = $this->login( $admin );
-		$total = Twofa_Report_Page::compute( 1, 50 )['without_2fa_users']['total'];
+		$total = Twofa_Report::compute( 1, 50 )['without_2fa_users']['total'];
 		$last  = (int) ceil( $total / 50 );
 		$http->get( '/wp-admin/users.php?page=twofa-report&paged=' . $last );
 		$this->assertSame( 200, $http->last['status'] );

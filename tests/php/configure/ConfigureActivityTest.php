@@ -123,9 +123,9 @@ final class ConfigureActivityTest extends Configure_TestCase {
 				$this->assertStringNotContainsString( $code, implode( '|', $event ), 'the mailed code is in no row' );
 			}
 			// The next code may be sent only after the cooldown: move the stored send time back.
-			$record            = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+			$record            = json_decode( (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 			$record['sent_at'] = time() - 3600;
-			update_user_meta( $user['id'], Twofa_User_State::EMAIL_CODE, wp_slash( wp_json_encode( $record ) ) );
+			update_user_meta( $user['id'], Twofa_Provider_Email::CODE, wp_slash( wp_json_encode( $record ) ) );
 		}
 		$this->assertSame( array( Twofa_Events::METHOD_CONFIGURED, Twofa_Events::METHOD_RECONFIGURED ), $this->event_names( $user['id'] ) );
 	}

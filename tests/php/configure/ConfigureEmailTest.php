@@ -44,7 +44,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 	 * @param int $user_id User ID.
 	 */
 	private function skip_cooldown( int $user_id ): void {
-		$this->edit_json_meta( $user_id, Twofa_User_State::EMAIL_CODE, array( 'sent_at' => time() - 3600 ) );
+		$this->edit_json_meta( $user_id, Twofa_Provider_Email::CODE, array( 'sent_at' => time() - 3600 ) );
 	}
 
 	public function test_configure_email_with_the_mailed_code(): void {
@@ -67,7 +67,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$refused = $this->submit( $client, $page, 'email_send' );
 		$this->assertStringContainsString( 'Please confirm that this is your email address.', $this->messages( $refused['body'] ) );
 		$this->assertSame( $count, $this->mail_count( $user['email'] ) );
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ) );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ) );
 
 		$sent = $this->send( $client, $page );
 		$this->assertStringContainsString( 'step=verify', $sent['location'] );
@@ -76,17 +76,17 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$code = $this->mailed_code( $user['email'] );
 
 		// Only a keyed hash is stored, with an expiry and an attempt counter.
-		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertSame( 'setup', $record['purpose'] );
 		$this->assertSame( 0, $record['attempts'] );
 		$this->assertEqualsWithDelta( time() + 600, $record['expires'], 5, '10 minutes by default' );
-		$this->assertStringNotContainsString( $code, (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ) );
+		$this->assertStringNotContainsString( $code, (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ) );
 		$field = $this->xpath( $sent['body'] )->query( '//input[@id="twofa-email-code" and @inputmode="numeric" and @autocomplete="one-time-code"]' );
 		$this->assertSame( 1, $field->length );
 
 		$done = $this->submit( $client, $sent['body'], 'email_verify', array( 'twofa_code' => $code ) );
 		$this->assertStringContainsString( 'OTP over Email is configured and active.', $this->messages( $done['body'] ) );
-		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 		$this->assertSame( 'email', $this->meta( $user['id'], Twofa_User_State::PRIMARY ) );
 		$this->assertSame( 'Primary', $this->card_status( $done['body'], 'email' ) );
 		$this->assertStringContainsString( 'Reconfigure', $this->card_text( $done['body'], 'email' ) );
@@ -102,8 +102,8 @@ final class ConfigureEmailTest extends Configure_TestCase {
 
 		$bad = $this->submit( $client, $sent['body'], 'email_verify', array( 'twofa_code' => $wrong ) );
 		$this->assertStringContainsString( 'That code is not right. 4 attempts left.', $this->messages( $bad['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
-		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertSame( 1, $record['attempts'] );
 
 		$ok = $this->submit( $client, $bad['body'], 'email_verify', array( 'twofa_code' => $code ) );
@@ -115,11 +115,11 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$client = $this->client_for( $user['id'] );
 		$sent   = $this->send( $client, $this->confirm_step( $client, $user['id'] ) );
 		$code   = $this->mailed_code( $user['email'] );
-		$this->edit_json_meta( $user['id'], Twofa_User_State::EMAIL_CODE, array( 'expires' => time() - 1 ) );
+		$this->edit_json_meta( $user['id'], Twofa_Provider_Email::CODE, array( 'expires' => time() - 1 ) );
 
 		$late = $this->submit( $client, $sent['body'], 'email_verify', array( 'twofa_code' => $code ) );
 		$this->assertStringContainsString( 'That code has expired.', $this->messages( $late['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 	}
 
 	public function test_used_code_cannot_be_replayed(): void {
@@ -128,7 +128,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$sent   = $this->send( $client, $this->confirm_step( $client, $user['id'] ) );
 		$code   = $this->mailed_code( $user['email'] );
 		$this->submit( $client, $sent['body'], 'email_verify', array( 'twofa_code' => $code ) );
-		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 		$count = $this->mail_count( $user['email'] );
 
 		$page  = $this->open_page( $client, $user['id'], array( 'method' => 'email', 'step' => 'verify' ) );
@@ -156,7 +156,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		if ( $first !== $second ) {
 			$old = $this->submit( $client, $resent['body'], 'email_verify', array( 'twofa_code' => $first ) );
 			$this->assertStringContainsString( 'replaced by a newer one', $this->messages( $old['body'] ) );
-			$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+			$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 		}
 		$new = $this->submit( $client, $resent['body'], 'email_verify', array( 'twofa_code' => $second ) );
 		$this->assertStringContainsString( 'configured and active', $this->messages( $new['body'] ) );
@@ -167,12 +167,12 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$client = $this->client_for( $user['id'] );
 		$sent   = $this->send( $client, $this->confirm_step( $client, $user['id'] ) );
 		$code   = $this->mailed_code( $user['email'] );
-		$before = $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE );
+		$before = $this->db_meta( $user['id'], Twofa_Provider_Email::CODE );
 		$count  = $this->mail_count( $user['email'] );
 
 		$again = $this->send( $client, $sent['body'] );
 		$this->assertMatchesRegularExpression( '/A code was just sent\. You can ask for another one in \d+ seconds?\./', $this->messages( $again['body'] ) );
-		$this->assertSame( $before, $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), 'nothing changed' );
+		$this->assertSame( $before, $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), 'nothing changed' );
 		$this->assertSame( $count, $this->mail_count( $user['email'] ), 'no email' );
 		$this->assertMatchesRegularExpression( '/<button type="submit" class="button" data-cooldown="\d+">Send OTP<\/button>/', $again['body'] );
 
@@ -182,7 +182,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$this->submit( $client, $again['body'], 'email_verify', array( 'twofa_code' => $wrong ) );
 		$this->skip_cooldown( $user['id'] );
 		$this->send( $client, $again['body'] );
-		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertSame( 2, $record['attempts'], 'resending keeps the attempt count' );
 
 		// Three more wrong entries use the rest up; then even the right code and a resend are refused.
@@ -199,7 +199,7 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$latest = $this->mailed_code( $user['email'] );
 		$final  = $this->submit( $client, $again['body'], 'email_verify', array( 'twofa_code' => $latest ) );
 		$this->assertStringContainsString( 'Too many wrong codes were entered.', $this->messages( $final['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 	}
 
 	public function test_sidecar_stopped_says_so_and_changes_nothing(): void {
@@ -212,9 +212,9 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$failed = $this->send( $client, $page );
 		$this->assertStringContainsString( 'The email service is not reachable right now.', $this->messages( $failed['body'] ) );
 		$this->assertStringContainsString( 'step=confirm', $failed['location'] );
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), 'no code stored' );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), 'no code stored' );
 		$this->assertSame( $count, $this->mail_count( $user['email'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 
 		// The authenticator still works; only the notice email is missing, and the user is told.
 		$begin  = $this->submit( $client, $failed['body'], 'totp_begin' );
@@ -231,13 +231,13 @@ final class ConfigureEmailTest extends Configure_TestCase {
 		$sent   = $this->send( $client, $this->confirm_step( $client, $user['id'] ) );
 		$code   = $this->mailed_code( $user['email'] );
 		$this->skip_cooldown( $user['id'] );
-		$before = $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE );
+		$before = $this->db_meta( $user['id'], Twofa_Provider_Email::CODE );
 
 		$this->set_settings( array( 'sidecar_url' => 'http://127.0.0.1:' . $this->closed_port() ) );
 		$failed = $this->send( $client, $sent['body'] );
 		$this->assertStringContainsString( 'not reachable', $this->messages( $failed['body'] ) );
 		$this->assertStringContainsString( 'step=verify', $failed['location'], 'the code step stays open' );
-		$this->assertSame( $before, $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), 'the previous code state is unchanged' );
+		$this->assertSame( $before, $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), 'the previous code state is unchanged' );
 
 		$ok = $this->submit( $client, $failed['body'], 'email_verify', array( 'twofa_code' => $code ) );
 		$this->assertStringContainsString( 'configured and active', $this->messages( $ok['body'] ) );
@@ -257,15 +257,15 @@ final class ConfigureEmailTest extends Configure_TestCase {
 			$posts[] = array( 'twofa_code' => str_pad( (string) ( ( (int) $code + $i ) % 1000000 ), 6, '0', STR_PAD_LEFT ) ) + $fields;
 		}
 		$this->post_parallel( $client, $posts );
-		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertSame( 4, $record['attempts'], 'no guess slipped through uncounted' );
 
 		// The right code sent three times at once: the method is enabled once, one notice is sent.
 		$count = $this->mail_count( $user['email'] );
 		$this->post_parallel( $client, array_fill( 0, 3, array( 'twofa_code' => $code ) + $fields ) );
-		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 		$this->assertSame( $count + 1, $this->mail_count( $user['email'] ), 'exactly one "method added" notice' );
-		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record = json_decode( (string) $this->db_meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertArrayHasKey( 'used', $record );
 	}
 

@@ -19,7 +19,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$response = $this->post_fields( $client, $fields );
 		$this->assertSame( 403, $response['status'] );
 		$this->assertStringContainsString( 'The link you followed has expired.', $response['body'] );
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ) );
 	}
 
 	public function test_wrong_nonce_is_refused_and_changes_nothing(): void {
@@ -61,8 +61,8 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$response          = $this->post_fields( $client, $fields );
 		$this->assertSame( 403, $response['status'] );
 		$this->assertStringContainsString( 'You can only change your own two-factor settings.', $response['body'] );
-		$this->assertNull( $this->db_meta( $bob['id'], Twofa_User_State::TOTP_PENDING ) );
-		$this->assertNull( $this->db_meta( $alice['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $bob['id'], Twofa_Provider_Totp::PENDING ) );
+		$this->assertNull( $this->db_meta( $alice['id'], Twofa_Provider_Totp::PENDING ) );
 
 		// Bob's nonce (made for Bob's session) in Alice's session.
 		$bob_client = $this->client_for( $bob['id'] );
@@ -84,7 +84,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$anon   = new Http_Client();
 		$anon->post( '/wp-admin/admin-post.php', $fields );
 		$this->assertStringNotContainsString( 'twofa-configure', $anon->location(), 'not processed' );
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ) );
 		$page = $anon->get( $this->page_path( $user['id'] ) );
 		$this->assertSame( 302, $page['status'], 'the page itself asks to log in' );
 		$this->assertStringContainsString( 'wp-login.php', $anon->location() );
@@ -99,7 +99,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertMatchesRegularExpression( '#href=["\'][^"\']*users\.php\?page=twofa-configure["\']#', $html['body'], 'the Users menu links to it' );
 		$begin = $this->submit( $client, $html['body'], 'totp_begin' );
 		$this->assertStringContainsString( '/wp-admin/users.php?page=twofa-configure', $begin['location'] );
-		$this->assertNotNull( $this->db_meta( $admin['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNotNull( $this->db_meta( $admin['id'], Twofa_Provider_Totp::PENDING ) );
 	}
 
 	public function test_remove_needs_confirmation_and_the_password(): void {
@@ -116,12 +116,12 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'enter your password or a current code', $this->messages( $no_auth['body'] ) );
 		$bad_pw = $this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_password' => $user['password'] . 'x' ) );
 		$this->assertStringContainsString( 'The password is not right.', $this->messages( $bad_pw['body'] ) );
-		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ), 'still configured' );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ), 'still configured' );
 
 		$count = $this->mail_count( $user['email'] );
 		$done  = $this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_password' => $user['password'] ) );
 		$this->assertStringContainsString( 'OTP over Email was removed.', $this->messages( $done['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 		$this->assertSame( 'Not configured', $this->card_status( $done['body'], 'email' ) );
 		$this->assertSame( 'Primary', $this->card_status( $done['body'], 'totp' ) );
 		$this->assertStringNotContainsString( $user['password'], $done['body'] );
@@ -139,7 +139,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$page   = $this->open_page( $client, $user['id'], array( 'method' => 'totp', 'step' => 'remove' ) );
 		$done   = $this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_reauth_code' => twofa_totp_code( $secret, time() ) ) );
 		$this->assertStringContainsString( 'Google Authenticator was removed.', $this->messages( $done['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ) );
 		$this->assertSame( 'email', $this->meta( $user['id'], Twofa_User_State::PRIMARY ) );
 	}
 
@@ -156,7 +156,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertSame( 3, Twofa_Lockout::failures( $user['id'] ) );
 		$locked = $this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_password' => $user['password'] ) );
 		$this->assertStringContainsString( 'so it is locked', $this->messages( $locked['body'] ) );
-		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ), 'even the right password is refused while locked' );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ), 'even the right password is refused while locked' );
 	}
 
 	public function test_last_method_of_a_required_role_cannot_be_removed(): void {
@@ -167,7 +167,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->set_settings( array( 'required_roles' => array( 'author' ) ) );
 		$refused = $this->submit( $client, $page, 'remove', array( 'twofa_confirm_remove' => '1', 'twofa_password' => $user['password'] ) );
 		$this->assertStringContainsString( 'Your role must use two-factor authentication.', $this->messages( $refused['body'] ) );
-		$this->assertSame( '1', $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '1', $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 	}
 
 	public function test_set_primary_refuses_an_unconfigured_method(): void {
@@ -228,7 +228,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'Two-factor authentication was reset for this user', $after['body'] );
 		wp_cache_delete( $target['id'], 'user_meta' );
 		$this->assertSame( array(), Twofa_User_State::configured_methods( $target['id'] ) );
-		foreach ( Twofa_User_State::ALL_KEYS as $key ) {
+		foreach ( Twofa_User_State::all_keys() as $key ) {
 			$this->assertNull( $this->db_meta( $target['id'], $key ), "$key removed" );
 		}
 		$this->assertSame( array(), WP_Session_Tokens::get_instance( $target['id'] )->get_all(), 'sessions destroyed' );
@@ -256,10 +256,10 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 			// Even with a valid nonce made for the manager's session, the action is refused.
 			wp_set_current_user( $manager['id'] );
 			$this->assertFalse( Twofa_Reset::current_user_can_reset( $target['id'] ) );
-			$result = Twofa_Configure_Page::process_reset(
+			$result = Twofa_Reset_Screen::process_reset(
 				array(
 					'twofa_reset_user_id' => (string) $target['id'],
-					'twofa_reset_nonce'   => wp_create_nonce( Twofa_Configure_Page::reset_nonce_action( $target['id'] ) ),
+					'twofa_reset_nonce'   => wp_create_nonce( Twofa_Reset_Screen::reset_nonce_action( $target['id'] ) ),
 					'twofa_reset_confirm' => '1',
 				)
 			);
@@ -292,7 +292,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertSame( 'ok', $ok['status'] );
 		$this->assertSame( array( 'method' => 'totp', 'step' => 'setup' ), $ok['args'] );
 		$this->assertNotNull( Twofa_Providers::get( 'totp' )->pending_secret( $user['id'] ) );
-		$this->assertNull( $this->db_meta( $other['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $other['id'], Twofa_Provider_Totp::PENDING ) );
 	}
 
 	public function test_disabled_method_cannot_be_configured(): void {
@@ -302,7 +302,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->set_settings( array( 'methods' => array( 'email' ) ) );
 		$refused = $this->submit( $client, $html, 'totp_begin' );
 		$this->assertStringContainsString( 'This method is not enabled on this site.', $this->messages( $refused['body'] ) );
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ) );
 		$this->assertSame( '', $this->card_text( $refused['body'], 'totp' ), 'its card is not shown' );
 	}
 
@@ -319,7 +319,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'cannot be configured on this site right now', $out['page'] );
 		$this->assertStringNotContainsString( '<form', $out['page'] );
 		$this->assertSame( 'error', $out['process'], 'actions are refused' );
-		$this->assertNull( $this->db_meta( $admin['id'], Twofa_User_State::TOTP_PENDING ), 'no setup was started' );
+		$this->assertNull( $this->db_meta( $admin['id'], Twofa_Provider_Totp::PENDING ), 'no setup was started' );
 
 		// With the extension but a key file that does not exist.
 		$ext = (string) getenv( 'TWOFA_EXT' );
@@ -330,7 +330,7 @@ final class ConfigureSecurityTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'The twofa site key cannot be used', $out['admin_notice'] );
 		$this->assertStringNotContainsString( '<form', $out['page'] );
 		$this->assertSame( 'error', $out['process'] );
-		$this->assertNull( $this->db_meta( $admin['id'], Twofa_User_State::TOTP_PENDING ), 'no setup was started' );
+		$this->assertNull( $this->db_meta( $admin['id'], Twofa_Provider_Totp::PENDING ), 'no setup was started' );
 
 		// With the extension and the key (this process), the notice is silent.
 		wp_set_current_user( $admin['id'] );

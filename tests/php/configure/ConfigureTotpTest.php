@@ -58,9 +58,9 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'Verify and Save', $page );
 
 		$secret = $this->shown_secret( $page );
-		$this->assertNotSame( '', (string) $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ), 'the pending secret is stored' );
-		$this->assertStringNotContainsString( $secret, (string) $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ), 'the pending secret is sealed, not stored in clear' );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ), 'not active before a code verifies' );
+		$this->assertNotSame( '', (string) $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ), 'the pending secret is stored' );
+		$this->assertStringNotContainsString( $secret, (string) $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ), 'the pending secret is sealed, not stored in clear' );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ), 'not active before a code verifies' );
 
 		// A wrong code: clear message, nothing activated.
 		$right = twofa_totp_code( $secret, time() );
@@ -68,22 +68,22 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$bad   = $this->submit( $client, $page, 'totp_verify', array( 'twofa_code' => $wrong ) );
 		$this->assertStringContainsString( 'That code is not right', $this->messages( $bad['body'] ) );
 		$this->assertStringNotContainsString( 'value="' . $wrong . '"', $bad['body'], 'the typed code is never echoed' );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ) );
 
 		// The right code buried in over-long input is refused as malformed, not cut down to size.
 		$long = $this->submit( $client, $bad['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $secret, time() ) . str_repeat( ' ', 80 ) . 'x' ) );
 		$this->assertStringContainsString( 'Enter the 6-digit code from your authenticator app.', $this->messages( $long['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ) );
 
 		// The right code activates it and records its step.
 		$mails_before = $this->mail_count( $user['email'] );
 		$good         = $this->submit( $client, $bad['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $secret, time() ) ) );
 		$this->assertSame( 302, $good['status'] );
 		$this->assertStringContainsString( 'Google Authenticator is configured and active.', $this->messages( $good['body'] ) );
-		$sealed = (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET );
+		$sealed = (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET );
 		$this->assertSame( $secret, twofa_open( $sealed, 'totp:' . $user['id'] ), 'the shown key is the active secret, sealed for this user' );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_PENDING ), 'the pending secret is gone' );
-		$step = (int) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::PENDING ), 'the pending secret is gone' );
+		$step = (int) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP );
 		$this->assertLessThanOrEqual( 1, abs( $step - intdiv( time(), 30 ) ), 'the verified step is recorded' );
 		$this->assertSame( 'totp', $this->meta( $user['id'], Twofa_User_State::PRIMARY ), 'the first method becomes primary' );
 		$this->assertSame( 'Primary', $this->card_status( $good['body'], 'totp' ) );
@@ -161,11 +161,11 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$count  = $this->mail_count( $user['email'] );
 
 		$this->post_parallel( $client, array_fill( 0, 3, $fields ) );
-		$this->assertSame( $secret, twofa_open( (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ), 'totp:' . $user['id'] ) );
+		$this->assertSame( $secret, twofa_open( (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ), 'totp:' . $user['id'] ) );
 		if ( $this->sidecar_running() ) {
 			$this->assertSame( $count + 1, $this->mail_count( $user['email'] ), 'one activation, one notice' );
 		}
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ) );
 	}
 
 	public function test_an_expired_setup_is_refused_and_nothing_changes(): void {
@@ -173,11 +173,11 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$client = $this->client_for( $user['id'] );
 		$begin  = $this->submit( $client, $this->open_page( $client, $user['id'] ), 'totp_begin' );
 		$secret = $this->shown_secret( $begin['body'] );
-		$this->edit_json_meta( $user['id'], Twofa_User_State::TOTP_PENDING, array( 'expires' => time() - 1 ) );
+		$this->edit_json_meta( $user['id'], Twofa_Provider_Totp::PENDING, array( 'expires' => time() - 1 ) );
 
 		$late = $this->submit( $client, $begin['body'], 'totp_verify', array( 'twofa_code' => twofa_totp_code( $secret, time() ) ) );
 		$this->assertStringContainsString( 'This setup has expired', $this->messages( $late['body'] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ) );
 		$this->assertSame( 'Not configured', $this->card_status( $late['body'], 'totp' ) );
 
 		// The setup step no longer shows the key either.
@@ -190,10 +190,10 @@ final class ConfigureTotpTest extends Configure_TestCase {
 		$user   = $this->make_user( 'subscriber' );
 		$client = $this->client_for( $user['id'] );
 		$begin  = $this->submit( $client, $this->open_page( $client, $user['id'] ), 'totp_begin' );
-		$this->assertNotNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNotNull( $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ) );
 		$cancel = $this->submit( $client, $begin['body'], 'totp_cancel' );
 		$this->assertStringContainsString( 'Setup cancelled', $this->messages( $cancel['body'] ) );
-		$this->assertNull( $this->db_meta( $user['id'], Twofa_User_State::TOTP_PENDING ) );
+		$this->assertNull( $this->db_meta( $user['id'], Twofa_Provider_Totp::PENDING ) );
 	}
 
 	public function test_malformed_codes_are_refused_without_reaching_the_extension(): void {

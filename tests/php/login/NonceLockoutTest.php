@@ -95,7 +95,7 @@ final class NonceLockoutTest extends Login_TestCase {
 		$this->assertSame( 403, $client->last['status'] );
 		$this->assertStringContainsString( 'expired or is no longer valid', $this->error_text( $client ) );
 		$this->assertFalse( $client->has_login_cookie() );
-		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ), 'the code was not even checked' );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP ), 'the code was not even checked' );
 	}
 
 	public function test_a_nonce_of_another_user_is_refused(): void {
@@ -245,7 +245,7 @@ final class NonceLockoutTest extends Login_TestCase {
 		$this->assertStringContainsString( 'the code was not checked', $this->error_text( $client ) );
 		$this->assertFalse( $client->has_login_cookie() );
 		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'a refused attempt is not counted' );
-		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ), 'the code was not used up' );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP ), 'the code was not used up' );
 
 		// Once the back-off has passed, the same nonce and code pass.
 		update_user_meta( $user['id'], Twofa_User_State::LAST_FAILURE, (string) ( time() - 10 ) );
@@ -280,7 +280,7 @@ final class NonceLockoutTest extends Login_TestCase {
 		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
 		$this->assertStringContainsString( 'Even a correct code is refused', $this->error_text( $client ) );
 		$this->assertFalse( $client->has_login_cookie() );
-		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ) );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP ) );
 
 		// A new password step does not lift it either.
 		$fresh = new Http_Client();

@@ -32,7 +32,7 @@ final class SetupFailClosedTest extends Login_TestCase {
 		$this->assertSame( 1, preg_match( '#<code class="twofa-key">(.*?)</code>#s', $client->last['body'], $m ), 'the key as text' );
 		$this->assertMatchesRegularExpression( '/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/', html_entity_decode( wp_strip_all_tags( $m[1] ) ), 'the key in groups of four' );
 		$secret = str_replace( ' ', '', wp_strip_all_tags( $m[1] ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ), 'nothing active before the code verifies' );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ), 'nothing active before the code verifies' );
 
 		// A wrong code first: counted, the QR code stays.
 		$this->submit_code( $client, 'totp', $this->wrong_totp( $secret ) );
@@ -45,7 +45,7 @@ final class SetupFailClosedTest extends Login_TestCase {
 		$this->assertLoggedIn( $client, $user );
 		$this->assertSame( admin_url( 'edit.php' ), $client->location() );
 		$this->assertSame( 'totp', (string) $this->meta( $user['id'], Twofa_User_State::PRIMARY ) );
-		$this->assertNotSame( '', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_SECRET ) );
+		$this->assertNotSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ) );
 
 		// From now on the login is a challenge.
 		$next = new Http_Client();
@@ -72,7 +72,7 @@ final class SetupFailClosedTest extends Login_TestCase {
 
 		$this->submit_code( $client, 'email', $code );
 		$this->assertLoggedIn( $client, $user );
-		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_ENABLED ) );
+		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_Provider_Email::ENABLED ) );
 		$this->assertSame( 'email', (string) $this->meta( $user['id'], Twofa_User_State::PRIMARY ) );
 	}
 
@@ -99,7 +99,7 @@ final class SetupFailClosedTest extends Login_TestCase {
 			)
 		);
 		$this->assertStringNotContainsString( 'Send OTP', $client->last['body'] );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_CODE ) );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ) );
 	}
 
 	public function test_grace_period_lets_in_with_a_notice_until_it_runs_out(): void {

@@ -125,7 +125,7 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->assertLoggedIn( $client, $user );
 		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
 		// The authenticator was not involved.
-		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ) );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP ) );
 		$this->assertNotSame( '', $secret );
 	}
 
@@ -149,7 +149,7 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
 		$this->assertStringContainsString( 'not reachable', $this->error_text( $client ) );
 		$this->assertStringContainsString( 'use another method', $this->error_text( $client ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_CODE ), 'no code stored when nothing was sent' );
+		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), 'no code stored when nothing was sent' );
 
 		$fields['twofa_method'] = 'totp';
 		$this->second_step( $client, $fields + array( 'twofa_do' => 'switch' ) );
@@ -178,9 +178,9 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ) );
 
 		// Past the cooldown (moved back in the database), a resend: the count stays.
-		$record            = json_decode( (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record            = json_decode( (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$record['sent_at'] = time() - 3600;
-		update_user_meta( $user['id'], Twofa_User_State::EMAIL_CODE, wp_slash( wp_json_encode( $record ) ) );
+		update_user_meta( $user['id'], Twofa_Provider_Email::CODE, wp_slash( wp_json_encode( $record ) ) );
 		$fields['twofa_nonce'] = (string) $client->field( 'twofa_nonce' );
 		$before                = $this->outbox_files();
 		$this->second_step( $client, $fields + array( 'twofa_do' => 'send' ) );
@@ -208,7 +208,7 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$client->get( '/wp-login.php?' . $query );
 		$this->assertSame( 200, $client->last['status'] );
 		$this->assertFalse( $client->has_login_cookie() );
-		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_User_State::TOTP_LAST_STEP ), 'the code was not used' );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP ), 'the code was not used' );
 		$this->assertNotSame( '', (string) $this->meta( $user['id'], Twofa_User_State::LOGIN_NONCE ), 'the nonce was not used' );
 	}
 

@@ -72,8 +72,8 @@ abstract class Twofa_TestCase extends TestCase {
 	 */
 	protected function give_totp( int $user_id ): string {
 		$secret = twofa_totp_secret();
-		update_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, twofa_seal( $secret, 'totp:' . $user_id ) );
-		update_user_meta( $user_id, Twofa_User_State::TOTP_LAST_STEP, '-1' );
+		update_user_meta( $user_id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $user_id ) );
+		update_user_meta( $user_id, Twofa_Provider_Totp::LAST_STEP, '-1' );
 		Twofa_User_State::mark_configured( $user_id, 'totp' );
 		return $secret;
 	}
@@ -84,7 +84,7 @@ abstract class Twofa_TestCase extends TestCase {
 	 * @param int $user_id User ID.
 	 */
 	protected function give_email( int $user_id ): void {
-		update_user_meta( $user_id, Twofa_User_State::EMAIL_ENABLED, '1' );
+		update_user_meta( $user_id, Twofa_Provider_Email::ENABLED, '1' );
 		Twofa_User_State::mark_configured( $user_id, 'email' );
 	}
 

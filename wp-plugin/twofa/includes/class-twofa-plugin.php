@@ -20,7 +20,10 @@ final class Twofa_Plugin {
 	const FEATURES = array(
 		'Twofa_Events',          // The activity log's table, purge and settings-change events.
 		'Twofa_Admin_Notices',   // Extension / key problems, told to the site owner.
+		'Twofa_User_Query',      // The "has 2FA" condition for user queries.
 		'Twofa_Configure_Page',  // Users → Configure 2FA.
+		'Twofa_Profile_Section', // The 2FA section of the profile screens.
+		'Twofa_Reset_Screen',    // An administrator resets another user's 2FA.
 		'Twofa_Login',           // The second step on wp-login.php, first-login setup.
 		'Twofa_Auth_Policy',     // XML-RPC, REST, application passwords.
 		'Twofa_Settings_Page',   // Settings → Two-Factor.

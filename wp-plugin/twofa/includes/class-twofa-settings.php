@@ -16,8 +16,6 @@ final class Twofa_Settings {
 
 	const OPTION = 'twofa_settings';
 
-	const METHODS = array( 'totp', 'email' );
-
 	const APP_PASSWORDS_ALLOW = 'allow';
 	const APP_PASSWORDS_DENY  = 'deny';
 
@@ -41,7 +39,7 @@ final class Twofa_Settings {
 	 */
 	public static function defaults(): array {
 		return array(
-			'methods'         => self::METHODS,
+			'methods'         => Twofa_Providers::ids(),
 			'required_roles'  => array(),
 			'grace_days'      => 0,
 			'email_ttl'       => 600,
@@ -91,7 +89,7 @@ final class Twofa_Settings {
 	/**
 	 * Whether a method is enabled on this site.
 	 *
-	 * @param string $method 'totp' or 'email'.
+	 * @param string $method Method id.
 	 */
 	public static function method_enabled( string $method ): bool {
 		return in_array( $method, self::get( 'methods' ), true );
@@ -148,10 +146,12 @@ final class Twofa_Settings {
 		switch ( $field ) {
 			case 'methods':
 				$list = self::string_list( $value );
-				if ( null === $list || array() === $list || array_diff( $list, self::METHODS ) ) {
-					return new WP_Error( 'twofa_bad_methods', __( 'Choose at least one method: Google Authenticator (totp) or OTP over Email (email).', 'twofa' ) );
+				$ids  = Twofa_Providers::ids();
+				if ( null === $list || array() === $list || array_diff( $list, $ids ) ) {
+					/* translators: %s: the methods, e.g. "Google Authenticator (totp) or OTP over Email (email)". */
+					return new WP_Error( 'twofa_bad_methods', sprintf( __( 'Choose at least one method: %s.', 'twofa' ), Twofa_Providers::describe() ) );
 				}
-				return array_values( array_intersect( self::METHODS, $list ) );
+				return array_values( array_intersect( $ids, $list ) );
 
 			case 'required_roles':
 				$list  = self::string_list( $value );

@@ -11,7 +11,9 @@ defined( 'ABSPATH' ) || exit;
  * Manage two-factor authentication: user status, resets, lockouts, the adoption
  * report, the site policy and a health check.
  *
- * Nothing here ever prints a secret, a code or a code hash.
+ * Nothing here ever prints a secret, a code or a code hash. Every command is a
+ * thin layer over the services (includes/services/); the file is over 400 lines
+ * because WP-CLI reads each command's synopsis and help from its docblock.
  */
 class Twofa_CLI_Command {
 
@@ -47,7 +49,7 @@ class Twofa_CLI_Command {
 	public function status( $args, $assoc_args ) {
 		$user   = $this->user( $args[0] );
 		$format = $this->format( $assoc_args );
-		$row    = self::status_row( $user );
+		$row    = Twofa_User_Status::row( $user );
 		if ( 'table' === $format ) {
 			$items = array();
 			foreach ( $row as $field => $value ) {
@@ -118,7 +120,7 @@ class Twofa_CLI_Command {
 		if ( '' !== $method && $without ) {
 			WP_CLI::error( __( '--method and --without-2fa cannot be used together.', 'twofa' ) );
 		}
-		$fields = array( 'id', 'login', 'email', 'roles', 'methods', 'primary', 'locked' );
+		$fields = array( 'id', 'login', Twofa_User_Status::ADDRESS_FIELD, 'roles', 'methods', 'primary', 'locked' );
 		if ( isset( $assoc_args['fields'] ) ) {
 			$wanted = array_map( 'trim', explode( ',', (string) $assoc_args['fields'] ) );
 			$bad    = array_diff( $wanted, $fields );
@@ -137,39 +139,32 @@ class Twofa_CLI_Command {
 		if ( '' !== $role ) {
 			$query['role'] = $role;
 		}
-		if ( 'totp' === $method ) {
-			$query['meta_query'] = array( self::meta_has( Twofa_User_State::TOTP_SECRET ) ); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
-		} elseif ( 'email' === $method ) {
-			$query['meta_query'] = array( // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
-				array(
-					'key'   => Twofa_User_State::EMAIL_ENABLED,
-					'value' => '1',
-				),
-			);
+		if ( '' !== $method ) {
+			$query[ Twofa_User_Query::ARG ] = $method;
 		} elseif ( $without ) {
-			$query['meta_query'] = Twofa_Users_Column::without_2fa_meta_query(); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+			$query[ Twofa_User_Query::ARG ] = Twofa_User_Query::NONE;
 		}
 		$items = array();
 		// Batches keep only one page of users and their meta in memory on large sites.
-		$query['number'] = Twofa_Report_Page::BATCH;
+		$query['number'] = Twofa_Report::BATCH;
 		for ( $batch = 1; ; $batch++ ) {
 			$query['paged'] = $batch;
 			$users          = ( new WP_User_Query( $query ) )->get_results();
 			foreach ( $users as $user ) {
-				$row     = self::status_row( $user );
+				$row     = Twofa_User_Status::row( $user );
 				$items[] = array(
-					'id'      => $row['id'],
-					'login'   => $row['login'],
-					'email'   => $row['email'],
-					'roles'   => implode( ',', $row['roles'] ),
-					'methods' => implode( ',', $row['methods'] ),
-					'primary' => (string) $row['primary'],
-					'locked'  => $row['locked'] ? 'yes' : 'no',
+					'id'                                => $row['id'],
+					'login'                             => $row['login'],
+					Twofa_User_Status::ADDRESS_FIELD    => $row[ Twofa_User_Status::ADDRESS_FIELD ],
+					'roles'                             => implode( ',', $row['roles'] ),
+					'methods'                           => implode( ',', $row['methods'] ),
+					'primary'                           => (string) $row['primary'],
+					'locked'                            => $row['locked'] ? 'yes' : 'no',
 				);
 				wp_cache_delete( $user->ID, 'users' );
 				wp_cache_delete( $user->ID, 'user_meta' );
 			}
-			if ( count( $users ) < Twofa_Report_Page::BATCH ) {
+			if ( count( $users ) < Twofa_Report::BATCH ) {
 				break;
 			}
 		}
@@ -206,19 +201,25 @@ class Twofa_CLI_Command {
 		$method = isset( $assoc_args['method'] ) ? (string) $assoc_args['method'] : null;
 		if ( null !== $method ) {
 			$this->check_method( $method );
-			if ( ! in_array( $method, Twofa_User_State::configured_methods( $user->ID ), true ) ) {
-				WP_CLI::error( sprintf( __( 'User %1$s has not configured %2$s.', 'twofa' ), $user->user_login, self::method_label( $method ) ) );
+			if ( null === Twofa_Method_Removal::configured_provider( $user->ID, $method ) ) {
+				WP_CLI::error( sprintf( __( 'User %1$s has not configured %2$s.', 'twofa' ), $user->user_login, Twofa_User_Status::method_label( $method ) ) );
 			}
-			WP_CLI::confirm( sprintf( __( 'Remove %1$s from user %2$s and log them out everywhere?', 'twofa' ), self::method_label( $method ), $user->user_login ), $assoc_args );
+			WP_CLI::confirm( sprintf( __( 'Remove %1$s from user %2$s and log them out everywhere?', 'twofa' ), Twofa_User_Status::method_label( $method ), $user->user_login ), $assoc_args );
 		} else {
 			WP_CLI::confirm( sprintf( __( 'Remove every two-factor method of user %s and log them out everywhere?', 'twofa' ), $user->user_login ), $assoc_args );
 		}
 
-		if ( ! self::reset_user( $user->ID, $method ) ) {
+		$notified = null === $method
+			? Twofa_Reset::reset_user( $user->ID )
+			: Twofa_Method_Removal::remove( $user->ID, $method, Twofa_Method_Removal::BY_ADMIN );
+		if ( is_wp_error( $notified ) ) {
+			WP_CLI::error( $notified->get_error_message() );
+		}
+		if ( ! $notified ) {
 			WP_CLI::warning( __( 'The email to the user could not be sent (is the twofa sidecar running? see `wp twofa doctor`).', 'twofa' ) );
 		}
 		if ( null !== $method ) {
-			WP_CLI::success( sprintf( __( 'Removed %1$s from user %2$s; their sessions were ended.', 'twofa' ), self::method_label( $method ), $user->user_login ) );
+			WP_CLI::success( sprintf( __( 'Removed %1$s from user %2$s; their sessions were ended.', 'twofa' ), Twofa_User_Status::method_label( $method ), $user->user_login ) );
 		} else {
 			WP_CLI::success( sprintf( __( 'Two-factor authentication reset for user %s; their sessions were ended.', 'twofa' ), $user->user_login ) );
 		}
@@ -241,7 +242,7 @@ class Twofa_CLI_Command {
 	 */
 	public function unlock( $args, $assoc_args ) {
 		$user   = $this->user( $args[0] );
-		$locked = self::locked_until( $user->ID ) > Twofa_Clock::now();
+		$locked = Twofa_User_Status::locked_until( $user->ID ) > Twofa_Clock::now();
 		Twofa_Lockout::reset( $user->ID );
 		Twofa_Events::record( Twofa_Events::UNLOCK, $user->ID, array( 'details' => array( 'was_locked' => $locked ) ) );
 		if ( $locked ) {
@@ -311,7 +312,7 @@ class Twofa_CLI_Command {
 		if ( ! in_array( $source, array( 'auto', 'sidecar', 'php' ), true ) ) {
 			WP_CLI::error( sprintf( __( 'Invalid source: %s. Use auto, sidecar or php.', 'twofa' ), $source ) );
 		}
-		$result = Twofa_Report_Page::fetch( $page, $per_page, $source );
+		$result = Twofa_Report::fetch( $page, $per_page, $source );
 		if ( null === $result['report'] ) {
 			WP_CLI::error( sprintf( __( 'The sidecar could not give the report: %s', 'twofa' ), $result['error'] ? $result['error']->get_error_message() : '' ) );
 		}
@@ -344,7 +345,7 @@ class Twofa_CLI_Command {
 		if ( 'table' === $format ) {
 			$parts = array();
 			foreach ( $report['by_method'] as $method => $count ) {
-				$parts[] = self::method_label( (string) $method ) . ': ' . $count;
+				$parts[] = Twofa_User_Status::method_label( (string) $method ) . ': ' . $count;
 			}
 			WP_CLI::line( sprintf( __( 'By method: %s', 'twofa' ), implode( '; ', $parts ) ) );
 			WP_CLI::line( sprintf( __( 'Source: %s', 'twofa' ), $result['source'] ) );
@@ -456,15 +457,14 @@ class Twofa_CLI_Command {
 	 */
 	public function doctor( $args, $assoc_args ) {
 		$failed = 0;
-		foreach ( self::checks() as $name => $check ) {
-			list( $ok, $detail ) = $check;
-			if ( ! $ok ) {
+		foreach ( Twofa_Health::checks() as $name => $check ) {
+			if ( ! $check['ok'] ) {
 				++$failed;
 			}
-			WP_CLI::line( sprintf( '%-4s %-9s %s', $ok ? 'OK' : 'FAIL', $name, $detail ) );
+			WP_CLI::line( sprintf( '%-4s %-9s %s', $check['ok'] ? 'OK' : 'FAIL', $name, $check['detail'] ) );
 		}
 		if ( $failed ) {
-			WP_CLI::error( sprintf( __( '%1$d of %2$d checks failed.', 'twofa' ), $failed, count( self::checks_names() ) ) );
+			WP_CLI::error( sprintf( __( '%1$d of %2$d checks failed.', 'twofa' ), $failed, count( Twofa_Health::NAMES ) ) );
 		}
 		WP_CLI::success( __( 'All checks passed.', 'twofa' ) );
 	}
@@ -488,101 +488,11 @@ class Twofa_CLI_Command {
 	 */
 	public function send_test_email( $args, $assoc_args ) {
 		$user   = $this->user( $args[0] );
-		$result = Twofa_Settings_Page::send_test_email( $user->ID );
+		$result = Twofa_Test_Email::send( $user->ID );
 		if ( is_wp_error( $result ) ) {
 			WP_CLI::error( sprintf( __( 'The test email was not sent: %s', 'twofa' ), $result->get_error_message() ) );
 		}
 		WP_CLI::success( sprintf( __( 'A test email was sent to user %s.', 'twofa' ), $user->user_login ) );
-	}
-
-	/**
-	 * Removes one method (or, through Twofa_Reset, all 2FA state), ends the user's sessions
-	 * and emails them. The change is made even if the email cannot be sent.
-	 *
-	 * @param int         $user_id User ID.
-	 * @param string|null $method  One method, or null for everything.
-	 * @return bool Whether the notice email was sent.
-	 */
-	public static function reset_user( int $user_id, ?string $method = null ): bool {
-		if ( null === $method ) {
-			return Twofa_Reset::reset_user( $user_id );
-		}
-		$provider = Twofa_Providers::get( $method );
-		if ( $provider ) {
-			$provider->remove( $user_id );
-		} else {
-			Twofa_User_State::remove_method( $user_id, $method );
-		}
-		WP_Session_Tokens::get_instance( $user_id )->destroy_all();
-		wp_cache_delete( $user_id, 'user_meta' );
-		return true === Twofa_Notifier::send( $user_id, 'method_removed', $method );
-	}
-
-	/**
-	 * The doctor's checks: name => [ok, detail].
-	 *
-	 * @return array<string,array{0: bool, 1: string}>
-	 */
-	public static function checks(): array {
-		$out = array();
-
-		$version = Twofa_Environment::extension_version();
-		if ( null === $version ) {
-			$out['extension'] = array( false, __( 'the twofa PHP extension is not loaded', 'twofa' ) );
-		} elseif ( version_compare( $version, TWOFA_MIN_EXTENSION_VERSION, '<' ) ) {
-			$out['extension'] = array( false, sprintf( __( 'version %1$s is older than the required %2$s', 'twofa' ), $version, TWOFA_MIN_EXTENSION_VERSION ) );
-		} else {
-			$out['extension'] = array( true, sprintf( __( 'version %s', 'twofa' ), $version ) );
-		}
-
-		$key        = Twofa_Environment::key_status();
-		$out['key'] = $key['loaded']
-			? array( true, sprintf( __( 'loaded from %s', 'twofa' ), $key['path'] ) )
-			: array( false, trim( (string) $key['error'] ) . ( '' !== $key['path'] ? ' (' . $key['path'] . ')' : '' ) );
-
-		$url    = (string) Twofa_Settings::get( 'sidecar_url' );
-		$client = new Twofa_Sidecar_Client();
-		$health = $client->health();
-		if ( is_wp_error( $health ) ) {
-			$out['sidecar'] = array( false, sprintf( __( 'not reachable at %1$s: %2$s', 'twofa' ), $url, $health->get_error_message() ) );
-		} else {
-			// A signed request proves both sides use the same key and agree on the time.
-			$signed         = $client->report(
-				array(
-					'page'     => 1,
-					'per_page' => 1,
-				)
-			);
-			$sidecar_ver    = isset( $health['version'] ) && is_scalar( $health['version'] ) ? ' version ' . sanitize_text_field( (string) $health['version'] ) : '';
-			$out['sidecar'] = is_wp_error( $signed )
-				? array( false, sprintf( __( 'reachable at %1$s%2$s, but a signed request failed: %3$s', 'twofa' ), $url, $sidecar_ver, $signed->get_error_message() ) )
-				: array( true, sprintf( __( 'reachable at %1$s%2$s, signed requests accepted', 'twofa' ), $url, $sidecar_ver ) );
-		}
-
-		global $wpdb;
-		$wpdb->suppress_errors( true );
-		$one = $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->usermeta} WHERE meta_key LIKE '\\_twofa\\_%'" );
-		$wpdb->suppress_errors( false );
-		$out['database'] = null === $one
-			? array( false, sprintf( __( 'cannot read %s', 'twofa' ), $wpdb->usermeta ) )
-			: array( true, sprintf( __( '%1$s readable (%2$d twofa meta rows)', 'twofa' ), $wpdb->usermeta, (int) $one ) );
-
-		$stored = get_option( Twofa_Settings::OPTION, array() );
-		$valid  = is_array( $stored ) ? Twofa_Settings::validate( $stored ) : new WP_Error( 'twofa_settings_type', 'the option is not an array' );
-		if ( is_wp_error( $valid ) ) {
-			$out['settings'] = array( false, sprintf( __( 'stored settings are invalid (defaults are used instead): %s', 'twofa' ), implode( ' ', $valid->get_error_messages() ) ) );
-		} else {
-			$out['settings'] = array(
-				true,
-				sprintf(
-					__( 'methods %1$s; required roles %2$s; grace %3$d days', 'twofa' ),
-					implode( ',', $valid['methods'] ),
-					$valid['required_roles'] ? implode( ',', $valid['required_roles'] ) : __( 'none', 'twofa' ),
-					$valid['grace_days']
-				),
-			);
-		}
-		return $out;
 	}
 
 	/**
@@ -591,44 +501,7 @@ class Twofa_CLI_Command {
 	 * @return string[]
 	 */
 	public static function checks_names(): array {
-		return array( 'extension', 'key', 'sidecar', 'database', 'settings' );
-	}
-
-	/**
-	 * A user's status as one row (no secrets).
-	 *
-	 * @param WP_User $user User.
-	 * @return array<string,mixed>
-	 */
-	public static function status_row( WP_User $user ): array {
-		$id        = (int) $user->ID;
-		$last      = Twofa_User_State::get_json( $id, Twofa_User_State::LAST_USED );
-		$locked_to = self::locked_until( $id );
-		$now       = Twofa_Clock::now();
-		return array(
-			'id'           => $id,
-			'login'        => (string) $user->user_login,
-			'email'        => (string) $user->user_email,
-			'roles'        => array_values( (array) $user->roles ),
-			'methods'      => Twofa_User_State::configured_methods( $id ),
-			'primary'      => Twofa_User_State::primary( $id ),
-			'last_used'    => isset( $last['at'], $last['method'] ) && is_numeric( $last['at'] )
-				? gmdate( 'Y-m-d H:i:s', (int) $last['at'] ) . ' UTC (' . sanitize_key( (string) $last['method'] ) . ')'
-				: null,
-			'failures'     => (int) get_user_meta( $id, Twofa_User_State::FAILURES, true ),
-			'locked'       => $locked_to > $now,
-			'locked_until' => $locked_to > $now ? gmdate( 'Y-m-d H:i:s', $locked_to ) . ' UTC' : null,
-		);
-	}
-
-	/**
-	 * The stored lockout end (0 when none).
-	 *
-	 * @param int $user_id User ID.
-	 */
-	private static function locked_until( int $user_id ): int {
-		$raw = get_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, true );
-		return is_numeric( $raw ) ? (int) $raw : 0;
+		return Twofa_Health::NAMES;
 	}
 
 	/**
@@ -650,30 +523,6 @@ class Twofa_CLI_Command {
 	}
 
 	/**
-	 * A meta_query clause: the key exists with a non-empty value.
-	 *
-	 * @param string $key Meta key.
-	 * @return array<string,string>
-	 */
-	private static function meta_has( string $key ): array {
-		return array(
-			'key'     => $key,
-			'value'   => '',
-			'compare' => '!=',
-		);
-	}
-
-	/**
-	 * The method's label.
-	 *
-	 * @param string $method Method id.
-	 */
-	private static function method_label( string $method ): string {
-		$provider = Twofa_Providers::get( $method );
-		return $provider ? $provider->label() : $method;
-	}
-
-	/**
 	 * Finds a user by ID, login or email; error when there is none.
 	 *
 	 * @param string $ref What was typed.
@@ -685,7 +534,8 @@ class Twofa_CLI_Command {
 			$user = get_user_by( 'id', (int) $ref );
 		}
 		if ( ! $user && is_email( $ref ) ) {
-			$user = get_user_by( 'email', $ref );
+			$found = email_exists( $ref );
+			$user  = $found ? get_user_by( 'id', (int) $found ) : false;
 		}
 		if ( ! $user && '' !== $ref ) {
 			$user = get_user_by( 'login', $ref );
@@ -702,8 +552,8 @@ class Twofa_CLI_Command {
 	 * @param string $method Method id.
 	 */
 	private function check_method( string $method ): void {
-		if ( ! in_array( $method, Twofa_Settings::METHODS, true ) ) {
-			WP_CLI::error( sprintf( __( 'Unknown method: %1$s. Use one of: %2$s.', 'twofa' ), sanitize_text_field( $method ), implode( ', ', Twofa_Settings::METHODS ) ) );
+		if ( null === Twofa_Providers::get( $method ) ) {
+			WP_CLI::error( sprintf( __( 'Unknown method: %1$s. Use one of: %2$s.', 'twofa' ), sanitize_text_field( $method ), implode( ', ', Twofa_Providers::ids() ) ) );
 		}
 	}
 

@@ -2,6 +2,10 @@
 /**
  * OTP over Email: a 6-digit code mailed by the sidecar.
  *
+ * Over 400 lines on purpose: a provider holds the method's whole life (sending,
+ * checking, Configure 2FA handlers, login) in one place; its HTML is in
+ * class-twofa-email-screens.php.
+ *
  * @package Twofa
  */
 
@@ -15,6 +19,10 @@ defined( 'ABSPATH' ) || exit;
  * requests cannot both spend one code or one attempt.
  */
 class Twofa_Provider_Email extends Twofa_Provider {
+
+	// User meta (docs/CONTRACTS.md).
+	const ENABLED = '_twofa_email_enabled'; // "1" once a setup code verified.
+	const CODE    = '_twofa_email_code';    // The one live code's record (a keyed hash, never the code).
 
 	/**
 	 * Wrong entries allowed per code chain (resending never resets it).
@@ -56,7 +64,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		if ( ! in_array( $purpose, self::PURPOSES, true ) ) {
 			return new WP_Error( 'twofa_email_bad_purpose', __( 'Unknown purpose for an email code.', 'twofa' ) );
 		}
-		if ( ! Twofa_Settings::method_enabled( 'email' ) ) {
+		if ( ! Twofa_Settings::method_enabled( $this->id() ) ) {
 			return new WP_Error( 'twofa_email_disabled', __( 'OTP over Email is not enabled on this site.', 'twofa' ) );
 		}
 		if ( 'login' === $purpose && ! $this->is_configured( $user_id ) ) {
@@ -122,9 +130,9 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		}
 		$new = (string) wp_json_encode( $record );
 		if ( '' === $raw ) {
-			$stored = (bool) add_user_meta( $user_id, Twofa_User_State::EMAIL_CODE, wp_slash( $new ), true );
+			$stored = (bool) add_user_meta( $user_id, self::CODE, wp_slash( $new ), true );
 		} else {
-			$stored = Twofa_User_State::compare_and_set( $user_id, Twofa_User_State::EMAIL_CODE, $raw, $new );
+			$stored = Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $new );
 		}
 		if ( ! $stored ) {
 			return new WP_Error( 'twofa_email_race', __( 'Another code was sent at the same moment. Use the code from the newest email.', 'twofa' ) );
@@ -168,7 +176,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 			}
 			$record['attempts'] = (int) $record['attempts'] + 1;
 			$counted            = (string) wp_json_encode( $record );
-			if ( Twofa_User_State::compare_and_set( $user_id, Twofa_User_State::EMAIL_CODE, $raw, $counted ) ) {
+			if ( Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $counted ) ) {
 				break;
 			}
 			if ( $try >= 5 ) {
@@ -194,7 +202,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 					'used'    => $now,
 				)
 			);
-			if ( ! Twofa_User_State::compare_and_set( $user_id, Twofa_User_State::EMAIL_CODE, $counted, $used ) ) {
+			if ( ! Twofa_User_State::compare_and_set( $user_id, self::CODE, $counted, $used ) ) {
 				// Another request spent or replaced it between our count and this write.
 				return self::used_error();
 			}
@@ -228,9 +236,9 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		if ( true !== $ok ) {
 			return $ok;
 		}
-		update_user_meta( $user_id, Twofa_User_State::EMAIL_ENABLED, '1' );
-		Twofa_User_State::mark_configured( $user_id, 'email' );
-		Twofa_Notifier::send( $user_id, 'method_added', 'email' );
+		update_user_meta( $user_id, self::ENABLED, '1' );
+		Twofa_User_State::mark_configured( $user_id, $this->id() );
+		Twofa_Notifier::send( $user_id, 'method_added', $this->id() );
 		return true;
 	}
 
@@ -247,7 +255,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		}
 		$ok = $this->verify_code( $user_id, $code, 'login' );
 		if ( true === $ok ) {
-			Twofa_User_State::mark_used( $user_id, 'email' );
+			Twofa_User_State::mark_used( $user_id, $this->id() );
 		}
 		return $ok;
 	}
@@ -277,12 +285,164 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	}
 
 	/**
-	 * Removes the method and any live code.
+	 * The row that decides "configured".
+	 */
+	public function configured_key(): string {
+		return self::ENABLED;
+	}
+
+	/**
+	 * Every key of this method (the flag and any live code).
+	 *
+	 * @return string[]
+	 */
+	public function meta_keys(): array {
+		return array( self::ENABLED, self::CODE );
+	}
+
+	/* ------------------------------------------------------------------ */
+	/* Configure 2FA                                                       */
+	/* ------------------------------------------------------------------ */
+
+	/**
+	 * Send a setup code; verify it.
+	 *
+	 * @return string[]
+	 */
+	public function configure_actions(): array {
+		return array( $this->id() . '_send', $this->id() . '_verify' );
+	}
+
+	/**
+	 * Handles one Configure 2FA action.
+	 *
+	 * @param string              $action  One of configure_actions().
+	 * @param int                 $user_id Current user.
+	 * @param array<string,mixed> $post    Unslashed form fields.
+	 * @return array A Twofa_Configure_Form::result().
+	 */
+	public function handle_action( string $action, int $user_id, array $post ): array {
+		$id = $this->id();
+		switch ( substr( $action, strlen( $id ) + 1 ) ) {
+			case 'send':
+				if ( ! Twofa_Configure_Form::ticked( $post, 'twofa_confirm_email' ) ) {
+					return Twofa_Configure_Form::result( 'error', __( 'Please confirm that this is your email address.', 'twofa' ), Twofa_Configure_Form::step( $id, 'confirm' ) );
+				}
+				$sent = $this->send_code( $user_id, 'setup' );
+				if ( true !== $sent ) {
+					// Stay on the code step if an earlier code is still waiting there.
+					$step = $this->has_live_code( $user_id, 'setup' ) ? 'verify' : 'confirm';
+					return Twofa_Configure_Form::result( 'error', $sent->get_error_message(), Twofa_Configure_Form::step( $id, $step ) );
+				}
+				return Twofa_Configure_Form::result( 'ok', __( 'We sent a 6-digit code to your email address. Enter it below.', 'twofa' ), Twofa_Configure_Form::step( $id, 'verify' ) );
+
+			case 'verify':
+				$ok = $this->verify_setup( $user_id, Twofa_Configure_Form::code( $post ) );
+				if ( true !== $ok ) {
+					return Twofa_Configure_Form::result( 'error', $ok->get_error_message(), Twofa_Configure_Form::step( $id, 'verify' ) );
+				}
+				return Twofa_Configure_Form::added_result( $this );
+		}
+		return parent::handle_action( $action, $user_id, $post );
+	}
+
+	/**
+	 * Configure / Reconfigure opens the confirm step.
+	 *
+	 * @param int  $user_id    Current user.
+	 * @param bool $configured Whether the method is configured.
+	 */
+	public function render_configure_button( int $user_id, bool $configured ): void {
+		Twofa_Configure_Form::link_button( $this->id(), 'confirm', $configured );
+	}
+
+	/**
+	 * The confirm and verify steps of the card.
+	 *
+	 * @param int    $user_id Current user.
+	 * @param string $step    Step from the URL.
+	 */
+	public function render_setup( int $user_id, string $step ): bool {
+		if ( ! in_array( $step, array( 'confirm', 'verify' ), true ) ) {
+			return false;
+		}
+		Twofa_Email_Screens::configure_setup( $this, $user_id, $step );
+		return true;
+	}
+
+	/* ------------------------------------------------------------------ */
+	/* Login                                                               */
+	/* ------------------------------------------------------------------ */
+
+	/**
+	 * Sending a code is this method's own login action.
+	 *
+	 * @return string[]
+	 */
+	public function login_actions(): array {
+		return array( 'send' );
+	}
+
+	/**
+	 * "send": emails a code (login or setup) and says where it went.
+	 *
+	 * @param string              $action The requested action.
+	 * @param array<string,mixed> $out    The result so far.
+	 * @return array<string,mixed>
+	 */
+	public function login_action( string $action, array $out ): array {
+		if ( 'send' !== $action ) {
+			return parent::login_action( $action, $out );
+		}
+		$sent = $this->send_code( (int) $out['user_id'], Twofa_Login_Flow::SETUP === $out['stage'] ? 'setup' : 'login' );
+		if ( is_wp_error( $sent ) ) {
+			$out['error'] = $sent->get_error_message();
+			return $out;
+		}
+		$out['sent']   = true;
+		$out['notice'] = sprintf(
+			/* translators: 1: masked email address, 2: minutes the code is valid. */
+			__( 'We emailed a 6-digit code to %1$s. It is valid for %2$d minutes.', 'twofa' ),
+			$this->masked_address( (int) $out['user_id'] ),
+			max( 1, (int) floor( (int) Twofa_Settings::get( 'email_ttl' ) / 60 ) )
+		);
+		return $out;
+	}
+
+	/**
+	 * The challenge: where the code goes, Send OTP / Resend, the code form.
+	 *
+	 * @param array<string,mixed> $result  Result of Twofa_Login_Flow.
+	 * @param bool                $interim Modal login.
+	 */
+	public function render_challenge( array $result, bool $interim ): void {
+		Twofa_Email_Screens::login( $this, $result, $interim, false );
+	}
+
+	/**
+	 * First-login setup: the same, naming the account's address.
+	 *
+	 * @param array<string,mixed> $result  Result of Twofa_Login_Flow.
+	 * @param bool                $interim Modal login.
+	 */
+	public function render_login_setup( array $result, bool $interim ): void {
+		Twofa_Email_Screens::login( $this, $result, $interim, true );
+	}
+
+	/**
+	 * The account's address as j***@example.com: enough to recognise one's own
+	 * address, not to learn someone else's.
 	 *
 	 * @param int $user_id User ID.
 	 */
-	public function remove( int $user_id ): void {
-		Twofa_User_State::remove_method( $user_id, 'email' );
+	public function masked_address( int $user_id ): string {
+		$user  = get_userdata( $user_id );
+		$email = $user ? (string) $user->user_email : '';
+		$at    = strrpos( $email, '@' );
+		if ( false === $at || 0 === $at ) {
+			return '***';
+		}
+		return substr( $email, 0, 1 ) . '***' . substr( $email, $at );
 	}
 
 	/**
@@ -303,7 +463,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 */
 	private static function raw_record( int $user_id ): string {
 		wp_cache_delete( $user_id, 'user_meta' );
-		$raw = get_user_meta( $user_id, Twofa_User_State::EMAIL_CODE, true );
+		$raw = get_user_meta( $user_id, self::CODE, true );
 		return is_string( $raw ) ? $raw : '';
 	}
 

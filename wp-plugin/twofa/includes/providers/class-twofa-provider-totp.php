@@ -2,6 +2,10 @@
 /**
  * Google Authenticator (TOTP, RFC 6238).
  *
+ * Over 400 lines on purpose: a provider holds the method's whole life (setup,
+ * Configure 2FA handlers, login checks) in one place; its HTML is in
+ * class-twofa-totp-screens.php.
+ *
  * @package Twofa
  */
 
@@ -14,6 +18,11 @@ defined( 'ABSPATH' ) || exit;
  * Reconfigure never leaves the user without a working authenticator.
  */
 class Twofa_Provider_Totp extends Twofa_Provider {
+
+	// User meta (docs/CONTRACTS.md).
+	const SECRET    = '_twofa_totp_secret';    // Sealed base32 secret; present = configured.
+	const LAST_STEP = '_twofa_totp_last_step'; // Last accepted time step (replay guard).
+	const PENDING   = '_twofa_totp_pending';   // A new secret waiting for its first code.
 
 	/**
 	 * How long a pending (not yet verified) secret stays usable, in seconds.
@@ -47,6 +56,38 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	}
 
 	/**
+	 * The row that decides "configured".
+	 */
+	public function configured_key(): string {
+		return self::SECRET;
+	}
+
+	/**
+	 * Every key of this method (active and pending secret, replay guard).
+	 *
+	 * @return string[]
+	 */
+	public function meta_keys(): array {
+		return array( self::SECRET, self::LAST_STEP, self::PENDING );
+	}
+
+	/**
+	 * A current authenticator code can stand in for the password before a removal.
+	 */
+	public function reauth_prompt(): ?string {
+		return __( 'or a current code from your authenticator app:', 'twofa' );
+	}
+
+	/**
+	 * The last accepted time step, -1 if none.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function last_step( int $user_id ): int {
+		return Twofa_User_State::last_step( $user_id, self::LAST_STEP );
+	}
+
+	/**
 	 * Starts Configure/Reconfigure: a new secret, sealed in the pending slot.
 	 *
 	 * @param int $user_id User ID.
@@ -57,7 +98,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		$secret = (string) twofa_totp_secret();
 		Twofa_User_State::set_json(
 			$user_id,
-			Twofa_User_State::TOTP_PENDING,
+			self::PENDING,
 			array(
 				'sealed'  => (string) twofa_seal( $secret, self::pending_context( $user_id ) ),
 				'expires' => Twofa_Clock::now() + self::PENDING_TTL,
@@ -72,7 +113,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	public function pending_secret( int $user_id ): ?string {
-		$pending = Twofa_User_State::get_json( $user_id, Twofa_User_State::TOTP_PENDING );
+		$pending = Twofa_User_State::get_json( $user_id, self::PENDING );
 		if ( empty( $pending['sealed'] ) || ! is_string( $pending['sealed'] ) || ! isset( $pending['expires'] ) ) {
 			return null;
 		}
@@ -88,7 +129,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	public function pending_expires_in( int $user_id ): int {
-		$pending = Twofa_User_State::get_json( $user_id, Twofa_User_State::TOTP_PENDING );
+		$pending = Twofa_User_State::get_json( $user_id, self::PENDING );
 		return isset( $pending['expires'] ) ? max( 0, (int) $pending['expires'] - Twofa_Clock::now() ) : 0;
 	}
 
@@ -98,7 +139,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	public function cancel_setup( int $user_id ): void {
-		delete_user_meta( $user_id, Twofa_User_State::TOTP_PENDING );
+		delete_user_meta( $user_id, self::PENDING );
 	}
 
 	/**
@@ -115,7 +156,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 			return self::format_error();
 		}
 		wp_cache_delete( $user_id, 'user_meta' );
-		$raw = get_user_meta( $user_id, Twofa_User_State::TOTP_PENDING, true );
+		$raw = get_user_meta( $user_id, self::PENDING, true );
 		if ( ! is_string( $raw ) || '' === $raw ) {
 			return new WP_Error( 'twofa_totp_no_setup', __( 'There is no authenticator setup in progress. Click Configure to start again.', 'twofa' ) );
 		}
@@ -138,13 +179,13 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		}
 		// Consuming the exact pending value we read makes activation single-use,
 		// even when two requests carry the same code at the same moment.
-		if ( ! Twofa_User_State::consume( $user_id, Twofa_User_State::TOTP_PENDING, $raw ) ) {
+		if ( ! Twofa_User_State::consume( $user_id, self::PENDING, $raw ) ) {
 			return new WP_Error( 'twofa_totp_no_setup', __( 'This setup was already completed or replaced. Reload the page.', 'twofa' ) );
 		}
-		update_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, $sealed );
-		update_user_meta( $user_id, Twofa_User_State::TOTP_LAST_STEP, (string) (int) $step );
-		Twofa_User_State::mark_configured( $user_id, 'totp' );
-		Twofa_Notifier::send( $user_id, 'method_added', 'totp' );
+		update_user_meta( $user_id, self::SECRET, $sealed );
+		update_user_meta( $user_id, self::LAST_STEP, (string) (int) $step );
+		Twofa_User_State::mark_configured( $user_id, $this->id() );
+		Twofa_Notifier::send( $user_id, 'method_added', $this->id() );
 		return true;
 	}
 
@@ -161,7 +202,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 			return self::format_error();
 		}
 		wp_cache_delete( $user_id, 'user_meta' );
-		if ( '' === (string) get_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, true ) ) {
+		if ( '' === (string) get_user_meta( $user_id, self::SECRET, true ) ) {
 			return new WP_Error( 'twofa_totp_not_configured', __( 'Google Authenticator is not set up for this account.', 'twofa' ) );
 		}
 		$secret = $this->secret( $user_id );
@@ -169,7 +210,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 			return self::unavailable();
 		}
 		$now  = Twofa_Clock::now();
-		$last = Twofa_User_State::totp_last_step( $user_id );
+		$last = Twofa_User_State::last_step( $user_id, self::LAST_STEP );
 		try {
 			$step = twofa_totp_verify( $secret, $code, $now, $last );
 			// A refusal may be a replay: the same code without the replay guard tells which.
@@ -183,11 +224,11 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 			}
 			return new WP_Error( 'twofa_totp_wrong', __( 'That code is not right. Enter the current 6-digit code from your authenticator app.', 'twofa' ) );
 		}
-		if ( ! Twofa_User_State::advance_totp_step( $user_id, (int) $step ) ) {
+		if ( ! Twofa_User_State::advance_step( $user_id, self::LAST_STEP, (int) $step ) ) {
 			// Another request accepted this step (or a later one) first.
 			return self::used_error();
 		}
-		Twofa_User_State::mark_used( $user_id, 'totp' );
+		Twofa_User_State::mark_used( $user_id, $this->id() );
 		return true;
 	}
 
@@ -197,7 +238,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	public function secret( int $user_id ): ?string {
-		$sealed = get_user_meta( $user_id, Twofa_User_State::TOTP_SECRET, true );
+		$sealed = get_user_meta( $user_id, self::SECRET, true );
 		if ( ! is_string( $sealed ) || '' === $sealed ) {
 			return null;
 		}
@@ -221,13 +262,130 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		return (string) twofa_totp_uri( $secret, $account, $issuer );
 	}
 
+	/* ------------------------------------------------------------------ */
+	/* Configure 2FA                                                       */
+	/* ------------------------------------------------------------------ */
+
 	/**
-	 * Removes the method (active and pending secret, replay guard).
+	 * Begin (Configure/Reconfigure), verify the first code, cancel.
 	 *
-	 * @param int $user_id User ID.
+	 * @return string[]
 	 */
-	public function remove( int $user_id ): void {
-		Twofa_User_State::remove_method( $user_id, 'totp' );
+	public function configure_actions(): array {
+		return array( $this->id() . '_begin', $this->id() . '_verify', $this->id() . '_cancel' );
+	}
+
+	/**
+	 * Handles one Configure 2FA action.
+	 *
+	 * @param string              $action  One of configure_actions().
+	 * @param int                 $user_id Current user.
+	 * @param array<string,mixed> $post    Unslashed form fields.
+	 * @return array A Twofa_Configure_Form::result().
+	 */
+	public function handle_action( string $action, int $user_id, array $post ): array {
+		switch ( substr( $action, strlen( $this->id() ) + 1 ) ) {
+			case 'begin':
+				try {
+					$this->begin_setup( $user_id );
+				} catch ( Throwable $e ) {
+					return Twofa_Configure_Form::result( 'error', __( 'A new key could not be created. Please contact the site administrator.', 'twofa' ) );
+				}
+				return Twofa_Configure_Form::result( 'ok', '', Twofa_Configure_Form::step( $this->id(), 'setup' ) );
+
+			case 'verify':
+				$ok = $this->verify_setup( $user_id, Twofa_Configure_Form::code( $post ) );
+				if ( true !== $ok ) {
+					$args = in_array( $ok->get_error_code(), array( 'twofa_totp_setup_expired', 'twofa_totp_no_setup' ), true ) ? array() : Twofa_Configure_Form::step( $this->id(), 'setup' );
+					return Twofa_Configure_Form::result( 'error', $ok->get_error_message(), $args );
+				}
+				return Twofa_Configure_Form::added_result( $this );
+
+			case 'cancel':
+				$this->cancel_setup( $user_id );
+				return Twofa_Configure_Form::result( 'ok', __( 'Setup cancelled. Nothing was changed.', 'twofa' ) );
+		}
+		return parent::handle_action( $action, $user_id, $post );
+	}
+
+	/**
+	 * Configure / Reconfigure starts a new secret at once (a post, not a link).
+	 *
+	 * @param int  $user_id    Current user.
+	 * @param bool $configured Whether the method is configured.
+	 */
+	public function render_configure_button( int $user_id, bool $configured ): void {
+		Twofa_Configure_Form::post_button( $this->id() . '_begin', $user_id, $configured );
+	}
+
+	/**
+	 * The setup step of the card.
+	 *
+	 * @param int    $user_id Current user.
+	 * @param string $step    Step from the URL.
+	 */
+	public function render_setup( int $user_id, string $step ): bool {
+		if ( 'setup' !== $step ) {
+			return false;
+		}
+		Twofa_Totp_Screens::configure_setup( $this, $user_id );
+		return true;
+	}
+
+	/* ------------------------------------------------------------------ */
+	/* Login                                                               */
+	/* ------------------------------------------------------------------ */
+
+	/**
+	 * First-login setup chosen: a pending secret (a reload keeps the QR code already scanned).
+	 *
+	 * @param array<string,mixed> $out The result so far.
+	 * @return array<string,mixed>
+	 */
+	public function begin_login_setup( array $out ): array {
+		$user_id       = (int) $out['user_id'];
+		$out['secret'] = $this->pending_secret( $user_id ) ?? $this->begin_setup( $user_id );
+		return $out;
+	}
+
+	/**
+	 * Adds the pending secret to the setup screen; without one (expired) the user
+	 * goes back to choosing a method.
+	 *
+	 * @param array<string,mixed> $out The result so far.
+	 * @return array<string,mixed>
+	 */
+	public function prepare_login_setup( array $out ): array {
+		if ( 'form' === $out['outcome'] && Twofa_Login_Flow::SETUP === $out['stage'] ) {
+			$secret = $this->pending_secret( (int) $out['user_id'] );
+			if ( null === $secret ) {
+				$out['method'] = '';
+			} else {
+				$out['secret'] = $secret;
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * The challenge: help text and the code form.
+	 *
+	 * @param array<string,mixed> $result  Result of Twofa_Login_Flow.
+	 * @param bool                $interim Modal login.
+	 */
+	public function render_challenge( array $result, bool $interim ): void {
+		echo '<p class="twofa-help">' . esc_html__( 'Enter the 6-digit code from your authenticator app.', 'twofa' ) . '</p>';
+		parent::render_challenge( $result, $interim );
+	}
+
+	/**
+	 * First-login setup: QR code, key as text, code form.
+	 *
+	 * @param array<string,mixed> $result  Result of Twofa_Login_Flow.
+	 * @param bool                $interim Modal login.
+	 */
+	public function render_login_setup( array $result, bool $interim ): void {
+		Twofa_Totp_Screens::login_setup( $this, $result, $interim );
 	}
 
 	/**

@@ -93,6 +93,16 @@ final class Twofa_Login {
 		if ( Twofa_Login_Flow::NONE === $stage ) {
 			return;
 		}
+		/**
+		 * Filters whether this login may skip the challenge (remembered devices hook in
+		 * here). Only a user who has 2FA is asked about, after a correct password.
+		 *
+		 * @param bool    $skip Whether to skip (default false).
+		 * @param WP_User $user The user.
+		 */
+		if ( Twofa_Login_Flow::CHALLENGE === $stage && true === apply_filters( 'twofa_skip_challenge', false, $user ) ) {
+			return;
+		}
 		if ( Twofa_Login_Flow::GRACE === $stage && Twofa_Environment::ready() ) {
 			Twofa_Login_Flow::start_grace( (int) $user->ID );
 			return;

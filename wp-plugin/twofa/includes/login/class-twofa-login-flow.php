@@ -27,8 +27,9 @@ final class Twofa_Login_Flow {
 	const F_CODE   = 'twofa_code';
 	const F_DO     = 'twofa_do';
 
-	// Form actions (F_DO). Only POST requests may verify or send.
-	const ACTIONS = array( 'show', 'switch', 'choose', 'send', 'verify' );
+	// Form actions (F_DO) of every method; a provider adds its own (login_actions()).
+	// Only POST requests may do anything but show.
+	const ACTIONS = array( 'show', 'switch', 'choose', 'verify' );
 
 	/**
 	 * Methods the challenge offers: the configured ones the site allows, or, if
@@ -157,9 +158,9 @@ final class Twofa_Login_Flow {
 	public static function handle( array $request, bool $is_post ): array {
 		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
 		$nonce   = isset( $request[ self::F_NONCE ] ) && is_string( $request[ self::F_NONCE ] ) ? strtolower( trim( $request[ self::F_NONCE ] ) ) : '';
-		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && in_array( $request[ self::F_METHOD ], Twofa_Settings::METHODS, true ) ? $request[ self::F_METHOD ] : '';
+		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && null !== Twofa_Providers::get( $request[ self::F_METHOD ] ) ? $request[ self::F_METHOD ] : '';
 		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? substr( trim( $request[ self::F_CODE ] ), 0, 32 ) : '';
-		$do      = isset( $request[ self::F_DO ] ) && is_string( $request[ self::F_DO ] ) && in_array( $request[ self::F_DO ], self::ACTIONS, true ) ? $request[ self::F_DO ] : 'show';
+		$do      = isset( $request[ self::F_DO ] ) && is_string( $request[ self::F_DO ] ) ? $request[ self::F_DO ] : 'show';
 		if ( ! $is_post ) {
 			$do = 'show';
 		}
@@ -184,8 +185,12 @@ final class Twofa_Login_Flow {
 			if ( ! in_array( $method, $methods, true ) ) {
 				$method = self::default_method( $user_id );
 			}
-		} elseif ( ! Twofa_Settings::method_enabled( (string) $method ) ) {
+		} elseif ( ! isset( self::setup_providers()[ $method ] ) ) {
 			$method = '';
+		}
+		$provider = Twofa_Providers::get( (string) $method );
+		if ( ! in_array( $do, self::ACTIONS, true ) && ! ( $provider && in_array( $do, $provider->login_actions(), true ) ) ) {
+			$do = 'show';
 		}
 
 		$out = self::result(
@@ -204,57 +209,27 @@ final class Twofa_Login_Flow {
 		$locked = Twofa_Lockout::locked_for( $user_id );
 		if ( $locked > 0 ) {
 			$out['error'] = Twofa_Lockout::lock_message( $locked );
-			return self::with_setup_secret( $out );
+			return self::prepare_setup( $out );
 		}
 
 		try {
 			switch ( $do ) {
-				case 'send':
-					return self::send( $out );
 				case 'verify':
 					return self::verify( $user, $record, $code, $out );
 				case 'choose':
-					if ( self::SETUP === $stage && 'totp' === $method ) {
-						$provider = Twofa_Providers::get( 'totp' );
-						// A reload keeps the QR code already scanned.
-						$out['secret'] = $provider->pending_secret( $user_id ) ?? $provider->begin_setup( $user_id );
-					}
-					return $out;
+					return self::SETUP === $stage && $provider ? $provider->begin_login_setup( $out ) : $out;
+				case 'show':
+				case 'switch':
+					return self::prepare_setup( $out );
 				default:
-					return self::with_setup_secret( $out );
+					// One of the method's own actions (e.g. sending an email code).
+					return $provider ? $provider->login_action( $do, $out ) : $out;
 			}
 		} catch ( Throwable $e ) {
 			// Only the extension throws here; its message may name server paths, so say it plainly.
 			$out['error'] = __( 'Two-factor authentication is not available on this server right now. Please contact the site owner.', 'twofa' );
 			return $out;
 		}
-	}
-
-	/**
-	 * Sends an email code (login or setup).
-	 *
-	 * @param array<string,mixed> $out The result so far.
-	 * @return array<string,mixed>
-	 */
-	private static function send( array $out ): array {
-		if ( 'email' !== $out['method'] ) {
-			return self::with_setup_secret( $out );
-		}
-		$provider = Twofa_Providers::get( 'email' );
-		$sent     = $provider->send_code( (int) $out['user_id'], self::SETUP === $out['stage'] ? 'setup' : 'login' );
-		if ( is_wp_error( $sent ) ) {
-			$out['error'] = $sent->get_error_message();
-			return $out;
-		}
-		$user          = get_userdata( (int) $out['user_id'] );
-		$out['sent']   = true;
-		$out['notice'] = sprintf(
-			/* translators: 1: masked email address, 2: minutes the code is valid. */
-			__( 'We emailed a 6-digit code to %1$s. It is valid for %2$d minutes.', 'twofa' ),
-			self::mask_email( $user ? (string) $user->user_email : '' ),
-			max( 1, (int) floor( (int) Twofa_Settings::get( 'email_ttl' ) / 60 ) )
-		);
-		return $out;
 	}
 
 	/**
@@ -275,12 +250,12 @@ final class Twofa_Login_Flow {
 		}
 		if ( '' === $code ) {
 			$out['error'] = __( 'Enter the 6-digit code.', 'twofa' );
-			return self::with_setup_secret( $out );
+			return self::prepare_setup( $out );
 		}
 		$wait = Twofa_Lockout::backoff_remaining( $user_id );
 		if ( $wait > 0 ) {
 			$out['error'] = Twofa_Lockout::backoff_message( $wait );
-			return self::with_setup_secret( $out );
+			return self::prepare_setup( $out );
 		}
 		if ( ! Twofa_Login_Nonce::consume( $user_id, $record['raw'] ) ) {
 			return self::result( 'invalid' );
@@ -310,26 +285,36 @@ final class Twofa_Login_Flow {
 		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
 		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
-		return self::with_setup_secret( $out );
+		return self::prepare_setup( $out );
 	}
 
 	/**
-	 * Adds the pending authenticator secret to an authenticator setup screen;
-	 * without one (expired) the user goes back to choosing a method.
+	 * Lets the chosen method prepare its first-login setup screen (it may send the
+	 * user back to the choice by clearing 'method').
 	 *
 	 * @param array<string,mixed> $out The result so far.
 	 * @return array<string,mixed>
 	 */
-	private static function with_setup_secret( array $out ): array {
-		if ( 'form' === $out['outcome'] && self::SETUP === $out['stage'] && 'totp' === $out['method'] ) {
-			$secret = Twofa_Providers::get( 'totp' )->pending_secret( (int) $out['user_id'] );
-			if ( null === $secret ) {
-				$out['method'] = '';
-			} else {
-				$out['secret'] = $secret;
-			}
+	private static function prepare_setup( array $out ): array {
+		$provider = Twofa_Providers::get( (string) $out['method'] );
+		if ( 'form' === $out['outcome'] && self::SETUP === $out['stage'] && $provider ) {
+			return $provider->prepare_login_setup( $out );
 		}
 		return $out;
+	}
+
+	/**
+	 * The methods first-login setup offers: enabled and able to be primary.
+	 *
+	 * @return array<string,Twofa_Provider>
+	 */
+	public static function setup_providers(): array {
+		return array_filter(
+			Twofa_Providers::enabled(),
+			static function ( Twofa_Provider $p ): bool {
+				return $p->can_be_primary();
+			}
+		);
 	}
 
 	/**
@@ -338,25 +323,19 @@ final class Twofa_Login_Flow {
 	 * @param int $user_id User ID.
 	 */
 	public static function default_method( int $user_id ): string {
-		$methods = self::challenge_methods( $user_id );
 		$primary = Twofa_User_State::primary( $user_id );
-		if ( null !== $primary && in_array( $primary, $methods, true ) ) {
-			return $primary;
+		$best    = '';
+		$rank    = PHP_INT_MAX;
+		// The lowest challenge_priority() wins; on a tie the primary, then the registry's order.
+		foreach ( self::challenge_methods( $user_id ) as $method ) {
+			$provider = Twofa_Providers::get( $method );
+			$r        = 2 * ( $provider ? $provider->challenge_priority() : 1000 ) + ( $method === $primary ? 0 : 1 );
+			if ( $r < $rank ) {
+				$best = $method;
+				$rank = $r;
+			}
 		}
-		return $methods[0] ?? '';
-	}
-
-	/**
-	 * j***@example.com: enough to recognise one's own address, not to learn someone else's.
-	 *
-	 * @param string $email Address.
-	 */
-	public static function mask_email( string $email ): string {
-		$at = strrpos( $email, '@' );
-		if ( false === $at || 0 === $at ) {
-			return '***';
-		}
-		return substr( $email, 0, 1 ) . '***' . substr( $email, $at );
+		return $best;
 	}
 
 	/**

@@ -156,18 +156,6 @@ final class Twofa_Settings_Page {
 	}
 
 	/**
-	 * Sends the test email to a user.
-	 *
-	 * @param int $user_id User ID.
-	 * @return true|WP_Error
-	 */
-	public static function send_test_email( int $user_id ) {
-		$client = new Twofa_Sidecar_Client();
-		$result = $client->notify( $user_id, 'test', null );
-		return is_wp_error( $result ) ? $result : true;
-	}
-
-	/**
 	 * The checks of the "Send test email" post: capability, nonce, then send to the
 	 * current user.
 	 *
@@ -182,7 +170,7 @@ final class Twofa_Settings_Page {
 		if ( ! wp_verify_nonce( $nonce, self::TEST_ACTION ) ) {
 			return new WP_Error( 'twofa_bad_nonce', __( 'The link you followed has expired. Please go back, reload the page and try again.', 'twofa' ), array( 'status' => 403 ) );
 		}
-		return self::send_test_email( get_current_user_id() );
+		return Twofa_Test_Email::send( get_current_user_id() );
 	}
 
 	/**
@@ -298,42 +286,14 @@ final class Twofa_Settings_Page {
 	}
 
 	/**
-	 * The status rows: [label, ok, text].
+	 * The status rows: [label, ok, text], from the health checks `wp twofa doctor` runs too.
 	 *
 	 * @return array<int,array{0: string, 1: bool, 2: string}>
 	 */
 	public static function status_rows(): array {
-		$rows    = array();
-		$version = Twofa_Environment::extension_version();
-		$rows[]  = array(
-			__( 'PHP extension', 'twofa' ),
-			null !== $version && version_compare( $version, TWOFA_MIN_EXTENSION_VERSION, '>=' ),
-			null === $version
-				? __( 'Not loaded', 'twofa' )
-				/* translators: %s: version number. */
-				: sprintf( __( 'Version %s', 'twofa' ), $version ),
-		);
-		$key    = Twofa_Environment::key_status();
-		$rows[] = array(
-			__( 'Site key', 'twofa' ),
-			$key['loaded'],
-			$key['loaded']
-				/* translators: %s: path of the key file. */
-				? sprintf( __( 'Loaded from %s', 'twofa' ), $key['path'] )
-				/* translators: %s: why the key cannot be used. */
-				: sprintf( __( 'Not usable: %s', 'twofa' ), (string) $key['error'] ),
-		);
-		$health = ( new Twofa_Sidecar_Client() )->health();
-		if ( is_wp_error( $health ) ) {
-			$rows[] = array( __( 'Sidecar', 'twofa' ), false, $health->get_error_message() );
-		} else {
-			$sidecar_version = isset( $health['version'] ) && is_scalar( $health['version'] ) ? (string) $health['version'] : '?';
-			$rows[]          = array(
-				__( 'Sidecar', 'twofa' ),
-				true,
-				/* translators: 1: sidecar address, 2: version number. */
-				sprintf( __( 'Reachable at %1$s, version %2$s', 'twofa' ), (string) Twofa_Settings::get( 'sidecar_url' ), $sidecar_version ),
-			);
+		$rows = array();
+		foreach ( Twofa_Health::checks() as $check ) {
+			$rows[] = array( $check['label'], $check['ok'], ucfirst( $check['detail'] ) );
 		}
 		return $rows;
 	}

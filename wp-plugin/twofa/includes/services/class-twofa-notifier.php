@@ -28,11 +28,11 @@ final class Twofa_Notifier {
 	 *
 	 * @param int         $user_id User ID.
 	 * @param string      $event   One of EVENTS.
-	 * @param string|null $method  'totp', 'email' or null.
+	 * @param string|null $method  A method id or null.
 	 * @return true|WP_Error
 	 */
 	public static function send( int $user_id, string $event, ?string $method = null ) {
-		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && ! in_array( $method, Twofa_Settings::METHODS, true ) ) ) {
+		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && null === Twofa_Providers::get( $method ) ) ) {
 			self::$last = new WP_Error( 'twofa_notify_bad_event', __( 'Unknown security notice.', 'twofa' ) );
 			return self::$last;
 		}

@@ -8,35 +8,26 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * The meta keys are documented for the sidecar in docs/CONTRACTS.md. Counters and
+ * The meta keys are documented for the sidecar in docs/CONTRACTS.md; the keys of
+ * one method are constants of its provider, the ones shared by all here. Counters and
  * the TOTP replay guard are changed with single conditional SQL statements so
  * that several PHP servers sharing one database cannot both win a race.
  */
 final class Twofa_User_State {
 
-	const TOTP_SECRET    = '_twofa_totp_secret';
-	const TOTP_LAST_STEP = '_twofa_totp_last_step';
-	const TOTP_PENDING   = '_twofa_totp_pending';
-	const EMAIL_ENABLED  = '_twofa_email_enabled';
-	const EMAIL_CODE     = '_twofa_email_code';
-	const PRIMARY        = '_twofa_primary';
-	const CONFIGURED_AT  = '_twofa_configured_at';
-	const LAST_USED      = '_twofa_last_used';
-	const FAILURES       = '_twofa_failures';
-	const LAST_FAILURE   = '_twofa_last_failure';
-	const LOCKED_UNTIL   = '_twofa_locked_until';
-	const LOGIN_NONCE    = '_twofa_login_nonce';
-	const GRACE_STARTED  = '_twofa_grace_started';
+	const PRIMARY       = '_twofa_primary';
+	const CONFIGURED_AT = '_twofa_configured_at';
+	const LAST_USED     = '_twofa_last_used';
+	const FAILURES      = '_twofa_failures';
+	const LAST_FAILURE  = '_twofa_last_failure';
+	const LOCKED_UNTIL  = '_twofa_locked_until';
+	const LOGIN_NONCE   = '_twofa_login_nonce';
+	const GRACE_STARTED = '_twofa_grace_started';
 
 	/**
-	 * Every key this plugin writes (uninstall and reset remove them).
+	 * The keys that belong to no one method (each provider lists its own in meta_keys()).
 	 */
-	const ALL_KEYS = array(
-		self::TOTP_SECRET,
-		self::TOTP_LAST_STEP,
-		self::TOTP_PENDING,
-		self::EMAIL_ENABLED,
-		self::EMAIL_CODE,
+	const COMMON_KEYS = array(
 		self::PRIMARY,
 		self::CONFIGURED_AT,
 		self::LAST_USED,
@@ -48,20 +39,99 @@ final class Twofa_User_State {
 	);
 
 	/**
-	 * Configured methods of a user, in the site's method order ('totp', 'email').
+	 * Values of a method's configured_key() row that mean "not configured"
+	 * (docs/CONTRACTS.md, "Has 2FA"): an empty value and "0". No row at all
+	 * means not configured too.
+	 */
+	const NOT_CONFIGURED_VALUES = array( '', '0' );
+
+	/**
+	 * Every key this plugin writes (uninstall and reset remove them).
+	 *
+	 * @return string[]
+	 */
+	public static function all_keys(): array {
+		$keys = self::COMMON_KEYS;
+		foreach ( Twofa_Providers::all() as $provider ) {
+			$keys = array_merge( $keys, $provider->meta_keys() );
+		}
+		return array_values( array_unique( $keys ) );
+	}
+
+	/**
+	 * THE rule for "this method is configured", given the value of the method's
+	 * configured_key() row as get_user_meta() returns it ('' when there is no row).
+	 * The SQL twin is configured_value_sql(); the sidecar applies the same rule.
+	 *
+	 * @param mixed $value Stored value.
+	 */
+	public static function is_configured_value( $value ): bool {
+		return is_scalar( $value ) && ! in_array( (string) $value, self::NOT_CONFIGURED_VALUES, true );
+	}
+
+	/**
+	 * The SQL condition of is_configured_value() for a meta_value column. Compared
+	 * as bytes, so "0 " or " " (which a padding collation would equal to "0" or
+	 * "") count as configured exactly as they do in PHP.
+	 *
+	 * @param string $column Column expression, e.g. "m.meta_value".
+	 */
+	public static function configured_value_sql( string $column ): string {
+		return "CAST({$column} AS BINARY) NOT IN ('', '0')";
+	}
+
+	/**
+	 * SQL: the user in $user_id_column has configured at least one of $providers
+	 * (by default the methods that count for "has 2FA").
+	 *
+	 * @param string                     $user_id_column Column expression, e.g. "u.ID".
+	 * @param Twofa_Provider[]|null      $providers      Methods to look for.
+	 */
+	public static function has_methods_sql( string $user_id_column, ?array $providers = null ): string {
+		global $wpdb;
+		$keys = array();
+		foreach ( null === $providers ? Twofa_Providers::primary_capable() : $providers as $provider ) {
+			$keys[] = $provider->configured_key();
+		}
+		if ( ! $keys ) {
+			return '(1 = 0)';
+		}
+		$in = implode( ', ', array_fill( 0, count( $keys ), '%s' ) );
+		// phpcs:ignore WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- $in is placeholders only.
+		$keys_sql = $wpdb->prepare( $in, $keys );
+		return "EXISTS (SELECT 1 FROM {$wpdb->usermeta} twofa_m WHERE twofa_m.user_id = {$user_id_column} AND twofa_m.meta_key IN ({$keys_sql}) AND "
+			. self::configured_value_sql( 'twofa_m.meta_value' ) . ')';
+	}
+
+	/**
+	 * Configured methods of a user, in the registry's order.
 	 *
 	 * @param int $user_id User ID.
 	 * @return string[]
 	 */
 	public static function configured_methods( int $user_id ): array {
 		$methods = array();
-		if ( '' !== (string) get_user_meta( $user_id, self::TOTP_SECRET, true ) ) {
-			$methods[] = 'totp';
-		}
-		if ( '1' === (string) get_user_meta( $user_id, self::EMAIL_ENABLED, true ) ) {
-			$methods[] = 'email';
+		foreach ( Twofa_Providers::all() as $id => $provider ) {
+			if ( $provider->is_configured( $user_id ) ) {
+				$methods[] = $id;
+			}
 		}
 		return $methods;
+	}
+
+	/**
+	 * Whether the user has 2FA: at least one configured method that is not a
+	 * backup only (docs/CONTRACTS.md, "Has 2FA"; has_methods_sql() in SQL).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function has_2fa( int $user_id ): bool {
+		foreach ( Twofa_Providers::primary_capable() as $provider ) {
+			if ( $provider->is_configured( $user_id ) ) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -75,21 +145,12 @@ final class Twofa_User_State {
 	}
 
 	/**
-	 * Whether the user has any usable second factor.
-	 *
-	 * @param int $user_id User ID.
-	 */
-	public static function has_2fa( int $user_id ): bool {
-		return array() !== self::configured_methods( $user_id );
-	}
-
-	/**
 	 * The primary method: the stored one if still usable, else the first usable one.
 	 *
 	 * @param int $user_id User ID.
 	 */
 	public static function primary( int $user_id ): ?string {
-		$usable = self::usable_methods( $user_id );
+		$usable = array_values( array_filter( self::usable_methods( $user_id ), array( __CLASS__, 'can_be_primary' ) ) );
 		$stored = (string) get_user_meta( $user_id, self::PRIMARY, true );
 		if ( in_array( $stored, $usable, true ) ) {
 			return $stored;
@@ -101,10 +162,10 @@ final class Twofa_User_State {
 	 * Sets the primary method; it must be configured.
 	 *
 	 * @param int    $user_id User ID.
-	 * @param string $method  'totp' or 'email'.
+	 * @param string $method  Method id.
 	 */
 	public static function set_primary( int $user_id, string $method ): bool {
-		if ( ! in_array( $method, self::configured_methods( $user_id ), true ) ) {
+		if ( ! self::can_be_primary( $method ) || ! in_array( $method, self::configured_methods( $user_id ), true ) ) {
 			return false;
 		}
 		if ( (string) get_user_meta( $user_id, self::PRIMARY, true ) !== $method ) {
@@ -112,6 +173,16 @@ final class Twofa_User_State {
 		}
 		update_user_meta( $user_id, self::PRIMARY, $method );
 		return true;
+	}
+
+	/**
+	 * Whether a method id names a method that may be primary.
+	 *
+	 * @param string $method Method id.
+	 */
+	public static function can_be_primary( string $method ): bool {
+		$provider = Twofa_Providers::get( $method );
+		return null !== $provider && $provider->can_be_primary();
 	}
 
 	/**
@@ -153,7 +224,7 @@ final class Twofa_User_State {
 		$at[ $method ] = Twofa_Clock::now();
 		self::set_json( $user_id, self::CONFIGURED_AT, $at );
 		// The first method configured becomes primary.
-		if ( ! in_array( (string) get_user_meta( $user_id, self::PRIMARY, true ), self::configured_methods( $user_id ), true ) ) {
+		if ( self::can_be_primary( $method ) && ! in_array( (string) get_user_meta( $user_id, self::PRIMARY, true ), self::configured_methods( $user_id ), true ) ) {
 			update_user_meta( $user_id, self::PRIMARY, $method );
 		}
 	}
@@ -183,19 +254,15 @@ final class Twofa_User_State {
 	 */
 	public static function remove_method( int $user_id, string $method ): void {
 		$had = in_array( $method, self::configured_methods( $user_id ), true );
-		if ( 'totp' === $method ) {
-			delete_user_meta( $user_id, self::TOTP_SECRET );
-			delete_user_meta( $user_id, self::TOTP_LAST_STEP );
-			delete_user_meta( $user_id, self::TOTP_PENDING );
-		} elseif ( 'email' === $method ) {
-			delete_user_meta( $user_id, self::EMAIL_ENABLED );
-			delete_user_meta( $user_id, self::EMAIL_CODE );
+		$provider = Twofa_Providers::get( $method );
+		if ( $provider ) {
+			$provider->remove( $user_id );
 		}
 		$at = self::get_json( $user_id, self::CONFIGURED_AT );
 		unset( $at[ $method ] );
 		self::set_json( $user_id, self::CONFIGURED_AT, $at );
 		if ( (string) get_user_meta( $user_id, self::PRIMARY, true ) === $method ) {
-			$left = self::configured_methods( $user_id );
+			$left = array_values( array_filter( self::configured_methods( $user_id ), array( __CLASS__, 'can_be_primary' ) ) );
 			if ( $left ) {
 				update_user_meta( $user_id, self::PRIMARY, $left[0] );
 			} else {
@@ -213,29 +280,30 @@ final class Twofa_User_State {
 	 * @param int $user_id User ID.
 	 */
 	public static function remove_all( int $user_id ): void {
-		foreach ( self::ALL_KEYS as $key ) {
+		foreach ( self::all_keys() as $key ) {
 			delete_user_meta( $user_id, $key );
 		}
 	}
 
 	/**
-	 * Accepts a TOTP time step only if it is newer than the last accepted one, in
-	 * one conditional UPDATE: of two servers racing with the same code, exactly
-	 * one sees an affected row.
+	 * Accepts a step (e.g. a TOTP time step) only if it is newer than the last
+	 * accepted one stored under $key, in one conditional UPDATE: of two servers
+	 * racing with the same code, exactly one sees an affected row.
 	 *
-	 * @param int $user_id User ID.
-	 * @param int $step    The time step that verified.
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key holding the last accepted step.
+	 * @param int    $step    The step that verified.
 	 * @return bool True if this caller won the step.
 	 */
-	public static function advance_totp_step( int $user_id, int $step ): bool {
+	public static function advance_step( int $user_id, string $key, int $step ): bool {
 		global $wpdb;
-		self::ensure_meta_row( $user_id, self::TOTP_LAST_STEP, '-1' );
+		self::ensure_meta_row( $user_id, $key, '-1' );
 		$won = $wpdb->query(
 			$wpdb->prepare(
 				"UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) < %d",
 				(string) $step,
 				$user_id,
-				self::TOTP_LAST_STEP,
+				$key,
 				$step
 			)
 		);
@@ -244,12 +312,13 @@ final class Twofa_User_State {
 	}
 
 	/**
-	 * The last accepted TOTP step, -1 if none.
+	 * The last accepted step stored under $key, -1 if none.
 	 *
-	 * @param int $user_id User ID.
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
 	 */
-	public static function totp_last_step( int $user_id ): int {
-		$raw = get_user_meta( $user_id, self::TOTP_LAST_STEP, true );
+	public static function last_step( int $user_id, string $key ): int {
+		$raw = get_user_meta( $user_id, $key, true );
 		return is_numeric( $raw ) ? (int) $raw : -1;
 	}
 

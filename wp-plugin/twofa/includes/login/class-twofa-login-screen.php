@@ -8,8 +8,10 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Prints a result of Twofa_Login_Flow. Plain forms that work without
- * JavaScript; every form carries the user id and the login nonce. Each action
+ * Prints a result of Twofa_Login_Flow: the frame, the method switcher and the
+ * first-login choice here, each method's own body from its provider. Plain
+ * forms that work without JavaScript; every form carries the user id and the
+ * login nonce. Each action
  * (verify, send, switch method) is its own small form, so Enter in the code
  * field always means Verify.
  */
@@ -26,6 +28,9 @@ final class Twofa_Login_Screen {
 			wp_die( esc_html__( 'The two-factor step can only be shown on the login page.', 'twofa' ), '', array( 'response' => 403 ) );
 		}
 		wp_enqueue_style( 'twofa-login', plugins_url( 'assets/login.css', TWOFA_PLUGIN_FILE ), array( 'login' ), TWOFA_PLUGIN_VERSION );
+		foreach ( Twofa_Providers::enabled() as $provider ) {
+			$provider->enqueue_login_assets();
+		}
 		// The switcher would reload the page and lose the step.
 		add_filter( 'login_display_language_dropdown', '__return_false' );
 
@@ -72,7 +77,7 @@ final class Twofa_Login_Screen {
 	}
 
 	/**
-	 * The challenge: code form for the current method, email sending, other methods.
+	 * The challenge: the current method's own body, then the other methods.
 	 *
 	 * @param array<string,mixed> $result  Result.
 	 * @param bool                $interim Modal login.
@@ -80,31 +85,10 @@ final class Twofa_Login_Screen {
 	private static function challenge( array $result, bool $interim ): void {
 		$method   = (string) $result['method'];
 		$provider = Twofa_Providers::get( $method );
-		$user     = get_userdata( (int) $result['user_id'] );
 		echo '<h2 class="twofa-title">' . esc_html( $provider ? $provider->label() : __( 'Two-factor authentication', 'twofa' ) ) . '</h2>';
-
-		if ( 'email' === $method ) {
-			$masked = Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' );
-			// The help names the button as it reads now: "Send OTP" before a code exists, "Resend" after.
-			echo '<p class="twofa-help">' . esc_html(
-				self::has_live_code( $result )
-					? sprintf(
-						/* translators: %s: masked email address. */
-						__( 'Enter the 6-digit code we emailed to %s. If it has not arrived, click Resend.', 'twofa' ),
-						$masked
-					)
-					: sprintf(
-						/* translators: %s: masked email address. */
-						__( 'Click Send OTP to get a 6-digit code at %s, then enter it below.', 'twofa' ),
-						$masked
-					)
-			) . '</p>';
-			self::send_form( $result, $interim );
-		} else {
-			echo '<p class="twofa-help">' . esc_html__( 'Enter the 6-digit code from your authenticator app.', 'twofa' ) . '</p>';
+		if ( $provider ) {
+			$provider->render_challenge( $result, $interim );
 		}
-
-		self::code_form( $result, $interim, __( 'Verify', 'twofa' ) );
 
 		$others = array_diff( Twofa_Login_Flow::challenge_methods( (int) $result['user_id'] ), array( $method ) );
 		if ( $others ) {
@@ -121,61 +105,30 @@ final class Twofa_Login_Screen {
 	}
 
 	/**
-	 * Setup at first login: choose a method, then configure it.
+	 * Setup at first login: choose a method, then the method's own setup screen.
 	 *
 	 * @param array<string,mixed> $result  Result.
 	 * @param bool                $interim Modal login.
 	 */
 	private static function setup( array $result, bool $interim ): void {
-		$method = (string) $result['method'];
-		$user   = get_userdata( (int) $result['user_id'] );
+		$provider = Twofa_Providers::get( (string) $result['method'] );
 
-		if ( '' === $method ) {
+		if ( null === $provider ) {
 			echo '<h2 class="twofa-title">' . esc_html__( 'Set up two-factor authentication', 'twofa' ) . '</h2>';
 			echo '<p class="twofa-help">' . esc_html__( 'Your account must use two-factor authentication. Choose a method to set up now; you can add the other one later on the Configure 2FA page.', 'twofa' ) . '</p>';
 			echo '<ul class="twofa-choose">';
-			foreach ( Twofa_Providers::enabled() as $id => $provider ) {
+			foreach ( Twofa_Login_Flow::setup_providers() as $id => $choice ) {
 				echo '<li>';
 				self::form_open( $result, $interim, $id, 'twofa-choose-form' );
 				echo '<button type="submit" class="button button-large" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="choose">'
-					. esc_html( $provider->label() ) . '</button>';
-				echo '<p class="description">' . esc_html( $provider->description() ) . '</p></form></li>';
+					. esc_html( $choice->label() ) . '</button>';
+				echo '<p class="description">' . esc_html( $choice->description() ) . '</p></form></li>';
 			}
 			echo '</ul>';
 			return;
 		}
 
-		if ( 'totp' === $method ) {
-			$secret = (string) $result['secret'];
-			echo '<h2 class="twofa-title">' . esc_html__( 'Google Authenticator', 'twofa' ) . '</h2>';
-			echo '<p class="twofa-help">' . esc_html__( 'Scan this QR code with your authenticator app (Google Authenticator, Microsoft Authenticator, Authy…).', 'twofa' ) . '</p>';
-			$qr = Twofa_Qr::html( Twofa_Providers::get( 'totp' )->uri( (int) $result['user_id'], $secret ), __( 'QR code for your authenticator app', 'twofa' ) );
-			if ( '' === $qr ) {
-				self::error( __( 'The QR code could not be drawn; enter the key below instead.', 'twofa' ) );
-			}
-			echo $qr; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- Twofa_Qr::html() escapes and filters the SVG.
-			echo '<p class="twofa-help">' . esc_html__( "Can't scan it? Enter this key in the app:", 'twofa' ) . '</p>';
-			echo '<p>' . Twofa_Qr::key_html( $secret, 'twofa-key' ) . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped inside.
-			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
-		} else {
-			echo '<h2 class="twofa-title">' . esc_html__( 'OTP over Email', 'twofa' ) . '</h2>';
-			$masked = Twofa_Login_Flow::mask_email( $user ? (string) $user->user_email : '' );
-			echo '<p class="twofa-help">' . esc_html(
-				self::has_live_code( $result )
-					? sprintf(
-						/* translators: %s: masked email address. */
-						__( 'Enter the 6-digit code we emailed to your account\'s address, %s. If it has not arrived, click Resend.', 'twofa' ),
-						$masked
-					)
-					: sprintf(
-						/* translators: %s: masked email address. */
-						__( 'Codes will be sent to your account\'s address, %s. Click Send OTP, then enter the code from the email.', 'twofa' ),
-						$masked
-					)
-			) . '</p>';
-			self::send_form( $result, $interim );
-			self::code_form( $result, $interim, __( 'Verify and Save', 'twofa' ) );
-		}
+		$provider->render_login_setup( $result, $interim );
 
 		echo '<div class="twofa-other">';
 		self::form_open( $result, $interim, '', 'twofa-switch' );
@@ -190,7 +143,7 @@ final class Twofa_Login_Screen {
 	 * @param bool                $interim Modal login.
 	 * @param string              $submit  Button label.
 	 */
-	private static function code_form( array $result, bool $interim, string $submit ): void {
+	public static function code_form( array $result, bool $interim, string $submit ): void {
 		self::form_open( $result, $interim, (string) $result['method'], 'twofa-code-form', 'loginform' );
 		echo '<input type="hidden" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="verify" />';
 		echo '<p><label for="twofa_code">' . esc_html__( 'Authentication code', 'twofa' ) . '</label>';
@@ -198,46 +151,6 @@ final class Twofa_Login_Screen {
 			. ' inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="16" required spellcheck="false" /></p>';
 		echo '<p class="submit"><input type="submit" class="button button-primary button-large" value="' . esc_attr( $submit ) . '" /></p>';
 		echo '</form>';
-	}
-
-	/**
-	 * "Send OTP" / "Resend", with the cooldown said in words.
-	 *
-	 * @param array<string,mixed> $result  Result.
-	 * @param bool                $interim Modal login.
-	 */
-	private static function send_form( array $result, bool $interim ): void {
-		$provider = Twofa_Providers::get( 'email' );
-		$live     = self::has_live_code( $result );
-		$wait     = $provider && method_exists( $provider, 'cooldown_remaining' ) ? (int) $provider->cooldown_remaining( (int) $result['user_id'] ) : 0;
-
-		self::form_open( $result, $interim, 'email', 'twofa-send-form' );
-		// A row: the cooldown note wraps in its own column beside the button, not under it.
-		echo '<p class="twofa-send-row"><button type="submit" class="button" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="send"' . ( $wait > 0 ? ' aria-describedby="twofa-cooldown"' : '' ) . '>'
-			. esc_html( $live ? __( 'Resend', 'twofa' ) : __( 'Send OTP', 'twofa' ) ) . '</button>';
-		if ( $wait > 0 ) {
-			echo ' <span id="twofa-cooldown" class="description">' . esc_html(
-				sprintf(
-					/* translators: %d: seconds. */
-					_n( 'You can ask for another code in %d second.', 'You can ask for another code in %d seconds.', $wait, 'twofa' ),
-					$wait
-				)
-			) . '</span>';
-		}
-		echo '</p></form>';
-	}
-
-	/**
-	 * Whether an emailed code is waiting to be entered (the button then reads "Resend").
-	 *
-	 * @param array<string,mixed> $result Result.
-	 */
-	private static function has_live_code( array $result ): bool {
-		$provider = Twofa_Providers::get( 'email' );
-		$purpose  = Twofa_Login_Flow::SETUP === $result['stage'] ? 'setup' : 'login';
-		return $provider && method_exists( $provider, 'has_live_code' )
-			? (bool) $provider->has_live_code( (int) $result['user_id'], $purpose )
-			: ! empty( $result['sent'] );
 	}
 
 	/**
@@ -249,7 +162,7 @@ final class Twofa_Login_Screen {
 	 * @param string              $class   CSS class.
 	 * @param string              $id      Element id ('' for none).
 	 */
-	private static function form_open( array $result, bool $interim, string $method, string $class, string $id = '' ): void {
+	public static function form_open( array $result, bool $interim, string $method, string $class, string $id = '' ): void {
 		$action = add_query_arg( 'action', Twofa_Login::ACTION, site_url( 'wp-login.php', 'login_post' ) );
 		echo '<form method="post" class="' . esc_attr( $class ) . '" action="' . esc_url( $action ) . '"'
 			. ( '' !== $id ? ' id="' . esc_attr( $id ) . '"' : '' ) . ' autocomplete="off">';
@@ -280,7 +193,7 @@ final class Twofa_Login_Screen {
 	 *
 	 * @param string $text Message.
 	 */
-	private static function error( string $text ): void {
+	public static function error( string $text ): void {
 		echo '<div id="login_error" role="alert">' . esc_html( $text ) . '</div>';
 	}
 

@@ -73,7 +73,7 @@ final class Twofa_Users_Column {
 	 */
 	public static function cell_html( int $user_id ): string {
 		$methods = Twofa_User_State::configured_methods( $user_id );
-		if ( ! $methods ) {
+		if ( ! Twofa_User_State::has_2fa( $user_id ) ) {
 			return '<span aria-hidden="true">&#8212;</span><span class="screen-reader-text">' . esc_html__( 'None', 'twofa' ) . '</span>';
 		}
 		$primary = Twofa_User_State::primary( $user_id );
@@ -88,25 +88,6 @@ final class Twofa_Users_Column {
 			$parts[] = '<span class="twofa-method twofa-method-' . esc_attr( $method ) . '">' . $label . '</span>';
 		}
 		return implode( '<br>', $parts );
-	}
-
-	/**
-	 * Users that have neither method: both meta keys absent.
-	 *
-	 * @return array<int|string,mixed>
-	 */
-	public static function without_2fa_meta_query(): array {
-		return array(
-			'relation' => 'AND',
-			array(
-				'key'     => Twofa_User_State::TOTP_SECRET,
-				'compare' => 'NOT EXISTS',
-			),
-			array(
-				'key'     => Twofa_User_State::EMAIL_ENABLED,
-				'compare' => 'NOT EXISTS',
-			),
-		);
 	}
 
 	/**
@@ -125,8 +106,7 @@ final class Twofa_Users_Column {
 	 */
 	public static function filter_query( $args ) {
 		if ( self::filter_active() ) {
-			$existing           = isset( $args['meta_query'] ) && is_array( $args['meta_query'] ) ? $args['meta_query'] : array();
-			$args['meta_query'] = $existing ? array( 'relation' => 'AND', $existing, self::without_2fa_meta_query() ) : self::without_2fa_meta_query(); // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query
+			$args[ Twofa_User_Query::ARG ] = Twofa_User_Query::NONE;
 		}
 		return $args;
 	}
@@ -159,20 +139,9 @@ final class Twofa_Users_Column {
 	}
 
 	/**
-	 * How many users of this site have no method, in one query; null on multisite,
-	 * where the users of one site are not simply the users table.
+	 * How many users of this site have no 2FA (null on multisite).
 	 */
 	public static function count_without_2fa(): ?int {
-		global $wpdb;
-		if ( is_multisite() ) {
-			return null;
-		}
-		return (int) $wpdb->get_var(
-			$wpdb->prepare(
-				"SELECT COUNT(*) FROM {$wpdb->users} u WHERE NOT EXISTS (SELECT 1 FROM {$wpdb->usermeta} m WHERE m.user_id = u.ID AND m.meta_key IN (%s, %s))",
-				Twofa_User_State::TOTP_SECRET,
-				Twofa_User_State::EMAIL_ENABLED
-			)
-		);
+		return Twofa_User_Query::count_without_2fa();
 	}
 }

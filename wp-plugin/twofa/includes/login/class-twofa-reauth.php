@@ -9,7 +9,8 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * A logged-in session alone must not be enough to weaken the account: removing
- * a method asks again for the password or a current authenticator code.
+ * a method asks again for the password or a current code of a method that
+ * offers it (Twofa_Provider::reauth_prompt(): the authenticator app).
  */
 final class Twofa_Reauth {
 
@@ -68,10 +69,34 @@ final class Twofa_Reauth {
 			}
 			return new WP_Error( 'twofa_reauth_password', __( 'The password is not right.', 'twofa' ) );
 		}
-		$totp = Twofa_Providers::get( 'totp' );
-		if ( ! $totp || ! $totp->is_configured( $user_id ) ) {
-			return new WP_Error( 'twofa_reauth_no_totp', __( 'Enter your password: Google Authenticator is not set up for this account.', 'twofa' ) );
+		$provider = self::provider( $user_id );
+		if ( null === $provider ) {
+			$names = array();
+			foreach ( Twofa_Providers::all() as $candidate ) {
+				if ( null !== $candidate->reauth_prompt() ) {
+					$names[] = $candidate->label();
+				}
+			}
+			return new WP_Error(
+				'twofa_reauth_no_totp',
+				/* translators: %s: method name, e.g. Google Authenticator. */
+				sprintf( __( 'Enter your password: %s is not set up for this account.', 'twofa' ), implode( ', ', $names ) )
+			);
 		}
-		return $totp->verify_login_code( $user_id, $code );
+		return $provider->verify_login_code( $user_id, $code );
+	}
+
+	/**
+	 * The configured method whose current code may stand in for the password, or null.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function provider( int $user_id ): ?Twofa_Provider {
+		foreach ( Twofa_Providers::all() as $provider ) {
+			if ( null !== $provider->reauth_prompt() && $provider->is_configured( $user_id ) ) {
+				return $provider;
+			}
+		}
+		return null;
 	}
 }

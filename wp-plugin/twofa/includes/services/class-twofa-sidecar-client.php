@@ -62,7 +62,7 @@ final class Twofa_Sidecar_Client {
 	 *
 	 * @param int         $user_id User ID.
 	 * @param string      $event   method_added | method_removed | reset | lockout.
-	 * @param string|null $method  'totp', 'email' or null.
+	 * @param string|null $method  A method id or null.
 	 * @return array<string,mixed>|WP_Error
 	 */
 	public function notify( int $user_id, string $event, ?string $method = null ) {

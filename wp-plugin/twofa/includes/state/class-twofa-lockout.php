@@ -98,11 +98,7 @@ final class Twofa_Lockout {
 			Twofa_Events::record( Twofa_Events::LOCKOUT, $user_id, array( 'actor' => $user_id, 'details' => array( 'failures' => $failures, 'minutes' => (int) ( $locked_for / 60 ) ) ) );
 			// The atomic counter hands this exact value to one request only: one email per series.
 			if ( $failures === $limit ) {
-				if ( class_exists( 'Twofa_Notifier' ) ) {
-					Twofa_Notifier::send( $user_id, 'lockout', null );
-				} else {
-					( new Twofa_Sidecar_Client() )->notify( $user_id, 'lockout', null );
-				}
+				Twofa_Notifier::send( $user_id, 'lockout', null );
 			}
 		}
 

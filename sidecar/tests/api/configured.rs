@@ -1,0 +1,59 @@
+//! One rule for "method configured" (docs/CONTRACTS.md, "Has 2FA"): a method's key counts only
+//! when its row holds a value other than "" and "0"; `/v1/users` and `/v1/report` agree.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn rows_holding_0_or_empty_are_not_configured_anywhere() {
+    let app = spawn_app().await;
+    // zero: both keys hold "0"; empty: both hold ""; padded: "0 " (a padding collation would
+    // equal it to "0", the rule does not); real: a secret and "1".
+    let zero = app.db.add_user("zero", "z@example.test", "Zero").await;
+    app.db.set_role(zero, "subscriber").await;
+    app.db.add_meta(zero, "_twofa_totp_secret", "0").await;
+    app.db.add_meta(zero, "_twofa_email_enabled", "0").await;
+    app.db.add_meta(zero, "_twofa_primary", "email").await;
+    let empty = app.db.add_user("empty", "e@example.test", "Empty").await;
+    app.db.set_role(empty, "subscriber").await;
+    app.db.add_meta(empty, "_twofa_totp_secret", "").await;
+    app.db.add_meta(empty, "_twofa_email_enabled", "").await;
+    let padded = app.db.add_user("padded", "p@example.test", "Padded").await;
+    app.db.set_role(padded, "subscriber").await;
+    app.db.add_meta(padded, "_twofa_email_enabled", "0 ").await;
+    let real = app.db.add_user("real", "r@example.test", "Real").await;
+    app.db.set_role(real, "subscriber").await;
+    app.db
+        .add_meta(real, "_twofa_totp_secret", "tf1.sealed")
+        .await;
+    app.db.add_meta(real, "_twofa_email_enabled", "1").await;
+
+    for (id, methods) in [
+        (zero, json!([])),
+        (empty, json!([])),
+        (padded, json!(["email"])),
+        (real, json!(["totp", "email"])),
+    ] {
+        let v = app.get(&format!("/v1/users/{id}")).await.json();
+        assert_eq!(v["methods"], methods, "user {id}");
+    }
+    let v = app.get(&format!("/v1/users/{zero}")).await.json();
+    assert_eq!(v["primary"], serde_json::Value::Null, "primary of a 0 row");
+
+    let r = app.get("/v1/report?page=1&per_page=50").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["total_users"], 4);
+    assert_eq!(v["with_2fa"], 2, "{v}");
+    assert_eq!(v["without_2fa"], 2);
+    assert_eq!(v["by_method"]["totp"], 1);
+    assert_eq!(v["by_method"]["email"], 2);
+    assert_eq!(v["by_role"]["subscriber"]["with_2fa"], 2);
+    let without: Vec<u64> = v["without_2fa_users"]["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["id"].as_u64()).collect())
+        .unwrap_or_default();
+    assert_eq!(without, vec![zero, empty]);
+    app.finish().await;
+}
