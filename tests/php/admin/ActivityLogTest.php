@@ -471,6 +471,42 @@ final class ActivityLogTest extends Admin_TestCase {
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE user_id = %d", $u['id'] ) );
 	}
 
+	public function test_personal_data_export_and_erasure(): void {
+		$u     = $this->make_user();
+		$other = $this->make_user();
+		$_SERVER['REMOTE_ADDR']     = '198.51.100.7';
+		$_SERVER['HTTP_USER_AGENT'] = 'Privacy test browser';
+		$this->seed( Twofa_Events::LOGIN_PASSED, $u['id'], 60, array( 'method' => 'totp' ) );
+		$this->seed( Twofa_Events::CODE_REFUSED, $u['id'], 30, array( 'method' => 'email' ) );
+		$this->seed( Twofa_Events::LOGIN_PASSED, $other['id'], 30, array( 'method' => 'totp' ) );
+
+		$exporters = apply_filters( 'wp_privacy_personal_data_exporters', array() );
+		$this->assertArrayHasKey( Twofa_Event_Privacy::ID, $exporters );
+		$export = call_user_func( $exporters[ Twofa_Event_Privacy::ID ]['callback'], $u['email'], 1 );
+		$this->assertTrue( $export['done'] );
+		$this->assertCount( 2, $export['data'], "the user's two events, not the other user's" );
+		$values = array_column( $export['data'][0]['data'], 'value', 'name' );
+		$this->assertSame( 'Code refused', $values['Event'] );
+		$this->assertSame( '198.51.100.7', $values['IP address'] );
+		$this->assertSame( 'Privacy test browser', $values['Browser'] );
+
+		$erasers = apply_filters( 'wp_privacy_personal_data_erasers', array() );
+		$erase   = call_user_func( $erasers[ Twofa_Event_Privacy::ID ]['callback'], $u['email'], 1 );
+		$this->assertTrue( $erase['items_removed'] );
+		$this->assertTrue( $erase['items_retained'] );
+		$this->assertTrue( $erase['done'] );
+		foreach ( $this->events_of( $u['id'] ) as $row ) {
+			$this->assertSame( '', $row['ip'] );
+			$this->assertSame( '', $row['user_agent'] );
+		}
+		$this->assertCount( 2, $this->events_of( $u['id'] ), 'what happened is kept' );
+		$this->assertSame( '198.51.100.7', $this->events_of( $other['id'] )[0]['ip'], "another user's rows are untouched" );
+		$again = call_user_func( $erasers[ Twofa_Event_Privacy::ID ]['callback'], $u['email'], 1 );
+		$this->assertFalse( $again['items_removed'], 'nothing left to remove' );
+		$none = call_user_func( $exporters[ Twofa_Event_Privacy::ID ]['callback'], 'nobody@example.invalid', 1 );
+		$this->assertSame( array(), $none['data'] );
+	}
+
 	public function test_the_table_has_its_indexes_and_is_created_again_on_a_version_change(): void {
 		global $wpdb;
 		$table   = Twofa_Events::table();

@@ -30,6 +30,7 @@ final class Twofa_Plugin {
 		'Twofa_Report_Page',     // The adoption report.
 		'Twofa_Users_Column',    // The "2FA" column in Users.
 		'Twofa_Activity_Page',   // Users → 2FA Activity.
+		'Twofa_Event_Privacy',   // The activity log in the personal data export and erasure.
 		'Twofa_Demo_Mailbox',    // Demo mode only: the file outbox in the browser.
 	);
 
