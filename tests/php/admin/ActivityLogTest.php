@@ -93,6 +93,17 @@ final class ActivityLogTest extends Admin_TestCase {
 		$this->assertSame( '', $row['ip'], 'an invalid address is not stored' );
 		$this->assertCount( 2, $this->events_of( $u['id'] ) );
 		$this->assertCount( 2, $seen );
+
+		// A long list of keys keeps its first ones.
+		$keys = array();
+		for ( $i = 0; $i < 30; $i++ ) {
+			$keys[] = 'setting_' . chr( 97 + $i % 26 ) . $i;
+		}
+		$this->assertTrue( Twofa_Events::record( Twofa_Events::SETTINGS_CHANGED, $u['id'], array( 'details' => array( 'keys' => $keys ) ) ) );
+		$details = $this->assertOneEvent( $u['id'], Twofa_Events::SETTINGS_CHANGED )['details'];
+		$this->assertStringStartsWith( 'keys=setting_a0,setting_b1,', $details );
+		$this->assertStringEndsWith( ',etc', $details );
+		$this->assertLessThanOrEqual( 190, strlen( $details ) );
 	}
 
 	public function test_a_write_error_is_logged_once_and_record_never_throws(): void {

@@ -306,7 +306,8 @@ final class Twofa_Events {
 
 	/**
 	 * Details as `name=value name=value`: names are lower-case words, values whole numbers
-	 * or short tokens (letters, digits, `_ , . -`). A value with six or more digits in a row
+	 * or short tokens (letters, digits, `_ , . -`; a list is joined with commas and cut after
+	 * about 150 characters). A value with six or more digits in a row
 	 * is dropped, whatever its type, so a code passed here by mistake never lands in a row.
 	 *
 	 * @param array<string,mixed> $details Raw details.
@@ -323,8 +324,12 @@ final class Twofa_Events {
 				$value = (string) $value;
 			} elseif ( is_array( $value ) ) {
 				$value = implode( ',', array_filter( $value, 'is_string' ) );
+				if ( strlen( $value ) > 150 ) {
+					// A long list keeps its first items whole: "a,b,c,etc".
+					$value = substr( $value, 0, (int) strrpos( substr( $value, 0, 146 ), ',' ) ) . ',etc';
+				}
 			}
-			if ( ! is_string( $value ) || ! preg_match( '/^[A-Za-z0-9_,.-]{0,120}$/', $value ) || preg_match( '/\d{6}/', $value ) ) {
+			if ( ! is_string( $value ) || ! preg_match( '/^[A-Za-z0-9_,.-]{0,150}$/', $value ) || preg_match( '/\d{6}/', $value ) ) {
 				continue;
 			}
 			$parts[] = $name . '=' . $value;
