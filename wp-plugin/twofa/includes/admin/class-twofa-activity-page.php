@@ -31,13 +31,25 @@ final class Twofa_Activity_Page {
 	 * Users → 2FA Activity.
 	 */
 	public static function add_page(): void {
-		add_users_page(
+		$hook = add_users_page(
 			__( 'Two-factor activity', 'twofa' ),
 			__( '2FA Activity', 'twofa' ),
 			self::CAPABILITY,
 			self::SLUG,
 			array( __CLASS__, 'render' )
 		);
+		if ( $hook ) {
+			add_action( 'load-' . $hook, array( __CLASS__, 'styles' ) );
+		}
+	}
+
+	/**
+	 * The table's few styles: times on one line, long browser strings wrapped.
+	 */
+	public static function styles(): void {
+		wp_register_style( 'twofa-activity', false, array(), TWOFA_PLUGIN_VERSION );
+		wp_enqueue_style( 'twofa-activity' );
+		wp_add_inline_style( 'twofa-activity', '.twofa-activity-table td:first-child{white-space:nowrap}.twofa-activity-table .twofa-ua{overflow-wrap:anywhere;min-width:16em;max-width:32em}.twofa-activity-table .twofa-details{overflow-wrap:anywhere;min-width:12em;max-width:20em}.twofa-activity-filters{margin:1em 0}.twofa-activity-filters label{margin-left:.5em}.twofa-activity-export{margin-top:1em}' );
 	}
 
 	/**
@@ -206,7 +218,7 @@ final class Twofa_Activity_Page {
 							<td><?php echo esc_html( self::actor_text( $row ) ); ?></td>
 							<td><?php echo esc_html( $row['ip'] ); ?></td>
 							<td class="twofa-ua"><?php echo esc_html( $row['user_agent'] ); ?></td>
-							<td><?php echo esc_html( $row['details'] ); ?></td>
+							<td class="twofa-details"><?php echo esc_html( str_replace( ',', ', ', $row['details'] ) ); ?></td>
 						</tr>
 					<?php endforeach; ?>
 				</tbody>
@@ -275,11 +287,11 @@ final class Twofa_Activity_Page {
 	 * @param array<string,string> $row From Twofa_Event_Log::present().
 	 */
 	private static function actor_text( array $row ): string {
-		if ( $row['actor_id'] === $row['user_id'] ) {
-			return '';
-		}
 		if ( '0' === $row['actor_id'] ) {
 			return 'cli' === $row['via'] ? __( 'WP-CLI', 'twofa' ) : __( 'the site', 'twofa' );
+		}
+		if ( $row['actor_id'] === $row['user_id'] ) {
+			return '';
 		}
 		return $row['actor'];
 	}
