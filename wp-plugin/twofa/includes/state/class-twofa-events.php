@@ -242,8 +242,15 @@ final class Twofa_Events {
 		$written = false;
 		try {
 			$suppress = $wpdb->suppress_errors( true );
-			$written  = 1 === $wpdb->insert( self::table(), $row, array( '%d', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s' ) );
-			$error    = (string) $wpdb->last_error;
+			// A plain prepared INSERT: every value is already valid UTF-8 of its column's length,
+			// so $wpdb->insert()'s per-request SHOW FULL COLUMNS would be a query for nothing.
+			$written = 1 === $wpdb->query(
+				$wpdb->prepare(
+					'INSERT INTO ' . self::table() . ' (created_at, site_id, user_id, actor_id, event, method, via, ip, user_agent, details) VALUES (%d, %d, %d, %d, %s, %s, %s, %s, %s, %s)', // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
+					array_values( $row )
+				)
+			);
+			$error = (string) $wpdb->last_error;
 			$wpdb->suppress_errors( $suppress );
 			if ( $written ) {
 				$row = array( 'id' => (int) $wpdb->insert_id ) + $row;
