@@ -88,7 +88,7 @@ final class Twofa_Events {
 	const DB_VERSION = '1';
 
 	/**
-	 * Network option holding the schema version the table has.
+	 * Option (network option on multisite) holding the schema version the table has.
 	 */
 	const DB_VERSION_OPTION = 'twofa_events_db_version';
 
@@ -160,7 +160,9 @@ final class Twofa_Events {
 	 * Runs dbDelta when the table's schema version is not this code's.
 	 */
 	public static function maybe_upgrade(): void {
-		if ( self::DB_VERSION !== get_site_option( self::DB_VERSION_OPTION ) ) {
+		// On a single site an autoloaded option: checking costs no query on any page.
+		$stored = is_multisite() ? get_site_option( self::DB_VERSION_OPTION ) : get_option( self::DB_VERSION_OPTION );
+		if ( self::DB_VERSION !== $stored ) {
 			self::install();
 		}
 	}
@@ -193,7 +195,11 @@ final class Twofa_Events {
   KEY created_at (created_at)
 ) {$charset};"
 		);
-		update_site_option( self::DB_VERSION_OPTION, self::DB_VERSION );
+		if ( is_multisite() ) {
+			update_site_option( self::DB_VERSION_OPTION, self::DB_VERSION );
+		} else {
+			update_option( self::DB_VERSION_OPTION, self::DB_VERSION, true );
+		}
 	}
 
 	/**
