@@ -531,6 +531,12 @@ final class ActivityLogTest extends Admin_TestCase {
 		Twofa_Events::maybe_upgrade();
 		$this->assertSame( Twofa_Events::DB_VERSION, get_site_option( Twofa_Events::DB_VERSION_OPTION ) );
 		$this->assertContains( 'user_time', array_column( $wpdb->get_results( "SHOW INDEX FROM {$table}", ARRAY_A ), 'Key_name' ) );
+		// Up to date, the check reads an autoloaded option: no query on any page.
+		wp_load_alloptions();
+		$queries = $wpdb->num_queries;
+		Twofa_Events::maybe_upgrade();
+		$this->assertSame( $queries, $wpdb->num_queries, 'the version check costs no query' );
+
 		$u    = $this->make_user();
 		$plan = $wpdb->get_row( 'EXPLAIN ' . ( new Twofa_Event_Log() )->select_sql( array( 'user_id' => $u['id'] ), 51 ), ARRAY_A );
 		$this->assertSame( 'user_time', $plan['key'], 'a user filter reads the user index' );
