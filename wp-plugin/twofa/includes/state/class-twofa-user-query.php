@@ -11,7 +11,7 @@ defined( 'ABSPATH' ) || exit;
  * A WP_User_Query argument, `twofa_has`, restricts the users by the one rule of
  * Twofa_User_State (docs/CONTRACTS.md, "Has 2FA"): `none` for users without 2FA,
  * or a method id for users who configured that method. The condition is the
- * SQL of Twofa_User_State::has_methods_sql(), so every list and count agrees
+ * SQL of self::has_methods_sql(), so every list and count agrees
  * with the login and with the sidecar.
  */
 final class Twofa_User_Query {
@@ -57,10 +57,44 @@ final class Twofa_User_Query {
 	 */
 	public static function condition( string $has, string $user_id_column ): ?string {
 		if ( self::NONE === $has ) {
-			return 'NOT ' . Twofa_User_State::has_methods_sql( $user_id_column );
+			return 'NOT ' . self::has_methods_sql( $user_id_column );
 		}
 		$provider = Twofa_Providers::get( $has );
-		return Twofa_User_State::has_methods_sql( $user_id_column, $provider ? array( $provider ) : array() );
+		return self::has_methods_sql( $user_id_column, $provider ? array( $provider ) : array() );
+	}
+
+	/**
+	 * The SQL condition of is_configured_value() for a meta_value column. Compared
+	 * as bytes, so "0 " or " " (which a padding collation would equal to "0" or
+	 * "") count as configured exactly as they do in PHP.
+	 *
+	 * @param string $column Column expression, e.g. "m.meta_value".
+	 */
+	public static function configured_value_sql( string $column ): string {
+		return "CAST({$column} AS BINARY) NOT IN ('', '0')";
+	}
+
+	/**
+	 * SQL: the user in $user_id_column has configured at least one of $providers
+	 * (by default the methods that count for "has 2FA").
+	 *
+	 * @param string                     $user_id_column Column expression, e.g. "u.ID".
+	 * @param Twofa_Provider[]|null      $providers      Methods to look for.
+	 */
+	public static function has_methods_sql( string $user_id_column, ?array $providers = null ): string {
+		global $wpdb;
+		$keys = array();
+		foreach ( null === $providers ? Twofa_Providers::primary_capable() : $providers as $provider ) {
+			$keys[] = $provider->configured_key();
+		}
+		if ( ! $keys ) {
+			return '(1 = 0)';
+		}
+		$in = implode( ', ', array_fill( 0, count( $keys ), '%s' ) );
+		// phpcs:ignore WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- $in is placeholders only.
+		$keys_sql = $wpdb->prepare( $in, $keys );
+		return "EXISTS (SELECT 1 FROM {$wpdb->usermeta} twofa_m WHERE twofa_m.user_id = {$user_id_column} AND twofa_m.meta_key IN ({$keys_sql}) AND "
+			. self::configured_value_sql( 'twofa_m.meta_value' ) . ')';
 	}
 
 	/**

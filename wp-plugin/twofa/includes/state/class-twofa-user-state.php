@@ -61,46 +61,12 @@ final class Twofa_User_State {
 	/**
 	 * THE rule for "this method is configured", given the value of the method's
 	 * configured_key() row as get_user_meta() returns it ('' when there is no row).
-	 * The SQL twin is configured_value_sql(); the sidecar applies the same rule.
+	 * The SQL twin is Twofa_User_Query::configured_value_sql(); the sidecar applies the same rule.
 	 *
 	 * @param mixed $value Stored value.
 	 */
 	public static function is_configured_value( $value ): bool {
 		return is_scalar( $value ) && ! in_array( (string) $value, self::NOT_CONFIGURED_VALUES, true );
-	}
-
-	/**
-	 * The SQL condition of is_configured_value() for a meta_value column. Compared
-	 * as bytes, so "0 " or " " (which a padding collation would equal to "0" or
-	 * "") count as configured exactly as they do in PHP.
-	 *
-	 * @param string $column Column expression, e.g. "m.meta_value".
-	 */
-	public static function configured_value_sql( string $column ): string {
-		return "CAST({$column} AS BINARY) NOT IN ('', '0')";
-	}
-
-	/**
-	 * SQL: the user in $user_id_column has configured at least one of $providers
-	 * (by default the methods that count for "has 2FA").
-	 *
-	 * @param string                     $user_id_column Column expression, e.g. "u.ID".
-	 * @param Twofa_Provider[]|null      $providers      Methods to look for.
-	 */
-	public static function has_methods_sql( string $user_id_column, ?array $providers = null ): string {
-		global $wpdb;
-		$keys = array();
-		foreach ( null === $providers ? Twofa_Providers::primary_capable() : $providers as $provider ) {
-			$keys[] = $provider->configured_key();
-		}
-		if ( ! $keys ) {
-			return '(1 = 0)';
-		}
-		$in = implode( ', ', array_fill( 0, count( $keys ), '%s' ) );
-		// phpcs:ignore WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- $in is placeholders only.
-		$keys_sql = $wpdb->prepare( $in, $keys );
-		return "EXISTS (SELECT 1 FROM {$wpdb->usermeta} twofa_m WHERE twofa_m.user_id = {$user_id_column} AND twofa_m.meta_key IN ({$keys_sql}) AND "
-			. self::configured_value_sql( 'twofa_m.meta_value' ) . ')';
 	}
 
 	/**
@@ -121,7 +87,7 @@ final class Twofa_User_State {
 
 	/**
 	 * Whether the user has 2FA: at least one configured method that is not a
-	 * backup only (docs/CONTRACTS.md, "Has 2FA"; has_methods_sql() in SQL).
+	 * backup only (docs/CONTRACTS.md, "Has 2FA"; Twofa_User_Query::has_methods_sql() in SQL).
 	 *
 	 * @param int $user_id User ID.
 	 */
