@@ -282,7 +282,6 @@ require_once ABSPATH . 'wp-settings.php';
 PHP
   # Test-only pages live in the repository and are copied in, never written by hand.
   cp "$TWOFA_STACK_LIB_DIR/wp-files/"*.php "$dir/"
-  cp "$TWOFA_STACK_LIB_DIR/wp-files/mu-plugins/"*.php "$dir/wp-content/mu-plugins/"
 }
 
 # wp_install DIR DBNAME URL [DBHOST DBUSER DBPASS] — wp_copy, then install WordPress into the

@@ -71,7 +71,9 @@ stack_up() {
   stack_log "WordPress in $STACK/wp for $wp_url"
   WP_ADMIN_PASSWORD=$(random_hex 12)
   TWOFA_SIDECAR_URL=$sidecar_url wp_install "$STACK/wp" wordpress "$wp_url"
-  # The secrets witness (tests/stack/wp-files/mu-plugins) writes here; tests/suites/99 reads it.
+  # The secrets witness (test stack only, not the demo or the benches) writes every secret
+  # twofa stores to this file; tests/suites/99-events-scan.sh reads it.
+  cp "$TWOFA_STACK_LIB_DIR/wp-files/mu-plugins/"*.php "$STACK/wp/wp-content/mu-plugins/"
   : >"$STACK/wp-secrets-seen.txt"
 
   stack_log "php -S on $wp_url ($workers workers)"

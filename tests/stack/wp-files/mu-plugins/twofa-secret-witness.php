@@ -3,8 +3,9 @@
  * Test stack only (never part of the plugin): writes down every secret value twofa stores, so
  * the final suite can check that none of them ever reached the activity log table.
  *
- * Active only when the witness file exists next to the WordPress copy (`tests/stack/stack.sh
- * up` creates it; benchmark copies have none). For every `_twofa_` user meta value written
+ * `tests/stack/stack.sh up` copies it into the test stack's WordPress (not into the demo's or
+ * the benchmarks') and creates the witness file next to that copy; without the file it does
+ * nothing. For every `_twofa_` user meta value written
  * through the meta API it appends, one per line, the value's secret-looking parts (sealed
  * values, keyed hashes, random ids; JSON is taken apart) and, for the authenticator's sealed
  * secrets, the opened base32 secret.
