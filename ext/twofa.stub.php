@@ -2,29 +2,57 @@
 /**
  * IDE stub for the twofa PHP extension (ext/ in this repository). Not loaded at runtime.
  *
- * Every error is a Twofa\Exception or a subclass; wrong argument types are the engine's
- * TypeError. Functions marked "needs the key" read the site key named by the ini setting
+ * Every error is a Twofa\Exception or a subclass. Arguments follow PHP's rules for internal
+ * functions: outside strict_types an int, float, bool or numeric string is coerced to the
+ * declared string or int (with the engine's deprecations), a Stringable object is a string; under
+ * declare(strict_types=1) in the caller any other type is the engine's TypeError, with its usual
+ * message ("twofa_totp_code(): Argument #2 ($time) must be of type int, string given"). Functions marked "needs the key" read the site key named by the ini setting
  * twofa.key_file (PHP_INI_SYSTEM) and throw Twofa\KeyException when it is missing, unreadable,
  * not exactly 32 bytes, or readable/writable by others.
+ *
+ * Ini settings (checked against the built extension by ext/tests/020-stub.phpt):
+ * @ini twofa.key_file "" INI_SYSTEM the path of the 32-byte site key file
  */
 
 namespace Twofa {
-    /** Base class of every exception the extension throws. */
-    class Exception extends \Exception {}
+    /**
+     * Base class of every exception the extension throws. The extension's exceptions are thrown
+     * by the extension only: their constructor takes no arguments and throws an \Exception
+     * ("You cannot instantiate this class from PHP."); catch them, do not create them.
+     */
+    class Exception extends \Exception
+    {
+        public function __construct() {}
+    }
 
     /** No key file configured, unreadable, wrong length, or too open. */
-    class KeyException extends Exception {}
+    class KeyException extends Exception
+    {
+        public function __construct() {}
+    }
 
     /** A sealed value that is malformed, tampered with, truncated, or sealed for another context. */
-    class SealException extends Exception {}
+    class SealException extends Exception
+    {
+        public function __construct() {}
+    }
 
     /** Any other invalid argument: bad base32 secret, bad time, oversized or empty input, non-UTF-8 text. */
-    class ArgumentException extends Exception {}
+    class ArgumentException extends Exception
+    {
+        public function __construct() {}
+    }
 }
 
 namespace {
     /** The extension's version, e.g. "0.1.0". */
     function twofa_version(): string {}
+
+    /**
+     * The file this extension was loaded from, as the dynamic loader names it (the path given to
+     * the extension= setting, resolved against extension_dir), "" if unknown.
+     */
+    function twofa_extension_file(): string {}
 
     /**
      * Whether the configured key file loads.
@@ -38,13 +66,16 @@ namespace {
     function twofa_totp_secret(): string {}
 
     /**
-     * The otpauth://totp/ URI for an authenticator app: label "issuer:account" percent-encoded,
-     * the issuer again as a parameter (omitted when $issuer is ""), SHA1, 6 digits, 30 s.
+     * The otpauth://totp/ URI for an authenticator app (Key Uri Format): label "issuer:account"
+     * with each part percent-encoded (all but RFC 3986 unreserved characters, so a colon inside
+     * either is %3A and the one literal colon separates them), the issuer again as a
+     * percent-encoded parameter (both omitted when $issuer is ""), SHA1, 6 digits, 30 s.
+     * Any UTF-8 account and issuer work (colons, %, &, #, spaces, non-ASCII).
      *
      * @param string $secret  base32, case-insensitive, spaces ignored, at least 128 bits
-     * @param string $account non-empty UTF-8, no colon, no control characters, at most 256 bytes
-     * @param string $issuer  UTF-8, no colon, no control characters, at most 256 bytes
-     * @throws Twofa\ArgumentException
+     * @param string $account non-empty UTF-8, at most 256 bytes
+     * @param string $issuer  UTF-8, at most 256 bytes
+     * @throws Twofa\ArgumentException bad secret, empty account, over the limits, not UTF-8
      */
     function twofa_totp_uri(string $secret, string $account, string $issuer): string {}
 
@@ -76,8 +107,45 @@ namespace {
      */
     function twofa_qr_svg(string $text): string {}
 
+    /**
+     * A typed 6-digit code in its plain form: exactly six ASCII digits once ASCII spaces are
+     * removed ("123 456" → "123456"). Anything else is false: tabs, newlines, NUL, dashes
+     * ("1-2-3-4-5-6"), no-break or other Unicode spaces, non-ASCII digits, 5 or 7 digits. Nothing
+     * is trimmed first. twofa_totp_verify() and twofa_verify_code() apply the same rule.
+     */
+    function twofa_parse_code(string $input): string|false {}
+
     /** Six uniformly random digits from the OS CSPRNG. */
     function twofa_email_code(): string {}
+
+    /**
+     * $count new backup codes, distinct, each 16 symbols drawn uniformly from the OS CSPRNG out
+     * of "23456789ABCDEFGHJKMNPQRSTVWXYZ" (no I, L, O, U, 0, 1): 16 × log2(30) ≈ 78.5 bits. Shown
+     * as four dash-separated groups of four, e.g. "ABCD-EFGH-JKMN-PQRS".
+     *
+     * @param int $count 1 to 100
+     * @return list<string>
+     * @throws Twofa\ArgumentException
+     */
+    function twofa_backup_codes(int $count = 10): array {}
+
+    /**
+     * The canonical form ("ABCD-EFGH-JKMN-PQRS") of a typed backup code: case, ASCII spaces and
+     * dashes are ignored; any other character (including I, L, O, U, 0, 1) gives false.
+     */
+    function twofa_backup_code_normalize(string $input): string|false {}
+
+    /**
+     * The keyed hash of a typed backup code for $user_id: twofa_hash_code() of its canonical
+     * form under the context "backup:{user_id}". Deterministic, so it is both the value stored
+     * at generation and the lookup key for consuming a code with one
+     * DELETE … WHERE user_id = %d AND hash = %s. False when $code is not a backup code.
+     * Needs the key.
+     *
+     * @param int $user_id at least 1
+     * @throws Twofa\ArgumentException|Twofa\KeyException
+     */
+    function twofa_backup_code_hash(string $code, int $user_id): string|false {}
 
     /**
      * Keyed hash (HMAC-SHA256 under the code-hash subkey) of $code bound to $context:

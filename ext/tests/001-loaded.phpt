@@ -22,10 +22,15 @@ foreach ($verify->getParameters() as $p) {
 ?>
 --EXPECT--
 bool(true)
+twofa_backup_code_hash
+twofa_backup_code_normalize
+twofa_backup_codes
 twofa_email_code
+twofa_extension_file
 twofa_hash_code
 twofa_key_status
 twofa_open
+twofa_parse_code
 twofa_qr_svg
 twofa_seal
 twofa_sign

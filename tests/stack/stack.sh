@@ -88,10 +88,14 @@ stack_up() {
     *) return 1 ;;
   esac
 
-  local ext php_cmd=php
+  local ext php_cmd
   ext=$(twofa_ext_path)
+  # -n and explicit settings: never a system-wide twofa.so (tests/stack/lib.sh, php_ext_args).
+  php_cmd="php $(php_ext_args "$TWOFA_KEY_FILE")"
   if [[ -f $ext ]]; then
-    php_cmd="php -d extension=$ext -d twofa.key_file=$TWOFA_KEY_FILE"
+    # shellcheck disable=SC2086 # php_cmd is a command with its options
+    ext_check_cli $php_cmd || return 1
+    stack_log "PHP loads the built extension $ext"
   else
     stack_log "extension not built ($ext missing): WordPress runs without it"
   fi

@@ -50,7 +50,7 @@ final class ConfigureUninstallTest extends Configure_TestCase {
 				include WP_PLUGIN_DIR . "/twofa/uninstall.php";
 				echo "uninstalled";'
 			);
-			$output = (string) shell_exec( 'php ' . escapeshellarg( $script ) . ' 2>&1' );
+			$output = (string) shell_exec( (string) getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( $script ) . ' 2>&1' );
 			unlink( $script );
 			$this->assertStringEndsWith( 'uninstalled', trim( $output ), $output );
 
@@ -79,7 +79,7 @@ final class ConfigureUninstallTest extends Configure_TestCase {
 	}
 
 	public function test_uninstall_does_nothing_when_not_called_by_wordpress(): void {
-		$output = (string) shell_exec( 'php ' . escapeshellarg( TWOFA_PLUGIN_DIR . '/uninstall.php' ) . ' 2>&1' );
+		$output = (string) shell_exec( (string) getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( TWOFA_PLUGIN_DIR . '/uninstall.php' ) . ' 2>&1' );
 		$this->assertSame( '', trim( $output ) );
 		$this->assertNotFalse( get_option( Twofa_Settings::OPTION, false ) );
 	}
