@@ -213,7 +213,7 @@ final class Twofa_Activity_Page {
 								<td><?php echo esc_html( $row['site'] ); ?></td>
 							<?php endif; ?>
 							<td><?php echo esc_html( $row['user'] ); ?></td>
-							<td><?php echo esc_html( Twofa_Events::label( $row['event'] ) ); ?></td>
+							<td><?php echo esc_html( Twofa_Event_Log::label( $row['event'] ) ); ?></td>
 							<td><?php echo esc_html( self::method_label( $row['method'] ) ); ?></td>
 							<td><?php echo esc_html( self::actor_text( $row ) ); ?></td>
 							<td><?php echo esc_html( $row['ip'] ); ?></td>
@@ -264,7 +264,7 @@ final class Twofa_Activity_Page {
 		<select id="twofa-filter-event" name="event">
 			<option value=""><?php esc_html_e( 'All events', 'twofa' ); ?></option>
 			<?php foreach ( Twofa_Events::EVENTS as $event ) : ?>
-				<option value="<?php echo esc_attr( $event ); ?>" <?php selected( $form['event'], $event ); ?>><?php echo esc_html( Twofa_Events::label( $event ) ); ?></option>
+				<option value="<?php echo esc_attr( $event ); ?>" <?php selected( $form['event'], $event ); ?>><?php echo esc_html( Twofa_Event_Log::label( $event ) ); ?></option>
 			<?php endforeach; ?>
 		</select>
 		<label for="twofa-filter-method"><?php esc_html_e( 'Method', 'twofa' ); ?></label>
@@ -378,7 +378,7 @@ final class Twofa_Activity_Page {
 								<td><?php echo esc_html( $row['time'] ); ?></td>
 								<td>
 									<?php
-									echo esc_html( Twofa_Events::label( $row['event'] ) );
+									echo esc_html( Twofa_Event_Log::label( $row['event'] ) );
 									if ( $row['actor_id'] !== $row['user_id'] && Twofa_Events::RESET !== $row['event'] ) {
 										echo ' ' . esc_html__( '(by an administrator)', 'twofa' );
 									}

@@ -322,4 +322,33 @@ final class Twofa_Event_Log {
 		}
 		return $out;
 	}
+
+	/**
+	 * The event's name in words.
+	 *
+	 * @param string $event Event name.
+	 */
+	public static function label( string $event ): string {
+		$labels = array(
+			Twofa_Events::LOGIN_PASSED             => __( 'Login passed', 'twofa' ),
+			Twofa_Events::CODE_REFUSED             => __( 'Code refused', 'twofa' ),
+			Twofa_Events::BACKOFF                  => __( 'Slowed down after wrong codes', 'twofa' ),
+			Twofa_Events::LOCKOUT                  => __( 'Locked after wrong codes', 'twofa' ),
+			Twofa_Events::UNLOCK                   => __( 'Unlocked', 'twofa' ),
+			Twofa_Events::METHOD_CONFIGURED        => __( 'Method configured', 'twofa' ),
+			Twofa_Events::METHOD_RECONFIGURED      => __( 'Method reconfigured', 'twofa' ),
+			Twofa_Events::METHOD_REMOVED           => __( 'Method removed', 'twofa' ),
+			Twofa_Events::PRIMARY_CHANGED          => __( 'Primary method changed', 'twofa' ),
+			Twofa_Events::RESET                    => __( 'Reset by an administrator', 'twofa' ),
+			Twofa_Events::SETTINGS_CHANGED         => __( 'Settings changed', 'twofa' ),
+			Twofa_Events::BACKUP_CODE_USED         => __( 'Backup code used', 'twofa' ),
+			Twofa_Events::BACKUP_CODES_REGENERATED => __( 'Backup codes regenerated', 'twofa' ),
+			Twofa_Events::DEVICE_REMEMBERED        => __( 'Device remembered', 'twofa' ),
+			Twofa_Events::DEVICE_FORGOTTEN         => __( 'Device forgotten', 'twofa' ),
+			Twofa_Events::PASSKEY_ADDED            => __( 'Passkey added', 'twofa' ),
+			Twofa_Events::PASSKEY_REMOVED          => __( 'Passkey removed', 'twofa' ),
+			Twofa_Events::IMPORT                   => __( 'Imported', 'twofa' ),
+		);
+		return $labels[ $event ] ?? $event;
+	}
 }

@@ -83,7 +83,7 @@ final class Twofa_Event_Privacy {
 					),
 					array(
 						'name'  => __( 'Event', 'twofa' ),
-						'value' => Twofa_Events::label( $row['event'] ),
+						'value' => Twofa_Event_Log::label( $row['event'] ),
 					),
 					array(
 						'name'  => __( 'Method', 'twofa' ),

@@ -121,15 +121,16 @@ final class Twofa_Events {
 	private static $error_logged = false;
 
 	/**
-	 * Adds the hooks: schema upgrade on version change, the daily purge, settings changes.
+	 * Adds the hooks: schema upgrade on version change, the daily purge, settings changes
+	 * (Twofa_Settings_Audit).
 	 */
 	public static function register(): void {
 		self::maybe_upgrade();
 		add_action( self::CRON_HOOK, array( 'Twofa_Event_Log', 'cron_purge' ) );
 		add_action( self::CRON_MORE_HOOK, array( 'Twofa_Event_Log', 'cron_purge' ) );
 		add_action( 'init', array( __CLASS__, 'schedule' ) );
-		add_action( 'add_option_' . Twofa_Settings::OPTION, array( __CLASS__, 'on_settings_added' ), 10, 2 );
-		add_action( 'update_option_' . Twofa_Settings::OPTION, array( __CLASS__, 'on_settings_updated' ), 10, 2 );
+		add_action( 'add_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_added' ), 10, 2 );
+		add_action( 'update_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_updated' ), 10, 2 );
 	}
 
 	/**
@@ -411,80 +412,5 @@ final class Twofa_Events {
 	 */
 	public static function reset_error_log_state(): void {
 		self::$error_logged = false;
-	}
-
-	/**
-	 * The settings option was created: every key counts as changed.
-	 *
-	 * @param string $option Option name.
-	 * @param mixed  $value  New value.
-	 */
-	public static function on_settings_added( $option, $value ): void {
-		self::settings_changed( array(), $value );
-	}
-
-	/**
-	 * The settings option changed (WordPress calls this only when the value differs).
-	 *
-	 * @param mixed $old Old value.
-	 * @param mixed $new New value.
-	 */
-	public static function on_settings_updated( $old, $new ): void {
-		self::settings_changed( $old, $new );
-	}
-
-	/**
-	 * Records which settings keys differ between two values of the option.
-	 *
-	 * @param mixed $old Old value.
-	 * @param mixed $new New value.
-	 */
-	private static function settings_changed( $old, $new ): void {
-		// Effective values: a key missing from the stored option means its default.
-		$old  = array_merge( Twofa_Settings::defaults(), is_array( $old ) ? $old : array() );
-		$new  = array_merge( Twofa_Settings::defaults(), is_array( $new ) ? $new : array() );
-		$keys = array();
-		foreach ( array_unique( array_merge( array_keys( $old ), array_keys( $new ) ) ) as $key ) {
-			if ( ! is_string( $key ) || ! preg_match( '/^[a-z][a-z0-9_]{0,39}$/', $key ) ) {
-				continue;
-			}
-			if ( ! array_key_exists( $key, $old ) || ! array_key_exists( $key, $new ) || $old[ $key ] !== $new[ $key ] ) {
-				$keys[] = $key;
-			}
-		}
-		if ( $keys ) {
-			sort( $keys );
-			$actor = get_current_user_id();
-			self::record( self::SETTINGS_CHANGED, $actor, array( 'details' => array( 'keys' => $keys ) ) );
-		}
-	}
-
-	/**
-	 * The event's name in words.
-	 *
-	 * @param string $event Event name.
-	 */
-	public static function label( string $event ): string {
-		$labels = array(
-			self::LOGIN_PASSED             => __( 'Login passed', 'twofa' ),
-			self::CODE_REFUSED             => __( 'Code refused', 'twofa' ),
-			self::BACKOFF                  => __( 'Slowed down after wrong codes', 'twofa' ),
-			self::LOCKOUT                  => __( 'Locked after wrong codes', 'twofa' ),
-			self::UNLOCK                   => __( 'Unlocked', 'twofa' ),
-			self::METHOD_CONFIGURED        => __( 'Method configured', 'twofa' ),
-			self::METHOD_RECONFIGURED      => __( 'Method reconfigured', 'twofa' ),
-			self::METHOD_REMOVED           => __( 'Method removed', 'twofa' ),
-			self::PRIMARY_CHANGED          => __( 'Primary method changed', 'twofa' ),
-			self::RESET                    => __( 'Reset by an administrator', 'twofa' ),
-			self::SETTINGS_CHANGED         => __( 'Settings changed', 'twofa' ),
-			self::BACKUP_CODE_USED         => __( 'Backup code used', 'twofa' ),
-			self::BACKUP_CODES_REGENERATED => __( 'Backup codes regenerated', 'twofa' ),
-			self::DEVICE_REMEMBERED        => __( 'Device remembered', 'twofa' ),
-			self::DEVICE_FORGOTTEN         => __( 'Device forgotten', 'twofa' ),
-			self::PASSKEY_ADDED            => __( 'Passkey added', 'twofa' ),
-			self::PASSKEY_REMOVED          => __( 'Passkey removed', 'twofa' ),
-			self::IMPORT                   => __( 'Imported', 'twofa' ),
-		);
-		return $labels[ $event ] ?? $event;
 	}
 }
