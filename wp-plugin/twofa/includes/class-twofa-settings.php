@@ -30,6 +30,7 @@ final class Twofa_Settings {
 		'lockout_after'   => array( 3, 1000 ),
 		'lockout_minutes' => array( 1, 1440 ),
 		'remember_days'   => array( 1, 90 ),
+		'log_retention_days' => array( 1, 3650 ),
 	);
 
 	/**
@@ -52,6 +53,7 @@ final class Twofa_Settings {
 			// Remembered devices: off unless the site owner turns them on.
 			'remember_devices' => false,
 			'remember_days'    => 30,
+			'log_retention_days' => 90,
 		);
 	}
 

@@ -265,6 +265,7 @@ final class Twofa_Configure_Page {
 			Twofa_Devices_Screen::render( $user_id );
 			?>
 		</div>
+		<?php Twofa_Activity_Page::render_recent( $user_id ); ?>
 		</div>
 		<?php
 	}

@@ -82,6 +82,9 @@ final class Twofa_Settings_Page {
 		add_settings_field( 'twofa_remember_devices', __( 'Remember devices', 'twofa' ), array( __CLASS__, 'field_remember_devices' ), self::SLUG, 'twofa_devices' );
 		self::number_field( 'remember_days', __( 'Remember a device for', 'twofa' ), __( 'days', 'twofa' ), 'twofa_devices' );
 
+		add_settings_section( 'twofa_log', __( 'Activity log', 'twofa' ), '__return_false', self::SLUG );
+		self::number_field( 'log_retention_days', __( 'Keep events for', 'twofa' ), __( 'days (older events are deleted daily)', 'twofa' ), 'twofa_log' );
+
 		add_settings_section( 'twofa_access', __( 'Other ways in, and the sidecar', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_app_passwords', __( 'Application passwords', 'twofa' ), array( __CLASS__, 'field_app_passwords' ), self::SLUG, 'twofa_access' );
 		add_settings_field(

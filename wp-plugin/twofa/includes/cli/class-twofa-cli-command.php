@@ -244,6 +244,7 @@ class Twofa_CLI_Command {
 		$user   = $this->user( $args[0] );
 		$locked = Twofa_User_Status::locked_until( $user->ID ) > Twofa_Clock::now();
 		Twofa_Lockout::reset( $user->ID );
+		Twofa_Events::record( Twofa_Events::UNLOCK, $user->ID, array( 'details' => array( 'was_locked' => $locked ) ) );
 		if ( $locked ) {
 			WP_CLI::success( sprintf( __( 'User %s is unlocked.', 'twofa' ), $user->user_login ) );
 		} else {

@@ -275,6 +275,7 @@ final class Twofa_Login_Flow {
 				delete_user_meta( $user_id, Twofa_User_State::GRACE_STARTED );
 			}
 			Twofa_User_State::mark_used( $user_id, $out['method'] );
+			Twofa_Events::record( Twofa_Events::LOGIN_PASSED, $user_id, array( 'method' => $out['method'], 'actor' => $user_id ) );
 			$out['outcome'] = 'success';
 			$out['nonce']   = '';
 			foreach ( Twofa_Providers::enabled() as $after ) {
@@ -289,7 +290,7 @@ final class Twofa_Login_Flow {
 
 		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
 		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
-		$failure      = Twofa_Lockout::record_failure( $user, $why );
+		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
 		return self::prepare_setup( $out );
 	}
