@@ -64,15 +64,15 @@ final class ConfigureActivityTest extends Configure_TestCase {
 		$secret2 = $this->shown_secret( $again );
 		$this->assertNotSame( $secret, $secret2 );
 		$code = twofa_totp_code( $secret2, time() );
-		$this->post( $client, $again, 'totp_verify', array( 'twofa_code' => $code ) );
+		$this->post( $client, $again, 'totp_verify', array( 'twofa_code' => $code, 'twofa_password' => $user['password'] ) );
 		$this->assertOneEvent( $user['id'], Twofa_Events::METHOD_RECONFIGURED, 'totp' );
 		$this->assertOneEvent( $user['id'], Twofa_Events::METHOD_CONFIGURED, 'totp' );
 
 		// A second method (seeded), then Set as primary.
 		$this->give_email( $user['id'] );
 		$this->assertCount( 2, $this->events_of( $user['id'], Twofa_Events::METHOD_CONFIGURED ) );
-		$page = $this->page( $client, $user['id'] );
-		$this->post( $client, $page, 'set_primary', array( 'method' => 'email' ) );
+		$page = $this->page( $client, $user['id'], array( 'method' => 'email', 'step' => 'primary' ) );
+		$this->post( $client, $page, 'set_primary', array( 'method' => 'email', 'twofa_password' => $user['password'] ) );
 		$this->assertOneEvent( $user['id'], Twofa_Events::PRIMARY_CHANGED, 'email' );
 		// Setting the primary it already is records nothing more.
 		wp_cache_delete( $user['id'], 'user_meta' );
@@ -117,7 +117,7 @@ final class ConfigureActivityTest extends Configure_TestCase {
 				}
 			}
 			$this->assertMatchesRegularExpression( '/^\d{6}$/', $code, 'the code was mailed' );
-			$this->post( $client, $sent, 'email_verify', array( 'twofa_code' => $code ) );
+			$this->post( $client, $sent, 'email_verify', array( 'twofa_code' => $code, 'twofa_password' => $user['password'] ) );
 			$this->assertOneEvent( $user['id'], $expected, 'email' );
 			foreach ( $this->events_of( $user['id'] ) as $event ) {
 				$this->assertStringNotContainsString( $code, implode( '|', $event ), 'the mailed code is in no row' );
