@@ -147,14 +147,42 @@ abstract class Twofa_TestCase extends TestCase {
 	 * @param string $email     Recipient.
 	 * @param int    $newer_than Only messages written at or after this unix time.
 	 */
+	/**
+	 * The outbox's messages with their modification times in nanoseconds' precision: two
+	 * mails written within one second must still be told apart by which came last.
+	 *
+	 * @param string $dir The outbox folder.
+	 * @return array<string,float> File => mtime.
+	 */
+	private function outbox_mtimes( string $dir ): array {
+		$files = glob( $dir . '/*.eml' ) ?: array();
+		$out   = array();
+		if ( ! $files ) {
+			return $out;
+		}
+		$lines = array();
+		exec( 'stat -c ' . escapeshellarg( '%.9Y %n' ) . ' ' . implode( ' ', array_map( 'escapeshellarg', $files ) ) . ' 2>/dev/null', $lines );
+		foreach ( $lines as $line ) {
+			$parts = explode( ' ', $line, 2 );
+			if ( 2 === count( $parts ) ) {
+				$out[ $parts[1] ] = (float) $parts[0];
+			}
+		}
+		foreach ( $files as $file ) {
+			if ( ! isset( $out[ $file ] ) && is_file( $file ) ) {
+				$out[ $file ] = (float) filemtime( $file );
+			}
+		}
+		return $out;
+	}
+
 	protected function latest_mail( string $email, int $newer_than = 0 ): ?string {
 		$dir = (string) getenv( 'TWOFA_OUTBOX' );
 		$this->assertNotSame( '', $dir, 'TWOFA_OUTBOX is set' );
 		clearstatcache();
 		$best      = null;
 		$best_time = -1;
-		foreach ( glob( $dir . '/*.eml' ) ?: array() as $file ) {
-			$mtime = filemtime( $file );
+		foreach ( $this->outbox_mtimes( $dir ) as $file => $mtime ) {
 			if ( $mtime < $newer_than || $mtime < $best_time ) {
 				continue;
 			}
