@@ -18,6 +18,7 @@ Twofa_Autoloader::register( __DIR__ . '/includes' );
 function twofa_uninstall_site(): void {
 	global $wpdb;
 	delete_option( Twofa_Settings::OPTION );
+	delete_option( 'twofa_key_id' );
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(
