@@ -19,6 +19,7 @@ function twofa_uninstall_site(): void {
 	global $wpdb;
 	delete_option( Twofa_Settings::OPTION );
 	delete_option( 'twofa_key_id' );
+	delete_option( 'twofa_dummy_hash' );
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(
