@@ -9,6 +9,9 @@ packages=(
   php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-xml php8.2-curl php8.2-gd
   clang libclang-dev mariadb-server mariadb-client python3-aiosmtpd chromium
   wordpress wordpress-theme-twentytwentyone phpunit valgrind wrk curl ca-certificates make procps
+  # The cluster stack (tests/cluster): Galera nodes with rsync state transfers, nginx + PHP-FPM
+  # web nodes; the Debian package build (packaging/deb) is checked with lintian.
+  galera-4 rsync iproute2 nginx php8.2-fpm lintian dpkg-dev
 )
 
 missing=()

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 # -n: no php.ini, so no opcache/JIT or other extension changes the comparison.
 php=(php -n -d extension="$ext" -d twofa.key_file="$tmp/site.key")
 
-echo "php $(php -r 'echo PHP_VERSION;'), twofa $("${php[@]}" -r 'echo twofa_version();'), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "php $(php -n -r 'echo PHP_VERSION;'), twofa $("${php[@]}" -r 'echo twofa_version();'), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 
 if [[ ${1:-} == --callgrind ]]; then
   calls=${2:-5000}

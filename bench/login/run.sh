@@ -54,7 +54,7 @@ for i in 1 2 3; do
   if [[ -z $min_active || $a -lt $min_active ]]; then min_active=$a; fi
   if [[ -z $min_inactive || $n -lt $min_inactive ]]; then min_inactive=$n; fi
 done
-php -r 'printf("front page, twofa active vs inactive: %d vs %d instructions (min of 3); requests/s ratio active/inactive = %.4f (target >= 0.98)\n", $argv[1], $argv[2], $argv[2] / $argv[1]);' "$min_active" "$min_inactive"
+php -n -r 'printf("front page, twofa active vs inactive: %d vs %d instructions (min of 3); requests/s ratio active/inactive = %.4f (target >= 0.98)\n", $argv[1], $argv[2], $argv[2] / $argv[1]);' "$min_active" "$min_inactive"
 
 # --- 2. complete two-step logins per second ---------------------------------------------------
 # shellcheck disable=SC2086

@@ -97,7 +97,7 @@ pub enum Error {
         /// Why it is refused.
         reason: &'static str,
     },
-    /// A code hash is not in the format produced by `email::hash_code`.
+    /// A code hash is not in the format produced by `code_hash::hash_code`.
     #[error("the code hash is malformed")]
     MalformedHash,
 

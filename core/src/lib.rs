@@ -3,22 +3,27 @@
 //! Modules:
 //! - [`totp`]: RFC 6238 TOTP (SHA-1, 6 digits, 30 s) on totp-rs: secrets, otpauth URIs,
 //!   codes, verification with ±1 step and replay refusal.
-//! - [`code`]: strict parsing of user-typed 6-digit codes.
+//! - [`code`]: strict parsing of typed 6-digit codes, and random email codes.
 //! - [`context`]: the context strings that bind sealed values and code hashes.
-//! - [`email`]: uniformly random email codes and their keyed, context-bound hashes.
+//! - [`code_hash`]: keyed, context-bound hashes of one-time values (email codes, login nonces,
+//!   backup codes).
+//! - [`backup`]: backup codes: generation and normalization of what people type.
 //! - [`seal`]: XChaCha20-Poly1305 sealing of stored secrets, context as associated data.
 //! - [`key`]: the 32-byte site key file and its HKDF-SHA256 subkeys.
 //! - [`signing`]: plugin → sidecar request signatures and their verification.
 //! - [`qr`]: QR codes as inline SVG.
+//! - [`passkey`]: WebAuthn registration and authentication ceremonies (webauthn-rs-core).
 //! - [`error`]: the [`Error`] type shared by all of them.
 
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod code;
+pub mod code_hash;
 pub mod context;
-pub mod email;
 pub mod error;
 pub mod key;
+pub mod passkey;
 pub mod qr;
 pub mod seal;
 pub mod signing;

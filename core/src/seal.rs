@@ -18,8 +18,6 @@ use crate::key::{Purpose, SiteKey};
 pub const PREFIX: &str = "tf1.";
 /// Largest plaintext accepted, in bytes.
 pub const MAX_PLAINTEXT: usize = 64 * 1024;
-/// Largest context accepted, in bytes.
-pub const MAX_CONTEXT: usize = 1024;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 /// Longest sealed value that can hold [`MAX_PLAINTEXT`].
@@ -181,7 +179,7 @@ mod tests {
             Err(Error::TooLarge { .. })
         ));
         assert!(matches!(
-            seal(&k, b"x", &[0u8; MAX_CONTEXT + 1]),
+            seal(&k, b"x", &[0u8; crate::context::MAX_CONTEXT + 1]),
             Err(Error::TooLarge { .. })
         ));
         assert!(matches!(

@@ -192,24 +192,17 @@ fn check_label(what: &'static str, value: &str, may_be_empty: bool) -> Result<()
             reason: "must not be empty",
         });
     }
-    // The Key URI format separates issuer and account with a colon, so neither may hold one.
-    if value.contains(':') {
-        return Err(Error::InvalidArgument {
-            what,
-            reason: "must not contain a colon",
-        });
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Error::InvalidArgument {
-            what,
-            reason: "must not contain control characters",
-        });
-    }
     Ok(())
 }
 
-/// The `otpauth://totp/...` URI authenticator apps scan: label `issuer:account` (both
-/// percent-encoded), the normalized secret, and the issuer again as a parameter.
+/// The `otpauth://totp/...` URI authenticator apps scan (Key Uri Format): label `issuer:account`
+/// with both parts percent-encoded (everything but RFC 3986 unreserved characters, so a colon
+/// inside either becomes `%3A` and the one literal colon is the separator), the normalized
+/// secret, and the issuer again as a percent-encoded parameter.
+///
+/// Any UTF-8 account and issuer are accepted (colons, `%`, `&`, `#`, spaces, non-ASCII,
+/// control characters all encoded); only an empty account or one over [`MAX_LABEL`] bytes, an
+/// issuer over [`MAX_LABEL`] bytes, or a bad secret is an error.
 pub fn uri(secret: &str, account: &str, issuer: &str) -> Result<String> {
     let secret = normalize_secret(secret)?;
     check_label("account", account, false)?;
@@ -415,24 +408,6 @@ mod tests {
             })
         ));
         assert!(matches!(
-            uri(RFC_SECRET_B32, "a:b", "x"),
-            Err(Error::InvalidArgument {
-                what: "account",
-                ..
-            })
-        ));
-        assert!(matches!(
-            uri(RFC_SECRET_B32, "a", "x:y"),
-            Err(Error::InvalidArgument { what: "issuer", .. })
-        ));
-        assert!(matches!(
-            uri(RFC_SECRET_B32, "a\nb", "x"),
-            Err(Error::InvalidArgument {
-                what: "account",
-                ..
-            })
-        ));
-        assert!(matches!(
             uri(RFC_SECRET_B32, &"a".repeat(300), "x"),
             Err(Error::TooLarge { .. })
         ));
@@ -442,7 +417,104 @@ mod tests {
         );
     }
 
+    /// Decodes `%XX` escapes; `None` for a malformed escape or a byte that should have been
+    /// escaped.
+    fn percent_decode(s: &str) -> Option<String> {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'%' => {
+                    let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 3;
+                }
+                c if c.is_ascii_alphanumeric() || b"-._~".contains(&c) => {
+                    out.push(c);
+                    i += 1;
+                }
+                _ => return None,
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+
+    /// Reads a URI from [`uri`] back: (issuer, account, query parameters).
+    fn decode_uri(u: &str) -> (Option<String>, String, Vec<(String, String)>) {
+        let rest = u.strip_prefix("otpauth://totp/").expect("scheme and type");
+        let (label, query) = rest.split_once('?').expect("a query");
+        assert!(!query.contains('#') && !label.contains('#'));
+        let (issuer, account) = match label.split_once(':') {
+            Some((i, a)) => {
+                assert!(!a.contains(':'), "one literal colon: {u}");
+                (Some(percent_decode(i).expect("issuer")), a)
+            }
+            None => (None, label),
+        };
+        let account = percent_decode(account).expect("account");
+        let params = query
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').expect("key=value");
+                (k.to_string(), percent_decode(v).expect("value"))
+            })
+            .collect();
+        (issuer, account, params)
+    }
+
+    #[test]
+    fn any_issuer_and_account_roundtrip_through_the_uri() {
+        let cases = [
+            ("Acme: Blog", "alice"),
+            ("Acme", "ali:ce"),
+            (":", ":"),
+            ("100% & more #1", "a&b=c#d?e/f"),
+            ("Zoë's Café ✓ 日本", "émile+tag@example.com"),
+            (
+                "tab	here", "new
+line",
+            ),
+            ("a%3Ab", "%41"),
+            ("  spaced  ", " x "),
+            ("emoji 🎉", "😀"),
+        ];
+        for (issuer, account) in cases {
+            let u = uri(RFC_SECRET_B32, account, issuer).unwrap();
+            assert!(u.is_ascii() && !u.contains(' '), "{u}");
+            let (i, a, params) = decode_uri(&u);
+            assert_eq!(i.as_deref(), Some(issuer), "{u}");
+            assert_eq!(a, account, "{u}");
+            let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            assert_eq!(get("issuer"), Some(issuer), "{u}");
+            assert_eq!(get("secret"), Some(RFC_SECRET_B32));
+            assert_eq!(get("algorithm"), Some("SHA1"));
+            assert_eq!(get("digits"), Some("6"));
+            assert_eq!(get("period"), Some("30"));
+        }
+        assert_eq!(
+            uri(RFC_SECRET_B32, "a", "Acme: Blog").unwrap(),
+            "otpauth://totp/Acme%3A%20Blog:a?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%3A%20Blog&algorithm=SHA1&digits=6&period=30"
+        );
+        let (i, a, _) = decode_uri(&uri(RFC_SECRET_B32, "a:b", "").unwrap());
+        assert_eq!((i, a.as_str()), (None, "a:b"));
+        // The limits stay: 256 bytes each, a non-empty account.
+        assert!(uri(RFC_SECRET_B32, &"é".repeat(128), &"é".repeat(128)).is_ok());
+        assert!(matches!(
+            uri(RFC_SECRET_B32, "a", &"é".repeat(129)),
+            Err(Error::TooLarge { what: "issuer", .. })
+        ));
+    }
+
     proptest! {
+        #[test]
+        fn any_utf8_roundtrips_through_the_uri(account in ".{1,40}", issuer in ".{0,40}") {
+            let u = uri(RFC_SECRET_B32, &account, &issuer).unwrap();
+            let (i, a, _) = decode_uri(&u);
+            prop_assert_eq!(a, account);
+            prop_assert_eq!(i.unwrap_or_default(), issuer);
+        }
+
         #[test]
         fn base32_roundtrips(bytes in proptest::collection::vec(any::<u8>(), 16..64)) {
             let enc = base32_encode(&bytes);

@@ -26,7 +26,12 @@ $functions = [
     'twofa_seal' => ['s', 's'],
     'twofa_open' => ['s', 's'],
     'twofa_sign' => ['s', 's', 's', 'i'],
+    'twofa_parse_code' => ['s'],
+    'twofa_backup_codes' => ['i'],
+    'twofa_backup_code_normalize' => ['s'],
+    'twofa_backup_code_hash' => ['s', 'i'],
 ];
+
 function combos(array $kinds, array $strings, array $ints): Generator
 {
     if (!$kinds) {
@@ -45,6 +50,9 @@ foreach ($functions as $fn => $kinds) {
     // With three or four arguments every combination is too many for a quick test, so their
     // string lists are cut to a deterministic sample that keeps the well-formed and huge values.
     $s = count($kinds) >= 3 ? array_merge(array_slice($strings, 0, 12), array_slice($strings, -3)) : $strings;
+    if (str_starts_with($fn, 'twofa_backup_code_')) {
+        $s[] = 'abcd efgh-jkmn pqrs'; // a well-formed backup code
+    }
     foreach (combos($kinds, $s, $ints) as $args) {
         try {
             $r = $fn(...$args);
@@ -71,4 +79,8 @@ twofa_verify_code: Twofa\ArgumentException, false, true
 twofa_seal: Twofa\ArgumentException, string
 twofa_open: Twofa\ArgumentException, Twofa\SealException, string
 twofa_sign: Twofa\ArgumentException, string
+twofa_parse_code: false, string
+twofa_backup_codes: Twofa\ArgumentException, array
+twofa_backup_code_normalize: false, string
+twofa_backup_code_hash: Twofa\ArgumentException, false, string
 done

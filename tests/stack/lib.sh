@@ -185,14 +185,81 @@ mariadb_stop() {
 twofa_ext_path() { printf '%s\n' "$TWOFA_REPO/target/release/libtwofa_ext.so"; }
 twofa_sidecar_bin() { printf '%s\n' "$TWOFA_REPO/target/release/twofa-sidecar"; }
 
-# php_ext_args KEYFILE — the `-d` arguments that load the extension with the key (nothing when
-# the extension is not built yet).
+# Every PHP the stack and the suites start runs with `-n` (no php.ini, no conf.d), so a twofa.so
+# enabled system-wide (mods-available + conf.d, or php.ini) is never loaded instead of the build.
+# What Debian's php.ini and conf.d would give is then set explicitly: the shared modules below
+# (in load order; each only when it is a shared module of this PHP) and the settings that differ
+# from PHP's defaults and matter here.
+TWOFA_PHP_MODULES="mysqlnd pdo xml calendar ctype curl dom exif fileinfo ftp gd gettext iconv intl
+  mbstring mysqli pdo_mysql phar posix shmop simplexml sockets sodium sysvmsg sysvsem sysvshm
+  tokenizer xmlreader xmlwriter xsl zip"
+TWOFA_PHP_SETTINGS="-d memory_limit=-1 -d error_reporting=22527 -d display_errors=0 -d log_errors=1
+  -d short_open_tag=0 -d variables_order=GPCS -d request_order=GP -d max_execution_time=30
+  -d zend.exception_ignore_args=1 -d session.gc_probability=0 -d opcache.jit=off"
+
+# php_base_args — `-n` and the modules and settings above, as one line of words (cached).
+php_base_args() {
+  if [[ -z ${TWOFA_PHP_BASE_ARGS:-} ]]; then
+    local extdir loaded m args="-n"
+    # shellcheck disable=SC2016 # PHP code, not shell
+    { read -r extdir; read -r loaded; } < <(php -n -r 'echo ini_get("extension_dir"), "\n", strtolower(implode(" ", array_merge(get_loaded_extensions(), get_loaded_extensions(true)))), "\n";')
+    for m in $TWOFA_PHP_MODULES; do
+      [[ " $loaded " == *" $m "* ]] && continue # compiled in
+      [[ -f $extdir/$m.so ]] && args+=" -d extension=$m"
+    done
+    if [[ " $loaded " != *" zend opcache "* && -f $extdir/opcache.so ]]; then
+      args+=" -d zend_extension=opcache"
+    fi
+    TWOFA_PHP_BASE_ARGS="$args $(tr -s ' \n' ' ' <<<"$TWOFA_PHP_SETTINGS")"
+    TWOFA_PHP_BASE_ARGS=${TWOFA_PHP_BASE_ARGS% }
+  fi
+  printf '%s' "$TWOFA_PHP_BASE_ARGS"
+}
+
+# php_ext_args KEYFILE — the arguments of every PHP the stack starts: php_base_args, then the
+# built extension with the key (only php_base_args when the extension is not built yet).
 php_ext_args() {
   local ext
   ext=$(twofa_ext_path)
+  php_base_args
   if [[ -f $ext ]]; then
-    printf -- '-d extension=%s -d twofa.key_file=%s' "$ext" "$1"
+    printf -- ' -d extension=%s -d twofa.key_file=%s' "$ext" "$1"
   fi
+}
+
+# file_identity FILE — "device:inode" of FILE (after symlinks), as PHP's stat() reports them.
+file_identity() { stat -L -c '%d:%i' "$1" 2>/dev/null; }
+
+# The PHP that reports which twofa it loaded: the file the loader names and its identity.
+# shellcheck disable=SC2016 # PHP code, not shell
+TWOFA_LOADED_PHP='if (!function_exists("twofa_extension_file")) { echo "none"; exit; } $f = twofa_extension_file(); $s = @stat($f); echo $f, " ", $s ? $s["dev"] . ":" . $s["ino"] : "-";'
+
+# ext_check_report REPORT — fails (and says why) unless REPORT ("FILE DEV:INO", from
+# TWOFA_LOADED_PHP) names the built extension file itself.
+ext_check_report() {
+  local report=$1 ext want file id
+  ext=$(twofa_ext_path)
+  want=$(file_identity "$ext") || { stack_die "the built extension $ext is missing"; return 1; }
+  file=${report% *} id=${report##* }
+  if [[ $id != "$want" ]]; then
+    stack_die "PHP loaded the twofa extension from ${file:-nowhere} ($id), not the build $ext ($want)"
+    return 1
+  fi
+}
+
+# ext_check_cli PHP-COMMAND… — the command (e.g. $TWOFA_PHP, word-split) loads the built file.
+ext_check_cli() {
+  local report
+  report=$("$@" -r "$TWOFA_LOADED_PHP" 2>/dev/null) || report="failed"
+  ext_check_report "$report"
+}
+
+# ext_check_url URL — the PHP server behind URL (a page running TWOFA_LOADED_PHP) loads the
+# built file.
+ext_check_url() {
+  local report
+  report=$(curl -s --max-time 20 "$1") || report="no answer"
+  ext_check_report "$report"
 }
 
 # key_generate PATH — a fresh 32-byte site key with mode 0600.
@@ -293,7 +360,7 @@ wp_install() {
   WP_ADMIN_PASSWORD=${WP_ADMIN_PASSWORD:-$(random_hex 12)}
   local php_args
   php_args=$(php_ext_args "${TWOFA_KEY_FILE:-}")
-  # shellcheck disable=SC2086 # php_args is a list of -d options
+  # shellcheck disable=SC2086 # php_args is a list of options
   WP_ADMIN_PASSWORD=$WP_ADMIN_PASSWORD php $php_args "$TWOFA_STACK_LIB_DIR/wp-install.php" "$dir" "$url" >&2 \
     || { stack_die "WordPress install in $dir failed"; return 1; }
 }
@@ -303,11 +370,8 @@ wp_install() {
 php_server_start() {
   local dir=$1 port=$2 workers=${3:-4} pidfile=$4 logfile=$5 key=${6:-${TWOFA_KEY_FILE:-}}
   local -a args=()
-  local ext
-  ext=$(twofa_ext_path)
-  if [[ -f $ext ]]; then
-    args=(-d "extension=$ext" -d "twofa.key_file=$key")
-  fi
+  # shellcheck disable=SC2207 # php_ext_args is a list of words without spaces inside them
+  args=($(php_ext_args "$key"))
   if pid_alive "$pidfile"; then stack_die "php -S ($pidfile) already runs"; return 1; fi
   if port_in_use "$port"; then stack_die "port $port is already in use (php -S)"; return 1; fi
   PHP_CLI_SERVER_WORKERS=$workers spawn "$pidfile" "$logfile" \
@@ -319,6 +383,10 @@ php_server_start() {
     tail -n 20 "$logfile" >&2
     stack_die "php -S exited during start (log: $logfile)"
     return 1
+  fi
+  # The server runs the extension just built, never another twofa.so.
+  if [[ -f $(twofa_ext_path) ]]; then
+    ext_check_url "http://127.0.0.1:$port/twofa-loaded-extension.php" || { php_server_stop "$pidfile"; return 1; }
   fi
 }
 

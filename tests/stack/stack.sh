@@ -42,7 +42,7 @@ stack_up() {
   # A fresh stack every time: a new database, a new WordPress copy, a new key. Only what `up`
   # creates is removed; suites may keep their own subfolders here.
   if [[ -d $STACK ]]; then
-    (cd "$STACK" && rm -rf mysql wp wp-debug.log logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid)
+    (cd "$STACK" && rm -rf mysql wp wp-debug.log wp-secrets-seen.txt logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid)
   fi
   mkdir -p "$STACK/logs"
   STACK=$(cd "$STACK" && pwd)
@@ -71,6 +71,10 @@ stack_up() {
   stack_log "WordPress in $STACK/wp for $wp_url"
   WP_ADMIN_PASSWORD=$(random_hex 12)
   TWOFA_SIDECAR_URL=$sidecar_url wp_install "$STACK/wp" wordpress "$wp_url"
+  # The secrets witness (test stack only, not the demo or the benches) writes every secret
+  # twofa stores to this file; tests/suites/99-events-scan.sh reads it.
+  cp "$TWOFA_STACK_LIB_DIR/wp-files/mu-plugins/"*.php "$STACK/wp/wp-content/mu-plugins/"
+  : >"$STACK/wp-secrets-seen.txt"
 
   stack_log "php -S on $wp_url ($workers workers)"
   php_server_start "$STACK/wp" "$wp_port" "$workers" "$STACK/php.pid" "$STACK/logs/php.log" "$TWOFA_KEY_FILE"
@@ -84,10 +88,14 @@ stack_up() {
     *) return 1 ;;
   esac
 
-  local ext php_cmd=php
+  local ext php_cmd
   ext=$(twofa_ext_path)
+  # -n and explicit settings: never a system-wide twofa.so (tests/stack/lib.sh, php_ext_args).
+  php_cmd="php $(php_ext_args "$TWOFA_KEY_FILE")"
   if [[ -f $ext ]]; then
-    php_cmd="php -d extension=$ext -d twofa.key_file=$TWOFA_KEY_FILE"
+    # shellcheck disable=SC2086 # php_cmd is a command with its options
+    ext_check_cli $php_cmd || return 1
+    stack_log "PHP loads the built extension $ext"
   else
     stack_log "extension not built ($ext missing): WordPress runs without it"
   fi
@@ -106,6 +114,7 @@ stack_up() {
     env_line TWOFA_WP_DIR "$STACK/wp"
     env_line TWOFA_WP_URL "$wp_url"
     env_line TWOFA_WP_DEBUG_LOG "$STACK/wp-debug.log"
+    env_line TWOFA_SECRETS_SEEN "$STACK/wp-secrets-seen.txt"
     env_line TWOFA_ADMIN_USER admin
     env_line TWOFA_ADMIN_PASSWORD "$WP_ADMIN_PASSWORD"
     env_line TWOFA_ADMIN_EMAIL admin@example.test

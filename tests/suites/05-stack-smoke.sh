@@ -7,6 +7,8 @@ set -uo pipefail
 : "${TWOFA_WP_URL:?source .stack/env first}"
 # shellcheck source=tests/lib/checks.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
+# shellcheck source=tests/stack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../stack/lib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,7 +27,7 @@ lacks() { ! grep -q "$1" "$2"; }
 # json_field FIELD — the field of $tmp/body as PHP would print it (true/false/null as words).
 json_field() {
   # shellcheck disable=SC2016 # PHP code, not shell
-  php -r '$d = json_decode(file_get_contents($argv[1]), true); if (!is_array($d) || !array_key_exists($argv[2], $d)) { exit(1); } $v = $d[$argv[2]]; echo is_bool($v) ? ($v ? "true" : "false") : (null === $v ? "null" : $v);' "$tmp/body" "$1"
+  php -n -r '$d = json_decode(file_get_contents($argv[1]), true); if (!is_array($d) || !array_key_exists($argv[2], $d)) { exit(1); } $v = $d[$argv[2]]; echo is_bool($v) ? ($v ? "true" : "false") : (null === $v ? "null" : $v);' "$tmp/body" "$1"
 }
 
 fetch /
@@ -92,6 +94,44 @@ check "the same value does not open in another context" test "$other" = refused
 # A TOTP code computed by the served extension equals the RFC 6238 vector (T=59 → 287082).
 code=$($TWOFA_PHP -r 'echo twofa_totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59);' 2>/dev/null) || code=
 check "TWOFA_PHP computes the RFC 6238 vector at T=59" test "$code" = 287082
+
+# Every PHP of the stack runs the extension just built: the served site (several workers) and
+# TWOFA_PHP (PHPUnit, CLI helpers) report the built file itself (same device and inode).
+for i in 1 2 3 4; do
+  check "the served site loads the built extension (request $i)" ext_check_url "$TWOFA_WP_URL/twofa-loaded-extension.php"
+done
+# shellcheck disable=SC2086 # TWOFA_PHP is a command with its options
+check "TWOFA_PHP loads the built extension" ext_check_cli $TWOFA_PHP
+
+# A twofa.so enabled system-wide does not replace the build. A different copy of the extension
+# is enabled through a conf.d folder of this test's own (PHP_INI_SCAN_DIR, the way Debian's
+# /etc/php/8.2/*/conf.d enables a module): a plain php loads that copy, the stack's PHPs still
+# load the built file.
+mkdir -p "$tmp/conf.d"
+cp "$TWOFA_EXT" "$tmp/twofa.so"
+printf 'extension=%s\n' "$tmp/twofa.so" >"$tmp/conf.d/20-twofa.ini"
+plain=$(PHP_INI_SCAN_DIR="$tmp/conf.d" php -r "$TWOFA_LOADED_PHP" 2>/dev/null) || plain=
+check "a plain php loads the system-wide copy (so the checks below can fail)" test "${plain% *}" = "$tmp/twofa.so"
+refused() { ! ext_check_report "$1" 2>/dev/null; }
+check "the check refuses the system-wide copy" refused "$plain"
+(
+  passed=0 failed=0
+  export PHP_INI_SCAN_DIR="$tmp/conf.d"
+  # shellcheck disable=SC2086 # TWOFA_PHP is a command with its options
+  check "with it enabled, TWOFA_PHP loads the built extension" ext_check_cli $TWOFA_PHP
+  port=$(free_port)
+  # php_server_start itself fails when the server loads another twofa.so than the build.
+  if php_server_start "$TWOFA_WP_DIR" "$port" 1 "$tmp/php.pid" "$tmp/php.log" "$TWOFA_KEY_FILE"; then
+    check "with it enabled, php -S loads the built extension" ext_check_url "http://127.0.0.1:$port/twofa-loaded-extension.php"
+    php_server_stop "$tmp/php.pid"
+  else
+    not_ok "with it enabled, php -S starts with the built extension" "$(tail -n 5 "$tmp/php.log" 2>/dev/null)"
+  fi
+  checks_done >"$tmp/sub-checks"
+)
+# The subshell's counts join this suite's.
+read -r sub_passed _ sub_failed _ < <(tail -n 1 "$tmp/sub-checks")
+passed=$((passed + ${sub_passed:-0})) failed=$((failed + ${sub_failed:-1}))
 
 if [[ ${TWOFA_SIDECAR_RUNNING:-0} == 1 ]]; then
   check "sidecar answers /healthz" curl -sf -o /dev/null --max-time 10 "$TWOFA_SIDECAR_URL/healthz"

@@ -1,6 +1,7 @@
 <?php
 /**
- * Removes everything twofa stored: its option, its transients and every user's 2FA meta.
+ * Removes everything twofa stored: its option, its transients, every user's 2FA meta and
+ * the activity log table.
  *
  * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
  *
@@ -20,6 +21,7 @@ function twofa_uninstall_site(): void {
 	delete_option( Twofa_Settings::OPTION );
 	delete_option( 'twofa_key_id' );
 	delete_option( 'twofa_dummy_hash' );
+	Twofa_Events::deactivate();
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(
@@ -43,6 +45,7 @@ if ( is_multisite() ) {
 // User meta is shared by all sites. The named keys first, then anything else
 // with the plugin's prefix that an older version may have left behind.
 global $wpdb;
+Twofa_Events::uninstall();
 foreach ( Twofa_User_State::all_keys() as $twofa_key ) {
 	delete_metadata( 'user', 0, $twofa_key, '', true );
 }

@@ -52,7 +52,7 @@ final class Twofa_Reauth {
 			return new WP_Error( Twofa_Provider::CANNOT_CHECK, Twofa_Provider::misconfigured_message() );
 		}
 		if ( is_wp_error( $result ) && 'twofa_reauth_no_totp' !== $result->get_error_code() ) {
-			Twofa_Lockout::record_failure( $user, $result );
+			Twofa_Lockout::record_failure( $user, $result, '' !== $password ? '' : 'totp' );
 		}
 		return $result;
 	}

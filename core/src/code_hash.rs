@@ -1,11 +1,9 @@
-//! Email codes: six uniformly random digits, and keyed, context-bound hashes of codes (and of
-//! other short one-time values such as login nonces) for storage in the database.
+//! Keyed, context-bound hashes of one-time values for storage in the database: email codes,
+//! login nonces, backup codes. Only the hash is stored; checking is in constant time.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use rand::rngs::OsRng;
-use rand::Rng;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -16,20 +14,12 @@ use crate::key::{Purpose, SiteKey};
 pub const HASH_PREFIX: &str = "h1.";
 /// Longest value [`hash_code`] accepts, in bytes.
 pub const MAX_CODE: usize = 1024;
-pub use crate::context::MAX_CONTEXT;
 /// Domain separation for the HMAC input.
 const DOMAIN: &[u8] = b"twofa/code-hash/v1";
 /// Length of an encoded hash: prefix + base64url of 32 bytes.
 const HASH_LEN: usize = 3 + 43;
 
 type HmacSha256 = Hmac<Sha256>;
-
-/// Six uniformly random digits from the OS CSPRNG (`gen_range` rejects out-of-range samples,
-/// so there is no modulo bias).
-pub fn generate_code() -> String {
-    let n: u32 = OsRng.gen_range(0..1_000_000);
-    format!("{n:06}")
-}
 
 /// A value that parses as a typed 6-digit code is hashed in its normalized form, so
 /// "123 456" verifies against the hash of "123456"; anything else is hashed as given.
@@ -101,19 +91,6 @@ mod tests {
 
     fn key() -> SiteKey {
         SiteKey::from_bytes([9u8; 32])
-    }
-
-    #[test]
-    fn codes_are_six_digits_and_cover_the_range() {
-        let mut first_digit = [0u32; 10];
-        for _ in 0..2000 {
-            let c = generate_code();
-            assert_eq!(c.len(), 6);
-            assert!(c.bytes().all(|b| b.is_ascii_digit()));
-            first_digit[(c.as_bytes()[0] - b'0') as usize] += 1;
-        }
-        // Each leading digit expects 200 of 2000; 100 is over 7 standard deviations away.
-        assert!(first_digit.iter().all(|&n| n > 100), "{first_digit:?}");
     }
 
     #[test]

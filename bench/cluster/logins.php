@@ -1,0 +1,255 @@
+<?php
+/**
+ * Complete two-step logins per second (password POST, then the TOTP code POST, until the
+ * logged-in cookie arrives) on the cluster stack: all connections on web node A ("one node")
+ * against the same connections spread over web nodes A and B ("two nodes"), where every request
+ * goes to the next node in turn, as behind a round-robin load balancer without sticky sessions
+ * (the second step usually lands on the other node and the other Galera node). The two modes
+ * alternate within one run; the ratio is taken per pair of rounds.
+ *
+ * Usage: php -d extension=… -d twofa.key_file=… logins.php WP_DIR URL_A URL_B [ROUNDS] [SECONDS] [CONNECTIONS]
+ */
+
+if ( PHP_SAPI !== 'cli' || $argc < 4 ) {
+	fwrite( STDERR, "usage: php logins.php WP_DIR URL_A URL_B [ROUNDS] [SECONDS] [CONNECTIONS]\n" );
+	exit( 2 );
+}
+$wp_dir  = rtrim( $argv[1], '/' );
+$nodes   = array( rtrim( $argv[2], '/' ), rtrim( $argv[3], '/' ) );
+$rounds  = max( 1, (int) ( $argv[4] ?? 3 ) );
+$seconds = max( 1, (int) ( $argv[5] ?? 8 ) );
+$lanes   = max( 1, (int) ( $argv[6] ?? 8 ) );
+
+require dirname( __DIR__, 2 ) . '/tests/stack/cli-request.php';
+twofa_cli_request( $nodes[0] );
+define( 'WP_USE_THEMES', false );
+require $wp_dir . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/user.php';
+if ( ! class_exists( 'Twofa_Plugin' ) || ! function_exists( 'twofa_totp_code' ) ) {
+	fwrite( STDERR, "the twofa plugin and extension must be active\n" );
+	exit( 1 );
+}
+
+/**
+ * Users with an authenticator; each can pass two codes per 30 s (this step and the next).
+ *
+ * @param int $n How many.
+ */
+function cluster_bench_users( int $n ): array {
+	global $wpdb;
+	$users = array();
+	for ( $i = 0; $i < $n; $i++ ) {
+		// One commit (one Galera round) per 50 users instead of one per statement.
+		if ( 0 === $i % 50 ) {
+			if ( $i > 0 ) {
+				$wpdb->query( 'COMMIT' );
+			}
+			$wpdb->query( 'START TRANSACTION' );
+		}
+		$login = 'cbench' . bin2hex( random_bytes( 5 ) );
+		$pass  = bin2hex( random_bytes( 10 ) );
+		$id    = wp_insert_user(
+			array(
+				'user_login' => $login,
+				'user_pass'  => $pass,
+				'user_email' => $login . '@example.test',
+				'role'       => 'editor',
+			)
+		);
+		if ( ! is_int( $id ) ) {
+			fwrite( STDERR, "could not create a user\n" );
+			exit( 1 );
+		}
+		$secret = twofa_totp_secret();
+		update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
+		update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
+		Twofa_User_State::mark_configured( $id, 'totp' );
+		$users[] = array(
+			'id'     => $id,
+			'login'  => $login,
+			'pass'   => $pass,
+			'secret' => $secret,
+			'last'   => -1,
+		);
+	}
+	$wpdb->query( 'COMMIT' );
+	wp_cache_flush();
+	return $users;
+}
+
+/**
+ * A POST handle noting whether a logged-in cookie came back.
+ *
+ * @param string $url     URL.
+ * @param array  $fields  Form.
+ * @param bool   $cookie  Set to true when the logged-in cookie arrives.
+ */
+function cluster_bench_post( string $url, array $fields, bool &$cookie ) {
+	$ch = curl_init( $url );
+	curl_setopt_array(
+		$ch,
+		array(
+			CURLOPT_POST           => true,
+			CURLOPT_POSTFIELDS     => http_build_query( $fields ),
+			CURLOPT_RETURNTRANSFER => true,
+			CURLOPT_TIMEOUT        => 60,
+			CURLOPT_HEADERFUNCTION => static function ( $ch, $line ) use ( &$cookie ) {
+				if ( 0 === stripos( $line, 'Set-Cookie: wordpress_logged_in_' ) && false === stripos( $line, 'max-age=0' ) ) {
+					$cookie = true;
+				}
+				return strlen( $line );
+			},
+		)
+	);
+	return $ch;
+}
+
+/**
+ * A user with an unused code now, and the time to compute it at; null when none is left.
+ *
+ * @param array $users  Users (their last step is updated).
+ * @param int   $cursor Round-robin cursor.
+ * @return array{0:int,1:int}|null
+ */
+function cluster_bench_pick( array &$users, int &$cursor ): ?array {
+	$n = count( $users );
+	for ( $tries = 0; $tries < $n; $tries++ ) {
+		$i    = $cursor++ % $n;
+		$step = intdiv( time(), 30 );
+		$use  = $users[ $i ]['last'] < $step ? $step : ( $users[ $i ]['last'] === $step ? $step + 1 : null );
+		if ( null !== $use ) {
+			$users[ $i ]['last'] = $use;
+			return array( $i, $use * 30 + 1 );
+		}
+	}
+	return null;
+}
+
+/**
+ * One round of $lanes connections doing complete two-step logins for $seconds.
+ *
+ * @param string[] $targets Web nodes, used in turn request by request.
+ * @return array{logins:int, errors:int}
+ */
+function cluster_bench_round( array $targets, array &$users, int $lanes, int $seconds ): array {
+	static $cursor = 0;
+	$next  = 0;
+	$multi = curl_multi_init();
+	$done  = array( 'logins' => 0, 'errors' => 0 );
+	$jobs  = array();
+	$until = microtime( true ) + $seconds;
+	$node  = static function () use ( $targets, &$next ): string {
+		return $targets[ $next++ % count( $targets ) ];
+	};
+	$launch = static function () use ( &$jobs, $multi, &$users, &$cursor, $node ): void {
+		$pick = cluster_bench_pick( $users, $cursor );
+		if ( null === $pick ) {
+			fwrite( STDERR, "no user with an unused code left: the pool is too small for this rate\n" );
+			return;
+		}
+		$job       = array(
+			'user'   => $pick[0],
+			'at'     => $pick[1],
+			'stage'  => 0,
+			'cookie' => false,
+		);
+		$u         = $users[ $pick[0] ];
+		$job['ch'] = cluster_bench_post( $node() . '/wp-login.php', array( 'log' => $u['login'], 'pwd' => $u['pass'] ), $job['cookie'] );
+		curl_multi_add_handle( $multi, $job['ch'] );
+		$jobs[ spl_object_id( $job['ch'] ) ] = $job;
+	};
+	for ( $i = 0; $i < $lanes; $i++ ) {
+		$launch();
+	}
+	while ( $jobs ) {
+		curl_multi_exec( $multi, $running );
+		curl_multi_select( $multi, 0.05 );
+		while ( $info = curl_multi_info_read( $multi ) ) {
+			$ch  = $info['handle'];
+			$key = spl_object_id( $ch );
+			$job = $jobs[ $key ];
+			unset( $jobs[ $key ] );
+			$status = (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE );
+			$body   = (string) curl_multi_getcontent( $ch );
+			curl_multi_remove_handle( $multi, $ch );
+			$in_time = microtime( true ) < $until;
+			if ( 0 === $job['stage'] && 200 === $status && preg_match( '/name="twofa_nonce" value="([0-9a-f]{64})"/', $body, $m ) && ! $job['cookie'] ) {
+				$u            = $users[ $job['user'] ];
+				$job['ch']    = cluster_bench_post(
+					$node() . '/wp-login.php?action=twofa_challenge',
+					array(
+						'twofa_user'   => $u['id'],
+						'twofa_nonce'  => $m[1],
+						'twofa_method' => 'totp',
+						'twofa_do'     => 'verify',
+						'twofa_code'   => twofa_totp_code( $u['secret'], $job['at'] ),
+					),
+					$job['cookie']
+				);
+				$job['stage'] = 1;
+				curl_multi_add_handle( $multi, $job['ch'] );
+				$jobs[ spl_object_id( $job['ch'] ) ] = $job;
+				continue;
+			}
+			if ( 1 === $job['stage'] && 302 === $status && $job['cookie'] ) {
+				if ( $in_time ) {
+					++$done['logins'];
+				}
+			} else {
+				++$done['errors'];
+				// Why, in words: the status, the step, and the error box of the page.
+				$why = 'HTTP ' . $status . ' at step ' . ( $job['stage'] + 1 );
+				if ( preg_match( '#<div id="login_error"[^>]*>(.*?)</div>#s', $body, $e ) ) {
+					$why .= ': ' . trim( preg_replace( '/\s+/', ' ', html_entity_decode( strip_tags( $e[1] ) ) ) );
+				}
+				$done['why'][ $why ] = ( $done['why'][ $why ] ?? 0 ) + 1;
+			}
+			if ( $in_time ) {
+				$launch();
+			}
+		}
+	}
+	curl_multi_close( $multi );
+	return $done;
+}
+
+// A user passes about one code per 30 s time step (this step's, or the next one's once), so
+// the pool must cover 30 s of the fastest rate.
+$t0    = microtime( true );
+$users = cluster_bench_users( max( 300, 120 * $lanes ) );
+fwrite( STDERR, sprintf( "created %d two-step users in %.0f s\n", count( $users ), microtime( true ) - $t0 ) );
+cluster_bench_round( $nodes, $users, $lanes, 2 ); // Warm-up of both nodes, not counted.
+
+$ratios = array();
+$ones   = array();
+$twos   = array();
+$errors = 0;
+for ( $r = 1; $r <= $rounds; $r++ ) {
+	// Alternate which mode goes first, so drift within a pair falls on both alike.
+	$order = 1 === $r % 2 ? array( 'one', 'two' ) : array( 'two', 'one' );
+	$rate  = array();
+	foreach ( $order as $mode ) {
+		$res           = cluster_bench_round( 'one' === $mode ? array( $nodes[0] ) : $nodes, $users, $lanes, $seconds );
+		$rate[ $mode ] = $res['logins'] / $seconds;
+		if ( 0 === $res['logins'] ) {
+			fwrite( STDERR, "round $r ($mode): no login completed\n" );
+			exit( 1 );
+		}
+		$errors       += $res['errors'];
+		if ( $res['errors'] > 0 ) {
+			fwrite( STDERR, sprintf( "round %d (%s): %d logins did not complete: %s\n", $r, $mode, $res['errors'], json_encode( $res['why'] ?? array() ) ) );
+		}
+	}
+	$ratio    = $rate['one'] > 0 ? $rate['two'] / $rate['one'] : 0.0;
+	$ratios[] = $ratio;
+	$ones[]   = $rate['one'];
+	$twos[]   = $rate['two'];
+	printf( "round %d: two web nodes %.1f logins/s, one web node %.1f logins/s, ratio %.3f\n", $r, $rate['two'], $rate['one'], $ratio );
+}
+sort( $ratios );
+sort( $ones );
+sort( $twos );
+$median = static fn( array $v ) => $v[ intdiv( count( $v ), 2 ) ];
+printf( "median: two web nodes %.1f, one web node %.1f complete two-step logins/s (%d connections); ratio two/one %.3f; incomplete logins %d\n", $median( $twos ), $median( $ones ), $lanes, $median( $ratios ), $errors );
+
+// The users stay: the cluster is private to this run (bench/cluster/run.sh removes it).

@@ -1,0 +1,270 @@
+<?php
+/**
+ * The two-step login on a multi-primary Galera cluster behind two web nodes (nginx + PHP-FPM):
+ * single use and exact counters across nodes that accept conflicting writes, and a Galera node
+ * lost and rejoined in the middle of logins.
+ *
+ * Each single-use secret gets the same treatment through single_use_across_nodes(): a method
+ * that starts a login and yields a code, the code sent to both nodes at once, then the same code
+ * on a fresh login on the other node.
+ */
+
+require_once __DIR__ . '/class-cluster-testcase.php';
+
+final class ClusterLoginTest extends Cluster_TestCase {
+
+	/**
+	 * The same code sent 20 times at once, split across both web nodes, logs in exactly once;
+	 * a fresh login on the other node with that code is refused. Every node ends with the same
+	 * rows.
+	 *
+	 * @param array    $user   From make_user().
+	 * @param string   $method totp|email.
+	 * @param callable $begin  fn( Http_Client $client ): string — the password step done on the
+	 *                         client, returns the code to enter.
+	 * @param string   $reused Words the refusal of the used code contains.
+	 */
+	private function single_use_across_nodes( array $user, string $method, callable $begin, string $reused ): void {
+		$client = new Http_Client( self::web( 'b' ) );
+		$code   = $begin( $client );
+		$fields = $this->verify_fields( $client, $method, $code );
+
+		$responses = $this->parallel_posts( self::split_urls( 20 ), $fields );
+		$this->assertSame( 1, $this->count_logins( $responses ), 'exactly one of 20 requests on two web nodes logs in' );
+		$this->assertSame( 1, count( array_filter( $responses, static fn( $r ) => 302 === $r['status'] ) ), 'one redirect' );
+		$this->assertSame( array(), array_filter( $responses, static fn( $r ) => $r['status'] >= 500 ), 'no server error' );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'exactly one session token' );
+
+		// The same code on a fresh login through the other web node.
+		$again = new Http_Client( self::web( 'a' ) );
+		$this->password_step( $again, $user );
+		$this->assertChallenge( $again, $user, 1 );
+		$this->submit_code( $again, $method, $code );
+		$this->assertSame( 200, $again->last['status'] );
+		$this->assertStringContainsString( $reused, $this->error_text( $again ), 'the used code is refused on the other node' );
+		$this->assertFalse( $again->has_login_cookie() );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'still one session' );
+
+		self::replicated();
+		$this->assertSameOnAllNodes( array( $user['id'] ) );
+	}
+
+	public function test_one_totp_code_sent_to_both_web_nodes_gives_one_session(): void {
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		self::replicated();
+		$this->single_use_across_nodes(
+			$user,
+			'totp',
+			function ( Http_Client $client ) use ( $user, $secret ): string {
+				$this->password_step( $client, $user );
+				$this->assertChallenge( $client, $user );
+				return $this->totp( $secret );
+			},
+			'already been used'
+		);
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$this->assertCount( 1, self::node_values( $node, $user['id'], Twofa_Provider_Totp::LAST_STEP ), 'one last-step row on node ' . $node );
+		}
+	}
+
+	public function test_an_email_code_passes_once_across_nodes(): void {
+		$this->assertNotFalse( getenv( 'TWOFA_SIDECAR_URL_B' ), 'the cluster runs a sidecar per web node' );
+		$user = $this->make_user( 'author' );
+		$this->give_email( $user['id'] );
+		self::replicated();
+		$this->single_use_across_nodes(
+			$user,
+			'email',
+			function ( Http_Client $client ) use ( $user ): string {
+				$this->password_step( $client, $user );
+				$this->assertChallenge( $client, $user );
+				// Sent through web node B, whose sidecar reads Galera node 2.
+				$before = $this->outbox_files();
+				$this->second_step(
+					$client,
+					array(
+						'twofa_user'   => (string) $client->field( 'twofa_user' ),
+						'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
+						'twofa_method' => 'email',
+						'twofa_do'     => 'send',
+					)
+				);
+				$this->assertSame( '', $this->error_text( $client ), 'the code was sent' );
+				return $this->new_mailed_code( $user['email'], $before );
+			},
+			'already been used'
+		);
+		$record = json_decode( (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), true );
+		$this->assertIsArray( $record );
+		$this->assertNotEmpty( $record['used'] ?? null, 'the code is marked used' );
+	}
+
+	public function test_wrong_codes_across_nodes_are_all_counted_and_the_lockout_holds_on_both(): void {
+		$this->settings(
+			array(
+				'backoff_after'   => 100,
+				'lockout_after'   => 6,
+				'lockout_minutes' => 5,
+			)
+		);
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		self::replicated();
+
+		// A burst of one wrong code on both nodes at once: the nonce lets one through to be
+		// checked and counted, the others are refused before any code is looked at.
+		$client = new Http_Client( self::web( 'a' ) );
+		$this->password_step( $client, $user );
+		$responses = $this->parallel_posts( self::split_urls( 20 ), $this->verify_fields( $client, 'totp', $this->wrong_totp( $secret ) ) );
+		$checked   = count( array_filter( $responses, static fn( $r ) => 200 === $r['status'] ) );
+		$this->assertSame( 1, $checked, 'one request was checked' );
+		$this->assertSame( 19, count( array_filter( $responses, static fn( $r ) => 403 === $r['status'] ) ), 'the rest refused' );
+		$this->assertSame( 0, $this->count_logins( $responses ) );
+		$this->assertSame( '1', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'one failure counted' );
+
+		// Then one wrong code after another, each on the other node with the nonce the previous
+		// answer carried (a browser behind a load balancer without sticky sessions).
+		$this->password_step( $client, $user );
+		$sent = 1;
+		$web  = 'b';
+		for ( $i = 0; $i < 5; $i++ ) {
+			$fields = $this->verify_fields( $client, 'totp', $this->wrong_totp( $secret ) );
+			$client = new Http_Client( self::web( $web ) );
+			$this->second_step( $client, $fields );
+			++$sent;
+			$this->assertSame( 200, $client->last['status'], "wrong code $sent on node $web is checked: " . $this->error_text( $client ) );
+			$this->assertFalse( $client->has_login_cookie() );
+			$web = 'a' === $web ? 'b' : 'a';
+		}
+		$this->assertStringContainsString( 'locked', $this->error_text( $client ), 'the last one locks the account' );
+		self::replicated();
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$this->assertSame( array( (string) $sent ), self::node_values( $node, $user['id'], Twofa_User_State::FAILURES ), "node $node counted every wrong code once, in one row" );
+			$this->assertCount( 1, self::node_values( $node, $user['id'], Twofa_User_State::LOCKED_UNTIL ), "node $node has the lock" );
+		}
+
+		// The lock holds on both web nodes, even for the correct code, which is not used up.
+		foreach ( array( 'a', 'b' ) as $web ) {
+			$fresh = new Http_Client( self::web( $web ) );
+			$this->password_step( $fresh, $user );
+			$this->assertStringContainsString( 'locked', $this->error_text( $fresh ), "node $web says locked" );
+			$this->submit_code( $fresh, 'totp', $this->totp( $secret ) );
+			$this->assertStringContainsString( 'Even a correct code is refused', $this->error_text( $fresh ), "node $web refuses the correct code" );
+			$this->assertFalse( $fresh->has_login_cookie() );
+		}
+		$this->assertSame( 0, $this->sessions( $user['id'] ) );
+		self::replicated();
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$this->assertSame( array( '-1' ), self::node_values( $node, $user['id'], Twofa_Provider_Totp::LAST_STEP ), "the code was not used up (node $node)" );
+		}
+		$this->assertSameOnAllNodes( array( $user['id'] ) );
+		$this->assertSame( 1, $this->mails_to( $user['email'] ), 'one lockout notice for the series' );
+	}
+
+	public function test_a_galera_node_killed_during_logins_loses_and_doubles_nothing(): void {
+		$users = array();
+		for ( $i = 0; $i < 40; $i++ ) {
+			$user            = $this->make_user( 'editor' );
+			$user['secret']  = $this->give_totp( $user['id'] );
+			$users[]         = $user;
+		}
+		self::replicated();
+		$ids = array_column( $users, 'id' );
+
+		// A burst: 18 logins in progress on each web node; the 36 second steps go out at once
+		// and Galera node 2 (behind web node B) is killed while they run.
+		$clients = array();
+		$fields  = array();
+		foreach ( array_slice( $users, 0, 36 ) as $i => $user ) {
+			$clients[ $i ] = new Http_Client( self::web( 0 === $i % 2 ? 'a' : 'b' ) );
+			$this->password_step( $clients[ $i ], $user );
+			$fields[ $i ] = $this->verify_fields( $clients[ $i ], 'totp', $this->totp( $user['secret'] ) );
+		}
+		$script = dirname( __DIR__, 2 ) . '/cluster/cluster.sh';
+		exec( '( sleep 0.2; bash ' . escapeshellarg( $script ) . ' node-kill 2 ) >/dev/null 2>&1 &' );
+		$requests = array();
+		foreach ( $fields as $i => $f ) {
+			$requests[ $i ] = array(
+				'url'    => $clients[ $i ]->base . '/wp-login.php?action=twofa_challenge',
+				'fields' => $f,
+				'cookie' => $clients[ $i ]->cookie_header(),
+			);
+		}
+		$burst = Http_Client::parallel_posts( $requests );
+		// Then logins on web node A while node 2 is gone or being evicted.
+		$started = microtime( true );
+		$after   = array();
+		foreach ( array_slice( $users, 36, 2, true ) as $i => $user ) {
+			$after[ $i ] = $this->totp_login( 'a', $user, $user['secret'] );
+		}
+		$stall = microtime( true ) - $started;
+		self::forget_node( 2 );
+		$this->assertSame( '2', trim( (string) shell_exec( 'mariadb --no-defaults -uroot -N -B --socket=' . escapeshellarg( (string) getenv( 'TWOFA_GALERA_1_SOCKET' ) ) . " -e \"SHOW STATUS LIKE 'wsrep_cluster_size'\" | cut -f2" ) ), 'node 2 left the cluster' );
+
+		$logged_in = array();
+		foreach ( $burst as $i => $response ) {
+			$web = 0 === $i % 2 ? 'a' : 'b';
+			$ok  = $this->count_logins( array( array( 'status' => $response['status'], 'cookies' => $response['headers']['set-cookie'] ?? array() ) ) );
+			if ( 'a' === $web ) {
+				$this->assertSame( 302, $response['status'], "burst login $i on web node A went through" );
+				$this->assertSame( 1, $ok );
+			}
+			$logged_in[ $i ] = 1 === $ok;
+		}
+		foreach ( $after as $i => $client ) {
+			$this->assertLoggedIn( $client, $users[ $i ] );
+			$logged_in[ $i ] = true;
+		}
+
+		// Web node B has no database now: it says so, and lets no one in.
+		$down = new Http_Client( self::web( 'b' ) );
+		$this->password_step( $down, $users[38] );
+		$this->assertGreaterThanOrEqual( 500, $down->last['status'], 'web node B fails without its database' );
+		$this->assertFalse( $down->has_login_cookie() );
+
+		// Node 2 restarts from its own data and catches up from a donor's write-set cache.
+		$log_before = filesize( getenv( 'TWOFA_GALERA_2_DIR' ) . '/mysqld.log' );
+		self::cluster( 'node-start 2' );
+		clearstatcache();
+		$restart_log = (string) file_get_contents( getenv( 'TWOFA_GALERA_2_DIR' ) . '/mysqld.log', false, null, $log_before );
+		$this->assertStringContainsString( 'WSREP: Recovered position', $restart_log, 'the restart recovered its position from InnoDB' );
+		$this->assertStringContainsString( 'IST received', $restart_log, 'node 2 caught up by incremental state transfer' );
+		self::replicated();
+
+		// Web node B works again, on the rejoined node.
+		$back = $this->totp_login( 'b', $users[39], $users[39]['secret'] );
+		$this->assertLoggedIn( $back, $users[39] );
+		$logged_in[39] = true;
+
+		// Nothing lost, nothing doubled: each user has a session exactly when a login answered
+		// with one (a login cut off by the crash may have used its code without a session, never
+		// the other way round), and every node holds the same rows.
+		self::replicated();
+		foreach ( $users as $i => $user ) {
+			$sessions = $this->sessions( $user['id'] );
+			if ( ! empty( $logged_in[ $i ] ) ) {
+				$this->assertSame( 1, $sessions, "user $i who got a session cookie has exactly one session" );
+			} else {
+				$this->assertLessThanOrEqual( 1, $sessions, "user $i has no second session" );
+			}
+		}
+		$this->assertSameOnAllNodes( $ids );
+		fwrite( STDERR, sprintf( "\n[cluster] burst: %d of 18 logins on web node B went through before node 2 died; logins on A right after the kill took %.1f s\n", count( array_filter( $logged_in, static fn( $v, $i ) => $v && $i < 36 && 1 === $i % 2, ARRAY_FILTER_USE_BOTH ) ), $stall ) );
+	}
+
+	/**
+	 * Emails in the outbox to an address.
+	 *
+	 * @param string $email Recipient.
+	 */
+	private function mails_to( string $email ): int {
+		$n = 0;
+		foreach ( $this->outbox_files() as $file ) {
+			if ( preg_match( '/^To:.*' . preg_quote( $email, '/' ) . '/mi', (string) file_get_contents( $file ) ) ) {
+				++$n;
+			}
+		}
+		return $n;
+	}
+}
