@@ -19,6 +19,8 @@ Twofa_Autoloader::register( __DIR__ . '/includes' );
 function twofa_uninstall_site(): void {
 	global $wpdb;
 	delete_option( Twofa_Settings::OPTION );
+	delete_option( 'twofa_key_id' );
+	delete_option( 'twofa_dummy_hash' );
 	Twofa_Events::deactivate();
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(

@@ -37,7 +37,61 @@ final class Twofa_Environment {
 				isset( $key['error'] ) ? (string) $key['error'] : __( 'unknown error.', 'twofa' )
 			);
 		}
+		if ( self::KEY_OTHER === self::key_identity() ) {
+			return __( 'The twofa site key on this server is not the key this site\'s two-factor data was sealed with (its key id differs from the one recorded when the key was first used). Two-factor authentication is off until the original key file is put back; users with two-factor authentication cannot log in and no method can be configured.', 'twofa' );
+		}
 		return null;
+	}
+
+	/**
+	 * The option holding the key id recorded when the site key was first used (docs/CONTRACTS.md).
+	 */
+	const KEY_ID_OPTION = 'twofa_key_id';
+
+	// Results of key_identity().
+	const KEY_SAME    = 'same';    // The loaded key is the recorded one.
+	const KEY_NEW     = 'new';     // Nothing was recorded yet: recorded now.
+	const KEY_OTHER   = 'other';   // Another key than the recorded one.
+	const KEY_UNKNOWN = 'unknown'; // The key id cannot be computed (extension or key missing).
+
+	/**
+	 * The key id of the loaded key: a keyed hash of a fixed label under the
+	 * code-hashing subkey. It identifies the key and reveals nothing about it.
+	 *
+	 * @return string|null Null when the extension or key cannot compute it.
+	 */
+	public static function key_id(): ?string {
+		if ( ! function_exists( 'twofa_hash_code' ) ) {
+			return null;
+		}
+		try {
+			return (string) twofa_hash_code( 'site-key-id', 'twofa-key-id' );
+		} catch ( Throwable $e ) {
+			return null;
+		}
+	}
+
+	/**
+	 * Compares the loaded key's id with the recorded one, recording it the first time.
+	 *
+	 * @return string One of the KEY_* constants.
+	 */
+	public static function key_identity(): string {
+		$id = self::key_id();
+		if ( null === $id ) {
+			return self::KEY_UNKNOWN;
+		}
+		$stored = get_option( self::KEY_ID_OPTION, '' );
+		if ( ! is_string( $stored ) || '' === $stored ) {
+			// add_option() inserts only when no row exists: of racing first uses, one records.
+			if ( add_option( self::KEY_ID_OPTION, $id, '', true ) ) {
+				return self::KEY_NEW;
+			}
+			wp_cache_delete( self::KEY_ID_OPTION, 'options' );
+			wp_cache_delete( 'alloptions', 'options' );
+			$stored = (string) get_option( self::KEY_ID_OPTION, '' );
+		}
+		return hash_equals( $stored, $id ) ? self::KEY_SAME : self::KEY_OTHER;
 	}
 
 	/**

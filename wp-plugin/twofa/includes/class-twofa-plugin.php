@@ -27,6 +27,7 @@ final class Twofa_Plugin {
 		'Twofa_Reset_Screen',    // An administrator resets another user's 2FA.
 		'Twofa_Login',           // The second step on wp-login.php, first-login setup.
 		'Twofa_Auth_Policy',     // XML-RPC, REST, application passwords.
+		'Twofa_Login_Errors',    // One error for unknown users and wrong passwords.
 		'Twofa_Settings_Page',   // Settings → Two-Factor.
 		'Twofa_Report_Page',     // The adoption report.
 		'Twofa_Users_Column',    // The "2FA" column in Users.

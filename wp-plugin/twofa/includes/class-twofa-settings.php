@@ -51,6 +51,7 @@ final class Twofa_Settings {
 			'lockout_after'   => 10,
 			'lockout_minutes' => 15,
 			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
+			'login_errors'    => 'generic',
 			'sidecar_url'     => 'http://127.0.0.1:8787',
 			// Remembered devices: off unless the site owner turns them on.
 			'remember_devices' => false,
@@ -175,6 +176,12 @@ final class Twofa_Settings {
 			case 'app_passwords':
 				if ( ! in_array( $value, array( self::APP_PASSWORDS_ALLOW, self::APP_PASSWORDS_DENY ), true ) ) {
 					return new WP_Error( 'twofa_bad_app_passwords', __( 'The application password policy must be "allow" or "deny".', 'twofa' ) );
+				}
+				return $value;
+
+			case 'login_errors':
+				if ( ! in_array( $value, array( 'generic', 'wordpress' ), true ) ) {
+					return new WP_Error( 'twofa_bad_login_errors', __( 'The password step\'s errors must be "generic" or "wordpress".', 'twofa' ) );
 				}
 				return $value;
 

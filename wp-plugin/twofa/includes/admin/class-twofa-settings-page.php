@@ -88,6 +88,7 @@ final class Twofa_Settings_Page {
 
 		add_settings_section( 'twofa_access', __( 'Other ways in, and the sidecar', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_app_passwords', __( 'Application passwords', 'twofa' ), array( __CLASS__, 'field_app_passwords' ), self::SLUG, 'twofa_access' );
+		add_settings_field( 'twofa_login_errors', __( 'Password step errors', 'twofa' ), array( __CLASS__, 'field_login_errors' ), self::SLUG, 'twofa_access' );
 		add_settings_field(
 			'twofa_sidecar_url',
 			__( 'Sidecar address', 'twofa' ),
@@ -300,6 +301,28 @@ final class Twofa_Settings_Page {
 		foreach ( $choices as $value => $label ) {
 			printf(
 				'<label><input type="radio" name="%1$s[app_passwords]" value="%2$s"%3$s> %4$s</label><br>',
+				esc_attr( Twofa_Settings::OPTION ),
+				esc_attr( $value ),
+				checked( $current, $value, false ),
+				esc_html( $label )
+			);
+		}
+		echo '</fieldset>';
+	}
+
+	/**
+	 * Password step errors: generic (default) or WordPress's own.
+	 */
+	public static function field_login_errors(): void {
+		$current = (string) Twofa_Settings::get( 'login_errors' );
+		$choices = array(
+			'generic'   => __( 'One error for an unknown user and a wrong password (recommended)', 'twofa' ),
+			'wordpress' => __( 'WordPress\'s own errors (they tell whether an account exists)', 'twofa' ),
+		);
+		echo '<fieldset><legend class="screen-reader-text">' . esc_html__( 'Password step errors', 'twofa' ) . '</legend>';
+		foreach ( $choices as $value => $label ) {
+			printf(
+				'<label><input type="radio" name="%1$s[login_errors]" value="%2$s"%3$s> %4$s</label><br>',
 				esc_attr( Twofa_Settings::OPTION ),
 				esc_attr( $value ),
 				checked( $current, $value, false ),

@@ -288,8 +288,13 @@ final class Twofa_Login_Flow {
 			return $out;
 		}
 
-		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
 		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
+		if ( Twofa_Provider::cannot_check( $ok ) ) {
+			// "Cannot check" is never "wrong": nothing is counted, the site owner must act.
+			$out['error'] = Twofa_Provider::misconfigured_message();
+			return self::prepare_setup( $out );
+		}
+		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
 		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
 		return self::prepare_setup( $out );

@@ -47,6 +47,10 @@ final class Twofa_Reauth {
 			return new WP_Error( 'twofa_backoff', Twofa_Lockout::backoff_message( $wait ) );
 		}
 		$result = self::check( $user, $password, $code );
+		if ( Twofa_Provider::cannot_check( $result ) ) {
+			// "Cannot check" is never "wrong": nothing is counted.
+			return new WP_Error( Twofa_Provider::CANNOT_CHECK, Twofa_Provider::misconfigured_message() );
+		}
 		if ( is_wp_error( $result ) && 'twofa_reauth_no_totp' !== $result->get_error_code() ) {
 			Twofa_Lockout::record_failure( $user, $result, '' !== $password ? '' : 'totp' );
 		}

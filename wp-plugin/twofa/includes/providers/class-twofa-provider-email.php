@@ -223,6 +223,8 @@ class Twofa_Provider_Email extends Twofa_Provider {
 				$superseded = (bool) twofa_verify_code( (string) $record['prev']['hash'], $code, self::context( $user_id, $purpose, (string) $record['prev']['id'] ) );
 			}
 		} catch ( Throwable $e ) {
+			// Not checked, so not an attempt: give the attempt back.
+			Twofa_User_State::compare_and_set( $user_id, self::CODE, $counted, $raw );
 			return self::unavailable();
 		}
 

@@ -19,6 +19,29 @@ defined( 'ABSPATH' ) || exit;
  */
 abstract class Twofa_Provider {
 
+	/**
+	 * The error code of "the code could not be checked" (extension or key missing,
+	 * a sealed secret that does not open under the current key). It never counts
+	 * as a wrong code.
+	 */
+	const CANNOT_CHECK = 'twofa_unavailable';
+
+	/**
+	 * Whether a check's result means "cannot check" rather than "wrong".
+	 *
+	 * @param mixed $result A provider's check result (true or WP_Error).
+	 */
+	public static function cannot_check( $result ): bool {
+		return is_wp_error( $result ) && self::CANNOT_CHECK === $result->get_error_code();
+	}
+
+	/**
+	 * What the user is told when the code could not be checked.
+	 */
+	public static function misconfigured_message(): string {
+		return __( 'This site\'s two-factor authentication is misconfigured, so your code could not be checked. It was not counted as a wrong code. Please contact the site owner.', 'twofa' );
+	}
+
 	/* ------------------------------------------------------------------ */
 	/* Identity and kind                                                   */
 	/* ------------------------------------------------------------------ */

@@ -73,6 +73,10 @@ final class Twofa_Health {
 	private static function key(): array {
 		$label = __( 'Site key', 'twofa' );
 		$key   = Twofa_Environment::key_status();
+		if ( $key['loaded'] && Twofa_Environment::KEY_OTHER === Twofa_Environment::key_identity() ) {
+			/* translators: %s: path of the key file. */
+			return self::check( $label, false, sprintf( __( 'the key loaded from %s is not the key this site was set up with (its key id differs from the recorded one); put the original key file back', 'twofa' ), $key['path'] ) );
+		}
 		if ( $key['loaded'] ) {
 			/* translators: %s: path of the key file. */
 			return self::check( $label, true, sprintf( __( 'loaded from %s', 'twofa' ), $key['path'] ) );
