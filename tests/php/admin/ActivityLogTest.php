@@ -541,4 +541,22 @@ final class ActivityLogTest extends Admin_TestCase {
 		$plan = $wpdb->get_row( 'EXPLAIN ' . ( new Twofa_Event_Log() )->select_sql( array( 'user_id' => $u['id'] ), 51 ), ARRAY_A );
 		$this->assertSame( 'user_time', $plan['key'], 'a user filter reads the user index' );
 	}
+
+	public function test_wp_twofa_devices_forget_all_records_one_event_with_the_count(): void {
+		$u = $this->make_user();
+		$this->give_totp( $u['id'] );
+		Twofa_Devices::issue( $u['id'], 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0', '127.0.0.1' );
+		Twofa_Devices::issue( $u['id'], 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0', '127.0.0.1' );
+		$this->assertCount( 2, $this->events_of( $u['id'], Twofa_Events::DEVICE_REMEMBERED ) );
+
+		$this->assertSame( 0, $this->cli( 'devices', $u['login'], '--forget-all' )['exit'] );
+		$row = $this->assertOneEvent( $u['id'], Twofa_Events::DEVICE_FORGOTTEN );
+		$this->assertSame( 'count=2', $row['details'] );
+		$this->assertSame( '0', $row['actor_id'], 'WP-CLI, no user' );
+		$this->assertSame( 'cli', $row['via'] );
+
+		// Nothing left to forget: no second event.
+		$this->assertSame( 0, $this->cli( 'devices', $u['login'], '--forget-all' )['exit'] );
+		$this->assertCount( 1, $this->events_of( $u['id'], Twofa_Events::DEVICE_FORGOTTEN ) );
+	}
 }

@@ -293,4 +293,24 @@ final class BackupCodesLoginTest extends Login_TestCase {
 		$this->assertChallenge( $client, $user );
 		$this->assertStringNotContainsString( 'Backup codes', $client->last['body'] );
 	}
+
+	public function test_a_backup_code_login_records_one_backup_code_used_event_with_the_count_left(): void {
+		list( $user, , $codes ) = $this->user_with_codes();
+		$this->assertOneEvent( $user['id'], Twofa_Events::BACKUP_CODES_REGENERATED, 'backup_codes' );
+		$client = new Http_Client();
+		$this->open_backup_challenge( $client, $user );
+		$this->submit_code( $client, 'backup_codes', $codes[0] );
+		$this->assertLoggedIn( $client, $user );
+		$row = $this->assertOneEvent( $user['id'], Twofa_Events::BACKUP_CODE_USED, 'backup_codes' );
+		$this->assertSame( 'left=9', $row['details'] );
+		$this->assertSame( (string) $user['id'], $row['actor_id'] );
+		$this->assertStringNotContainsString( str_replace( '-', '', $codes[0] ), str_replace( '-', '', implode( '|', $row ) ) );
+
+		// The same code again: refused, no second event.
+		$again = new Http_Client();
+		$this->open_backup_challenge( $again, $user, 1 );
+		$this->submit_code( $again, 'backup_codes', $codes[0] );
+		$this->assertFalse( $again->has_login_cookie() );
+		$this->assertCount( 1, $this->events_of( $user['id'], Twofa_Events::BACKUP_CODE_USED ) );
+	}
 }

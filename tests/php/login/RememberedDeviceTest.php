@@ -313,4 +313,45 @@ final class RememberedDeviceTest extends Login_TestCase {
 		Twofa_Reset::reset_user( $user['id'] );
 		$this->assertSame( array(), $this->device_rows( $user['id'] ), 'a reset forgets every device' );
 	}
+
+	public function test_remembering_and_every_forget_are_each_recorded_once(): void {
+		add_filter( 'pre_wp_mail', '__return_true' );
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		$this->give_email( $user['id'] );
+		$this->remembered_login( $user, $secret );
+		$row = $this->assertOneEvent( $user['id'], Twofa_Events::DEVICE_REMEMBERED, '' );
+		$this->assertSame( 'days=7', $row['details'] );
+		$this->assertSame( (string) $user['id'], $row['actor_id'] );
+		$device = json_decode( (string) $this->device_rows( $user['id'] )[0], true );
+		$this->assertStringNotContainsString( (string) $device['id'], implode( '|', $row ) );
+		$this->assertStringNotContainsString( (string) $device['hash'], implode( '|', $row ) );
+
+		// Forgetting nothing records nothing.
+		Twofa_Devices::forget_all( $user['id'] + 100000 );
+		$this->assertSame( array(), $this->events_of( $user['id'], Twofa_Events::DEVICE_FORGOTTEN ) );
+
+		// One device forgotten.
+		$this->assertTrue( Twofa_Devices::forget( $user['id'], (string) $device['id'] ) );
+		$this->assertFalse( Twofa_Devices::forget( $user['id'], (string) $device['id'] ), 'already gone' );
+		$this->assertSame( array( 'count=1' ), array_column( $this->events_of( $user['id'], Twofa_Events::DEVICE_FORGOTTEN ), 'details' ) );
+
+		// Password change, method removal, reset: one event each, with the count.
+		$this->remembered_login( $user, $secret );
+		$this->remembered_login( $user, $secret );
+		wp_update_user(
+			array(
+				'ID'        => $user['id'],
+				'user_pass' => 'new-' . $user['password'],
+			)
+		);
+		$user['password'] = 'new-' . $user['password'];
+		$this->remembered_login( $user, $secret );
+		Twofa_Method_Removal::remove( $user['id'], 'email', Twofa_Method_Removal::BY_ADMIN );
+		$this->remembered_login( $user, $secret );
+		Twofa_Reset::reset_user( $user['id'] );
+		remove_filter( 'pre_wp_mail', '__return_true' );
+		$this->assertSame( array( 'count=1', 'count=2', 'count=1', 'count=1' ), array_column( $this->events_of( $user['id'], Twofa_Events::DEVICE_FORGOTTEN ), 'details' ) );
+		$this->assertCount( 5, $this->events_of( $user['id'], Twofa_Events::DEVICE_REMEMBERED ), 'one per remembered login' );
+	}
 }

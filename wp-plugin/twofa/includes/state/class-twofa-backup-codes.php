@@ -80,6 +80,7 @@ final class Twofa_Backup_Codes {
 			)
 		);
 		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_Events::record( Twofa_Events::BACKUP_CODES_REGENERATED, $user_id, array( 'method' => 'backup_codes', 'details' => array( 'count' => self::COUNT ) ) );
 		return $codes;
 	}
 
@@ -109,6 +110,7 @@ final class Twofa_Backup_Codes {
 		if ( 1 !== $deleted ) {
 			return new WP_Error( 'twofa_backup_wrong', __( 'That backup code is not right, or it has already been used. Each backup code works once.', 'twofa' ) );
 		}
+		Twofa_Events::record( Twofa_Events::BACKUP_CODE_USED, $user_id, array( 'method' => 'backup_codes', 'actor' => $user_id, 'details' => array( 'left' => self::remaining( $user_id ) ) ) );
 		return true;
 	}
 

@@ -116,6 +116,7 @@ final class Twofa_Devices {
 		add_user_meta( $user_id, self::META, wp_slash( (string) wp_json_encode( $record ) ) );
 		wp_cache_delete( $user_id, 'user_meta' );
 		unset( self::$recognized[ $user_id ] );
+		Twofa_Events::record( Twofa_Events::DEVICE_REMEMBERED, $user_id, array( 'actor' => $user_id, 'details' => array( 'days' => $days ) ) );
 		return array(
 			'id'      => $id,
 			'cookie'  => $id . '.' . $token,
@@ -240,7 +241,9 @@ final class Twofa_Devices {
 		foreach ( self::rows( $user_id ) as $raw => $record ) {
 			if ( hash_equals( (string) $record['id'], $device_id ) ) {
 				unset( self::$recognized[ $user_id ] );
-				return Twofa_User_State::consume( $user_id, self::META, $raw );
+				$gone = Twofa_User_State::consume( $user_id, self::META, $raw );
+				$gone && Twofa_Events::record( Twofa_Events::DEVICE_FORGOTTEN, $user_id, array( 'details' => array( 'count' => 1 ) ) );
+				return $gone;
 			}
 		}
 		return false;
@@ -257,6 +260,7 @@ final class Twofa_Devices {
 		$deleted = $wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s", $user_id, self::META ) );
 		wp_cache_delete( $user_id, 'user_meta' );
 		unset( self::$recognized[ $user_id ] );
+		is_int( $deleted ) && $deleted > 0 && Twofa_Events::record( Twofa_Events::DEVICE_FORGOTTEN, $user_id, array( 'details' => array( 'count' => $deleted ) ) );
 		return is_int( $deleted ) ? $deleted : 0;
 	}
 
