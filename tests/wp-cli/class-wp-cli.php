@@ -196,6 +196,10 @@ namespace {
 			$exit         = 0;
 			try {
 				$command = array_shift( $argv );
+				// A command registered under two words (`twofa policy`) wins over its parent.
+				if ( $argv && isset( self::$commands[ $command . ' ' . $argv[0] ] ) ) {
+					$command .= ' ' . array_shift( $argv );
+				}
 				if ( ! isset( self::$commands[ $command ] ) ) {
 					self::error( "'$command' is not a registered wp command." );
 				}
