@@ -8,10 +8,12 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Manages two-factor authentication: status, resets, lockouts, report, policy, health.
+ * Manages two-factor authentication (2FA) for the site's users.
  *
- * Nothing here ever prints a secret, a code or a code hash. Every command is a thin layer over the services (includes/services/). `wp twofa policy` is its own class (Twofa_CLI_Policy_Command).
+ * Shows and resets users' 2FA, clears lockouts, reports adoption, reads and changes the site's policy and checks that 2FA can work. No command ever prints a secret or a code.
  */
+// Every command is a thin layer over the services (includes/services/); `wp twofa policy` is
+// Twofa_CLI_Policy_Command.
 class Twofa_CLI_Command {
 
 	const FORMATS = array( 'table', 'json', 'csv', 'yaml' );
