@@ -42,6 +42,16 @@ namespace Twofa {
     {
         public function __construct() {}
     }
+
+    /**
+     * A passkey response that does not verify (wrong challenge, origin or relying party id,
+     * bad signature, user not verified or not present, a signature counter that did not
+     * increase, a credential not allowed) or an expired ceremony state.
+     */
+    class PasskeyException extends Exception
+    {
+        public function __construct() {}
+    }
 }
 
 namespace {
@@ -184,15 +194,122 @@ namespace {
     function twofa_open(string $sealed, string $context): string {}
 
     /**
-     * The X-Twofa-Signature header value for a sidecar request: "v1=" + hex HMAC-SHA256 under
-     * the request-signing subkey over "v1\n{time}\n{METHOD}\n{path}\n{hex(sha256(body))}"
+     * The X-Twofa-Signature header value for a sidecar request. With $request_id (the
+     * X-Twofa-Request-Id header value sent with the request: 32 lowercase hex digits, fresh for
+     * every request, e.g. bin2hex(random_bytes(16))): "v2=" + hex HMAC-SHA256 under the
+     * request-signing subkey over "v2\n{time}\n{request_id}\n{METHOD}\n{path}\n{hex(sha256(body))}",
+     * the only form the sidecar accepts. Without it: the older "v1=" value over
+     * "v1\n{time}\n{METHOD}\n{path}\n{hex(sha256(body))}", which the sidecar refuses
      * (docs/CONTRACTS.md). Needs the key.
      *
-     * @param string $method ASCII letters, upper-cased
-     * @param string $path   the request target as sent (path plus ?query), visible ASCII, starting with "/"
-     * @param string $body   at most 1 MiB
-     * @param int    $time   unix seconds, the X-Twofa-Timestamp value
+     * @param string      $method     ASCII letters, upper-cased
+     * @param string      $path       the request target as sent (path plus ?query), visible ASCII, starting with "/"
+     * @param string      $body       at most 1 MiB
+     * @param int         $time       unix seconds, the X-Twofa-Timestamp value
+     * @param string|null $request_id 32 lowercase hex digits, the X-Twofa-Request-Id value
      * @throws Twofa\ArgumentException|Twofa\KeyException
      */
-    function twofa_sign(string $method, string $path, string $body, int $time): string {}
+    function twofa_sign(string $method, string $path, string $body, int $time, ?string $request_id = null): string {}
+
+    /*
+     * Passkeys (WebAuthn). docs/CONTRACTS.md ("Passkeys") has the JSON shapes, what the plugin
+     * stores and how it consumes a ceremony state once. Common rules:
+     * - $rp_id and $origin come from the site's home URL: $origin is "https://host[:port]" (or
+     *   "http://localhost[:port]") with no path; $rp_id is its host or a parent domain of it
+     *   (lowercase, punycode), never an IP address. Otherwise Twofa\ArgumentException.
+     * - $credentials are the user's stored records (strings from *_finish()['record']), at most
+     *   100; keys are ignored; a non-string element is Twofa\ArgumentException, a record of
+     *   another user or tampered with Twofa\SealException.
+     * - $now is unix seconds (default: the clock); a state expires 300 s after its begin.
+     * - A state of another user, another purpose, tampered with or truncated is
+     *   Twofa\SealException; an expired one (or one issued more than 60 s in the future)
+     *   Twofa\PasskeyException; a response that does not verify Twofa\PasskeyException; a
+     *   malformed response (bad JSON, wrong types, bad base64url, over 64 KiB, id != rawId,
+     *   type != "public-key") Twofa\ArgumentException. Treat every Twofa\Exception of a finish
+     *   as a failed attempt.
+     * - All need the key (Twofa\KeyException) except twofa_passkey_response_ids().
+     */
+
+    /**
+     * Starts adding a passkey (a discoverable credential, user verification required).
+     *
+     * @param int     $user_id      the WordPress user id (>= 1); binds the state
+     * @param string  $user_name    1 to 256 bytes of UTF-8, no control characters (shown by the authenticator)
+     * @param string  $display_name 1 to 256 bytes of UTF-8, no control characters
+     * @param ?string $user_handle  the user's stored handle (base64url, 1 to 64 bytes), or null for
+     *                              the user's first passkey: a random 16-byte handle is made
+     * @param array   $credentials  the user's stored records (excluded: one authenticator once)
+     * @return array{options: string, state: string, state_id: string, expires_at: int, user_handle: string}
+     *         options: JSON {"publicKey": PublicKeyCredentialCreationOptions} for
+     *         navigator.credentials.create(), binary fields base64url; state: sealed, store it
+     *         under state_id until expires_at
+     * @throws Twofa\ArgumentException|Twofa\SealException|Twofa\KeyException
+     */
+    function twofa_passkey_register_begin(int $user_id, string $user_name, string $display_name, ?string $user_handle, array $credentials, string $rp_id, string $origin, ?int $now = null): array {}
+
+    /**
+     * Finishes adding a passkey: verifies the browser's response (PublicKeyCredential.toJSON()
+     * as a JSON string) against the state.
+     *
+     * @return array{credential_id: string, record: string, user_handle: string, counter: int, backup_eligible: bool, backup_state: bool, state_id: string}
+     *         credential_id: base64url, store it unique across all users; record: sealed, store
+     *         it; user_handle: store it for the user (the same on every later registration)
+     * @throws Twofa\PasskeyException|Twofa\ArgumentException|Twofa\SealException|Twofa\KeyException
+     */
+    function twofa_passkey_register_finish(string $state, string $response, int $user_id, ?int $now = null): array {}
+
+    /**
+     * Starts the passkey step of a login for a known user (allowCredentials = the user's
+     * passkeys; at least one record, else Twofa\ArgumentException).
+     *
+     * @return array{options: string, state: string, state_id: string, expires_at: int}
+     *         options: JSON {"publicKey": PublicKeyCredentialRequestOptions} for navigator.credentials.get()
+     * @throws Twofa\ArgumentException|Twofa\SealException|Twofa\KeyException
+     */
+    function twofa_passkey_login_begin(int $user_id, array $credentials, string $rp_id, string $origin, ?int $now = null): array {}
+
+    /**
+     * Finishes the passkey step of a login. The credential must have been allowed at begin and
+     * be among $credentials (pass the newest stored records: their counters are checked).
+     *
+     * @return array{credential_id: string, record: string, counter: int, backup_eligible: bool, backup_state: bool, user_handle: string, state_id: string}
+     *         record: the matched credential's record with the new counter; replace the stored one
+     * @throws Twofa\PasskeyException|Twofa\ArgumentException|Twofa\SealException|Twofa\KeyException
+     */
+    function twofa_passkey_login_finish(string $state, string $response, int $user_id, array $credentials, ?int $now = null): array {}
+
+    /**
+     * Starts a passwordless login: no user, allowCredentials empty, user verification required.
+     *
+     * @return array{options: string, state: string, state_id: string, expires_at: int}
+     * @throws Twofa\ArgumentException|Twofa\KeyException
+     */
+    function twofa_passkey_passwordless_begin(string $rp_id, string $origin, ?int $now = null): array {}
+
+    /**
+     * Finishes a passwordless login. Find the user first by the response's credential id
+     * (twofa_passkey_response_ids()), then pass that user's id and records. The authenticator
+     * must return the credential's user handle.
+     *
+     * @return array{credential_id: string, record: string, counter: int, backup_eligible: bool, backup_state: bool, user_handle: string, state_id: string}
+     * @throws Twofa\PasskeyException|Twofa\ArgumentException|Twofa\SealException|Twofa\KeyException
+     */
+    function twofa_passkey_passwordless_finish(string $state, string $response, int $user_id, array $credentials, ?int $now = null): array {}
+
+    /**
+     * The credential id and user handle (base64url; null when absent) an authentication
+     * response names. Nothing is verified: use them only to look up the user.
+     *
+     * @return array{credential_id: string, user_handle: ?string}
+     * @throws Twofa\ArgumentException
+     */
+    function twofa_passkey_response_ids(string $response): array {}
+
+    /**
+     * What a stored record of $user_id holds (never key material).
+     *
+     * @return array{credential_id: string, user_handle: string, counter: int, backup_eligible: bool, backup_state: bool}
+     * @throws Twofa\SealException|Twofa\ArgumentException|Twofa\KeyException
+     */
+    function twofa_passkey_record_info(string $record, int $user_id): array {}
 }

@@ -61,8 +61,8 @@ function cluster_bench_users( int $n ): array {
 			exit( 1 );
 		}
 		$secret = twofa_totp_secret();
-		update_user_meta( $id, Twofa_User_State::TOTP_SECRET, twofa_seal( $secret, 'totp:' . $id ) );
-		update_user_meta( $id, Twofa_User_State::TOTP_LAST_STEP, '-1' );
+		update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
+		update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
 		Twofa_User_State::mark_configured( $id, 'totp' );
 		$users[] = array(
 			'id'     => $id,

@@ -12,6 +12,7 @@
 //! - [`key`]: the 32-byte site key file and its HKDF-SHA256 subkeys.
 //! - [`signing`]: plugin → sidecar request signatures and their verification.
 //! - [`qr`]: QR codes as inline SVG.
+//! - [`passkey`]: WebAuthn registration and authentication ceremonies (webauthn-rs-core).
 //! - [`error`]: the [`Error`] type shared by all of them.
 
 #![warn(missing_docs)]
@@ -22,6 +23,7 @@ pub mod code_hash;
 pub mod context;
 pub mod error;
 pub mod key;
+pub mod passkey;
 pub mod qr;
 pub mod seal;
 pub mod signing;

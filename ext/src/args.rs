@@ -27,6 +27,8 @@ use ext_php_rs::zend::ExecutorGlobals;
 /// `zend_expected_type` values (Zend/zend_API.h, the same from PHP 8.0 on).
 const Z_EXPECTED_LONG: u32 = 0;
 const Z_EXPECTED_STRING: u32 = 4;
+/// The `…_OR_NULL` variant of an expected type is the next value (`?int`, `?string`).
+const OR_NULL: u32 = 1;
 
 extern "C" {
     fn zend_parse_arg_str_slow(arg: *mut zval, dest: *mut *mut zend_string, arg_num: u32) -> bool;
@@ -75,34 +77,58 @@ impl Deref for Str<'_> {
     }
 }
 
+fn str_from<'a>(zval: &'a mut Zval, expected: u32) -> Option<Str<'a>> {
+    if !zval.is_string() {
+        let num = arg_num(zval);
+        let mut dest: *mut zend_string = std::ptr::null_mut();
+        // SAFETY: the engine converts the argument in place (its frame slot then holds
+        // the string, which lives as long as the call) and sets `dest` on success.
+        let ok = unsafe { zend_parse_arg_str_slow((zval as *mut Zval).cast(), &mut dest, num) };
+        if !ok || dest.is_null() || !zval.is_string() {
+            type_error(zval, expected);
+            return None;
+        }
+    }
+    if zval.zend_str().is_none() {
+        type_error(zval, expected);
+        return None;
+    }
+    let zval: &'a Zval = zval;
+    zval.zend_str().map(|s| Str(s.as_bytes()))
+}
+
 impl<'a> FromZvalMut<'a> for Str<'a> {
     const TYPE: DataType = DataType::String;
 
     fn from_zval_mut(zval: &'a mut Zval) -> Option<Self> {
-        if !zval.is_string() {
-            let num = arg_num(zval);
-            let mut dest: *mut zend_string = std::ptr::null_mut();
-            // SAFETY: the engine converts the argument in place (its frame slot then holds
-            // the string, which lives as long as the call) and sets `dest` on success.
-            let ok = unsafe { zend_parse_arg_str_slow((zval as *mut Zval).cast(), &mut dest, num) };
-            if !ok || dest.is_null() || !zval.is_string() {
-                type_error(zval, Z_EXPECTED_STRING);
-                return None;
-            }
+        str_from(zval, Z_EXPECTED_STRING)
+    }
+}
+
+/// A PHP `?string` parameter that may be omitted: `null` or a missing argument is `None`,
+/// anything else follows [`Str`]'s rules.
+pub struct OptStr<'a>(pub Option<Str<'a>>);
+
+impl<'a> FromZvalMut<'a> for OptStr<'a> {
+    const TYPE: DataType = DataType::String;
+    const NULLABLE: bool = true;
+
+    fn from_zval_mut(zval: &'a mut Zval) -> Option<Self> {
+        if zval.is_null() {
+            return Some(OptStr(None));
         }
-        if zval.zend_str().is_none() {
-            type_error(zval, Z_EXPECTED_STRING);
-            return None;
-        }
-        let zval: &'a Zval = zval;
-        zval.zend_str().map(|s| Str(s.as_bytes()))
+        str_from(zval, Z_EXPECTED_STRING + OR_NULL).map(|s| OptStr(Some(s)))
+    }
+
+    fn from_missing() -> Option<Self> {
+        Some(OptStr(None))
     }
 }
 
 /// A PHP `int` parameter, coerced by the engine's rules.
 pub struct Int(pub i64);
 
-fn long_from(zval: &mut Zval) -> Option<i64> {
+fn long_from(zval: &mut Zval, expected: u32) -> Option<i64> {
     if let Some(n) = zval.long() {
         return Some(n);
     }
@@ -114,7 +140,7 @@ fn long_from(zval: &mut Zval) -> Option<i64> {
     if ok && !ExecutorGlobals::has_exception() {
         Some(dest)
     } else {
-        type_error(zval, Z_EXPECTED_LONG);
+        type_error(zval, expected);
         None
     }
 }
@@ -123,7 +149,27 @@ impl<'a> FromZvalMut<'a> for Int {
     const TYPE: DataType = DataType::Long;
 
     fn from_zval_mut(zval: &'a mut Zval) -> Option<Self> {
-        long_from(zval).map(Int)
+        long_from(zval, Z_EXPECTED_LONG).map(Int)
+    }
+}
+
+/// A PHP `?int` parameter that may be omitted: `null` or a missing argument is `None`,
+/// anything else follows [`Int`]'s rules.
+pub struct OptInt(pub Option<i64>);
+
+impl<'a> FromZvalMut<'a> for OptInt {
+    const TYPE: DataType = DataType::Long;
+    const NULLABLE: bool = true;
+
+    fn from_zval_mut(zval: &'a mut Zval) -> Option<Self> {
+        if zval.is_null() {
+            return Some(OptInt(None));
+        }
+        long_from(zval, Z_EXPECTED_LONG + OR_NULL).map(|n| OptInt(Some(n)))
+    }
+
+    fn from_missing() -> Option<Self> {
+        Some(OptInt(None))
     }
 }
 
@@ -150,7 +196,7 @@ impl<'a> FromZvalMut<'a> for DefaultInt {
     const NULLABLE: bool = true;
 
     fn from_zval_mut(zval: &'a mut Zval) -> Option<Self> {
-        long_from(zval).map(DefaultInt)
+        long_from(zval, Z_EXPECTED_LONG).map(DefaultInt)
     }
 }
 

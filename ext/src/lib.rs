@@ -11,6 +11,7 @@ mod args;
 mod backup;
 mod errors;
 mod key;
+mod passkey;
 
 use ext_php_rs::binary::Binary;
 use ext_php_rs::boxed::ZBox;
@@ -20,7 +21,9 @@ use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
-use args::{fix_arginfo, DefaultInt, Int, Slot, Str, MAY_BE_FALSE, MAY_BE_LONG, MAY_BE_STRING};
+use args::{
+    fix_arginfo, DefaultInt, Int, OptStr, Slot, Str, MAY_BE_FALSE, MAY_BE_LONG, MAY_BE_STRING,
+};
 use errors::{argument, to_php, ArgumentException, KeyException, SealException, TwofaException};
 
 static INI_ENTRIES: IniEntryDefs<2> = IniEntryDefs::new([
@@ -157,13 +160,29 @@ pub fn twofa_open(sealed: Str, context: Str) -> PhpResult<Binary<u8>> {
     Ok(Binary::new(opened.to_vec()))
 }
 
-/// The `X-Twofa-Signature` value for a sidecar request.
+/// The `X-Twofa-Signature` value for a sidecar request: `v2=…` bound to `$request_id` (the
+/// `X-Twofa-Request-Id` sent with it), or the older `v1=…` when no request id is given.
 #[php_function]
-pub fn twofa_sign(method: Str, path: Str, body: Str, time: Int) -> PhpResult<String> {
+#[php(optional = request_id)]
+pub fn twofa_sign(
+    method: Str,
+    path: Str,
+    body: Str,
+    time: Int,
+    request_id: OptStr,
+) -> PhpResult<String> {
     let method = text("method", &method)?;
     let path = text("path", &path)?;
+    let request_id = match &request_id.0 {
+        Some(id) => Some(text("request_id", id)?),
+        None => None,
+    };
     let key = key::site_key().map_err(to_php)?;
-    twofa_core::signing::sign(&key, method, path, &body, time.0).map_err(to_php)
+    match request_id {
+        Some(id) => twofa_core::signing::sign(&key, method, path, &body, time.0, id),
+        None => twofa_core::signing::sign_v1(&key, method, path, &body, time.0),
+    }
+    .map_err(to_php)
 }
 
 /// The file this extension was loaded from, as the dynamic loader names it.
@@ -258,7 +277,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     let module = backup::functions()
         .into_iter()
         .fold(module, ModuleBuilder::function);
-    module
+    let module = module
         .name("twofa")
         .version(twofa_core::VERSION)
         .info_function(module_info)
@@ -280,5 +299,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(twofa_open))
         .function(wrap_function!(twofa_sign))
         .function(wrap_function!(twofa_parse_code))
-        .function(wrap_function!(twofa_extension_file))
+        .function(wrap_function!(twofa_extension_file));
+    passkey::register(module)
 }

@@ -10,7 +10,7 @@ $names = array_keys($ext->getFunctions());
 sort($names);
 echo implode("\n", $names), "\n";
 var_dump(array_keys($ext->getINIEntries()));
-foreach (['Twofa\Exception', 'Twofa\KeyException', 'Twofa\SealException', 'Twofa\ArgumentException'] as $class) {
+foreach (['Twofa\Exception', 'Twofa\KeyException', 'Twofa\SealException', 'Twofa\ArgumentException', 'Twofa\PasskeyException'] as $class) {
     echo $class, ' extends ', get_parent_class($class), "\n";
 }
 var_dump(is_subclass_of('Twofa\KeyException', 'Exception'));
@@ -31,6 +31,14 @@ twofa_hash_code
 twofa_key_status
 twofa_open
 twofa_parse_code
+twofa_passkey_login_begin
+twofa_passkey_login_finish
+twofa_passkey_passwordless_begin
+twofa_passkey_passwordless_finish
+twofa_passkey_record_info
+twofa_passkey_register_begin
+twofa_passkey_register_finish
+twofa_passkey_response_ids
 twofa_qr_svg
 twofa_seal
 twofa_sign
@@ -48,6 +56,7 @@ Twofa\Exception extends Exception
 Twofa\KeyException extends Twofa\Exception
 Twofa\SealException extends Twofa\Exception
 Twofa\ArgumentException extends Twofa\Exception
+Twofa\PasskeyException extends Twofa\Exception
 bool(true)
 bool(true)
 string $secret

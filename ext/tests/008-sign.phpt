@@ -37,6 +37,28 @@ var_dump(twofa_sign('POST', '/v1/notify', '{}', 1700000001) === $base);
 // The other subkeys are not the signing key.
 var_dump(hash_equals(reference(hash_hkdf('sha256', $key, 32, 'twofa/v1/seal', ''), 'POST', '/v1/notify', '{}', 1700000000), $base));
 var_dump(hash_equals(reference($key, 'POST', '/v1/notify', '{}', 1700000000), $base));
+echo "v2\n";
+function reference_v2(string $subkey, string $method, string $path, string $body, int $time, string $id): string
+{
+    $canonical = "v2\n{$time}\n{$id}\n{$method}\n{$path}\n" . hash('sha256', $body);
+    return 'v2=' . hash_hmac('sha256', $canonical, $subkey);
+}
+$id = bin2hex(random_bytes(16));
+foreach ($cases as [$m, $p, $b, $t]) {
+    $sig = twofa_sign($m, $p, $b, $t, $id);
+    echo $m, ' ', $p, ' ', preg_match('/^v2=[0-9a-f]{64}$/D', $sig) ? 'format ok' : 'BAD FORMAT', ' ',
+        hash_equals(reference_v2($subkey, $m, $p, $b, $t, $id), $sig) ? 'matches' : 'MISMATCH', "\n";
+}
+$v2 = twofa_sign('POST', '/v1/notify', '{}', 1700000000, $id);
+var_dump(twofa_sign('POST', '/v1/notify', '{}', 1700000000, null) === $base);
+var_dump(twofa_sign('POST', '/v1/notify', '{}', 1700000000, $id) === $v2);
+var_dump(twofa_sign('POST', '/v1/notify', '{}', 1700000000, bin2hex(random_bytes(16))) === $v2);
+attempt('empty id', fn () => twofa_sign('GET', '/v1/x', '', 1, ''));
+attempt('short id', fn () => twofa_sign('GET', '/v1/x', '', 1, str_repeat('a', 31)));
+attempt('long id', fn () => twofa_sign('GET', '/v1/x', '', 1, str_repeat('a', 33)));
+attempt('upper-case id', fn () => twofa_sign('GET', '/v1/x', '', 1, str_repeat('A', 32)));
+attempt('id with newline', fn () => twofa_sign('GET', '/v1/x', '', 1, str_repeat('a', 31) . "\n"));
+attempt('id not utf-8', fn () => twofa_sign('GET', '/v1/x', '', 1, str_repeat('a', 31) . "\xff"));
 echo "errors\n";
 attempt('empty method', fn () => twofa_sign('', '/v1/x', '', 1));
 attempt('method with space', fn () => twofa_sign('PO ST', '/v1/x', '', 1));
@@ -66,6 +88,21 @@ bool(false)
 bool(false)
 bool(false)
 bool(false)
+v2
+POST /v1/email-otp format ok matches
+GET /v1/users/42 format ok matches
+GET /v1/report?page=2&per_page=50 format ok matches
+POST /v1/notify format ok matches
+POST /v1/notify format ok matches
+bool(true)
+bool(true)
+bool(false)
+empty id: Twofa\ArgumentException: invalid request_id: must be 32 lowercase hex digits
+short id: Twofa\ArgumentException: invalid request_id: must be 32 lowercase hex digits
+long id: Twofa\ArgumentException: invalid request_id: must be 32 lowercase hex digits
+upper-case id: Twofa\ArgumentException: invalid request_id: must be 32 lowercase hex digits
+id with newline: Twofa\ArgumentException: invalid request_id: must be 32 lowercase hex digits
+id not utf-8: Twofa\ArgumentException: request_id must be valid UTF-8
 errors
 empty method: Twofa\ArgumentException: invalid method: must be 1 to 16 ASCII letters
 method with space: Twofa\ArgumentException: invalid method: must be 1 to 16 ASCII letters

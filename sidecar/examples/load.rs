@@ -112,8 +112,9 @@ async fn main() {
                         (uid * 7919) % 1_000_000
                     );
                     let ts = now();
+                    let id = twofa_core::signing::new_request_id();
                     let sig = match key.as_ref() {
-                        Some(k) => twofa_core::signing::sign(k, "POST", "/v1/email-otp", body.as_bytes(), ts)
+                        Some(k) => twofa_core::signing::sign(k, "POST", "/v1/email-otp", body.as_bytes(), ts, &id)
                             .unwrap_or_default(),
                         None => String::new(),
                     };
@@ -121,6 +122,7 @@ async fn main() {
                         .post(format!("{url}/v1/email-otp"))
                         .header("content-type", "application/json")
                         .header("X-Twofa-Timestamp", ts.to_string())
+                        .header("X-Twofa-Request-Id", id)
                         .header("X-Twofa-Signature", sig)
                         .body(body)
                         .send()

@@ -1,5 +1,5 @@
 //! A user's roles: WordPress's `{prefix}capabilities` user meta, a PHP-serialized array of
-//! string => bool such as `a:1:{s:13:"administrator";b:1;}` (read by [`crate::serialize`]),
+//! string => bool such as `a:1:{s:13:"administrator";b:1;}` (read by [`crate::php_unserialize`]),
 //! filtered by the roles the site defines.
 //!
 //! Only that shape is accepted. Anything else (objects, nested arrays, references, wrong string
@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 
 use crate::db::DbError;
-use crate::serialize::{role_slugs, true_keys, SerializeError};
+use crate::php_unserialize::{role_slugs, true_keys, UnserializeError};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum CapsError {
@@ -31,9 +31,9 @@ const MAX_ENTRIES: usize = 256;
 /// Parses the serialized array; returns the keys whose value is `true`, in order.
 pub fn parse_roles(value: &str) -> Result<Vec<String>, CapsError> {
     true_keys(value.as_bytes(), MAX_LEN, MAX_ENTRIES).map_err(|e| match e {
-        SerializeError::TooLarge => CapsError::TooLarge,
-        SerializeError::Malformed(at) => CapsError::Malformed(at),
-        SerializeError::TooDeep | SerializeError::NotAnArray => CapsError::Malformed(0),
+        UnserializeError::TooLarge => CapsError::TooLarge,
+        UnserializeError::Malformed(at) => CapsError::Malformed(at),
+        UnserializeError::TooDeep | UnserializeError::NotAnArray => CapsError::Malformed(0),
     })
 }
 
@@ -57,7 +57,7 @@ pub enum RolesOptionError {
     #[error("the user_roles option could not be read: {0}")]
     Db(#[from] DbError),
     #[error("the user_roles option is unreadable: {0}")]
-    Parse(#[from] SerializeError),
+    Parse(#[from] UnserializeError),
 }
 
 /// Seconds since the epoch of the last fallback warning (0: never), so a site without the

@@ -159,6 +159,14 @@ struct RawSettings {
     db_timeout_secs: u64,
     #[serde(default = "default_request_timeout")]
     request_timeout_secs: u64,
+    #[serde(default = "default_header_read_timeout")]
+    header_read_timeout_secs: u64,
+    #[serde(default = "default_idle_timeout")]
+    idle_timeout_secs: u64,
+    #[serde(default = "default_max_connections")]
+    max_connections: u32,
+    #[serde(default = "default_replay_cache_size")]
+    replay_cache_size: u32,
     #[serde(default = "default_log")]
     log: String,
     mail: Option<MailSection>,
@@ -180,8 +188,32 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub db_timeout: Duration,
     pub request_timeout: Duration,
+    pub connections: ConnectionLimits,
+    /// Request ids remembered for the signature window (docs/CONTRACTS.md).
+    pub replay_cache_size: usize,
     pub log: String,
     pub rate_limits: RateLimits,
+}
+
+/// Bounds on client connections (docs/SIDECAR.md, "Connections").
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// From the first byte of a request head to its end.
+    pub header_read_timeout: Duration,
+    /// With no request in flight and no byte of a new one: after accept, after a response.
+    pub idle_timeout: Duration,
+    /// Open connections at most; at the cap the longest-idle connection is closed for a new one.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(default_header_read_timeout()),
+            idle_timeout: Duration::from_secs(default_idle_timeout()),
+            max_connections: default_max_connections() as usize,
+        }
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -195,6 +227,8 @@ impl std::fmt::Debug for Settings {
             .field("from", &self.from)
             .field("mail", &self.mail)
             .field("mail_timeout", &self.mail_timeout)
+            .field("connections", &self.connections)
+            .field("replay_cache_size", &self.replay_cache_size)
             .field("rate_limits", &self.rate_limits)
             .finish()
     }
@@ -232,6 +266,18 @@ fn default_db_timeout() -> u64 {
 }
 fn default_request_timeout() -> u64 {
     30
+}
+fn default_header_read_timeout() -> u64 {
+    10
+}
+fn default_idle_timeout() -> u64 {
+    60
+}
+fn default_max_connections() -> u32 {
+    1024
+}
+fn default_replay_cache_size() -> u32 {
+    500_000
 }
 fn default_log() -> String {
     "info".into()
@@ -271,6 +317,14 @@ const ENV_OVERRIDES: &[(&str, &str, Kind)] = &[
     ("TWOFA_DB_POOL_SIZE", "db_pool_size", Kind::Int),
     ("TWOFA_DB_TIMEOUT", "db_timeout_secs", Kind::Int),
     ("TWOFA_REQUEST_TIMEOUT", "request_timeout_secs", Kind::Int),
+    (
+        "TWOFA_HEADER_READ_TIMEOUT",
+        "header_read_timeout_secs",
+        Kind::Int,
+    ),
+    ("TWOFA_IDLE_TIMEOUT", "idle_timeout_secs", Kind::Int),
+    ("TWOFA_MAX_CONNECTIONS", "max_connections", Kind::Int),
+    ("TWOFA_REPLAY_CACHE_SIZE", "replay_cache_size", Kind::Int),
     ("TWOFA_LOG", "log", Kind::Str),
     ("TWOFA_MAIL_TRANSPORT", "mail.transport", Kind::Str),
     ("TWOFA_MAIL_FROM", "mail.from", Kind::Str),
@@ -299,11 +353,6 @@ const ENV_OVERRIDES: &[(&str, &str, Kind)] = &[
         Kind::Int,
     ),
 ];
-
-/// Names of the environment variables that override configuration keys (for docs and `check`).
-pub fn env_override_names() -> impl Iterator<Item = &'static str> {
-    ENV_OVERRIDES.iter().map(|(v, _, _)| *v)
-}
 
 impl Settings {
     /// Reads `path` (if given), applies environment overrides, validates.
@@ -520,6 +569,18 @@ impl RawSettings {
         if !(1..=600).contains(&self.request_timeout_secs) {
             problems.push("request_timeout_secs must be 1 to 600".into());
         }
+        if !(1..=300).contains(&self.header_read_timeout_secs) {
+            problems.push("header_read_timeout_secs must be 1 to 300".into());
+        }
+        if !(1..=3600).contains(&self.idle_timeout_secs) {
+            problems.push("idle_timeout_secs must be 1 to 3600".into());
+        }
+        if !(1..=100_000).contains(&self.max_connections) {
+            problems.push("max_connections must be 1 to 100000".into());
+        }
+        if !(1_000..=10_000_000).contains(&self.replay_cache_size) {
+            problems.push("replay_cache_size must be 1000 to 10000000".into());
+        }
         let rl = self.rate_limits;
         if rl.user_burst == 0 || rl.global_burst == 0 || rl.global_per_second == 0 {
             problems.push("rate_limits: bursts and global_per_second must be at least 1".into());
@@ -540,6 +601,12 @@ impl RawSettings {
                 db_pool_size: self.db_pool_size,
                 db_timeout: Duration::from_secs(self.db_timeout_secs),
                 request_timeout: Duration::from_secs(self.request_timeout_secs),
+                connections: ConnectionLimits {
+                    header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+                    idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                    max_connections: self.max_connections as usize,
+                },
+                replay_cache_size: self.replay_cache_size as usize,
                 log: self.log,
                 rate_limits: rl,
             }),
@@ -598,6 +665,45 @@ dir = "/tmp/out"
         })
         .unwrap_err();
         assert!(e.to_string().contains("TWOFA_SMTP_PORT"));
+    }
+
+    #[test]
+    fn connection_bounds_and_replay_store_are_configurable() {
+        let s = Settings::from_toml_and_env(BASE, none).unwrap();
+        assert_eq!(s.connections.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(60));
+        assert_eq!(s.connections.max_connections, 1024);
+        assert_eq!(s.replay_cache_size, 500_000);
+        let t = format!(
+            "header_read_timeout_secs = 5\nidle_timeout_secs = 30\nmax_connections = 64\nreplay_cache_size = 2000\n{BASE}"
+        );
+        let s = Settings::from_toml_and_env(&t, none).unwrap();
+        assert_eq!(s.connections.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(30));
+        assert_eq!(s.connections.max_connections, 64);
+        assert_eq!(s.replay_cache_size, 2000);
+        let env = |k: &str| match k {
+            "TWOFA_HEADER_READ_TIMEOUT" => Some("3".to_string()),
+            "TWOFA_IDLE_TIMEOUT" => Some("7".to_string()),
+            "TWOFA_MAX_CONNECTIONS" => Some("9".to_string()),
+            "TWOFA_REPLAY_CACHE_SIZE" => Some("5000".to_string()),
+            _ => None,
+        };
+        let s = Settings::from_toml_and_env(&t, env).unwrap();
+        assert_eq!(s.connections.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(7));
+        assert_eq!(s.connections.max_connections, 9);
+        assert_eq!(s.replay_cache_size, 5000);
+        for (key, bad) in [
+            ("header_read_timeout_secs", "0"),
+            ("idle_timeout_secs", "0"),
+            ("max_connections", "0"),
+            ("replay_cache_size", "10"),
+        ] {
+            let t = format!("{key} = {bad}\n{BASE}");
+            let e = Settings::from_toml_and_env(&t, none).unwrap_err();
+            assert!(e.to_string().contains(key), "{key}: {e}");
+        }
     }
 
     #[test]

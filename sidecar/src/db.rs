@@ -17,6 +17,8 @@ use crate::config::{redact_url, valid_table_prefix};
 pub const META_TOTP_SECRET: &str = "_twofa_totp_secret";
 pub const META_EMAIL_ENABLED: &str = "_twofa_email_enabled";
 pub const META_PRIMARY: &str = "_twofa_primary";
+/// One row per unused backup code: a backup only, never counted for "has 2FA".
+pub const META_BACKUP_CODE: &str = "_twofa_backup_code";
 
 /// The one rule for "this method is configured" (docs/CONTRACTS.md, "Has 2FA"): the method's
 /// key has a row whose value is neither empty nor `0`. The plugin applies the same rule.
@@ -62,6 +64,8 @@ pub struct ReportUser {
     pub caps: Option<String>,
     pub totp: bool,
     pub email: bool,
+    /// Has unused backup codes (a backup only: not part of "has 2FA").
+    pub backup_codes: bool,
 }
 
 #[derive(Clone)]
@@ -211,7 +215,7 @@ impl Db {
     /// The user's capabilities value and `_twofa_*` keys the sidecar reads, as (key, value).
     pub async fn user_meta(&self, id: u64) -> Result<Vec<(String, String)>, DbError> {
         let q = format!(
-            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?) ORDER BY umeta_id",
+            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?, ?) ORDER BY umeta_id",
             self.usermeta
         );
         let rows: Vec<(Bytes, Bytes)> = self
@@ -221,7 +225,14 @@ impl Db {
                 async move {
                     c.exec(
                         q,
-                        (id, caps, META_TOTP_SECRET, META_EMAIL_ENABLED, META_PRIMARY),
+                        (
+                            id,
+                            caps,
+                            META_TOTP_SECRET,
+                            META_EMAIL_ENABLED,
+                            META_PRIMARY,
+                            META_BACKUP_CODE,
+                        ),
                     )
                     .await
                 }
@@ -285,10 +296,10 @@ impl Db {
             let methods: Vec<(u64, Bytes)> = c
                 .exec(
                     format!(
-                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?) AND {CONFIGURED_SQL}",
+                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?, ?) AND {CONFIGURED_SQL}",
                         self.usermeta
                     ),
-                    (META_TOTP_SECRET, META_EMAIL_ENABLED),
+                    (META_TOTP_SECRET, META_EMAIL_ENABLED, META_BACKUP_CODE),
                 )
                 .await?;
             for (uid, k) in methods {
@@ -296,6 +307,7 @@ impl Db {
                     match k.as_deref() {
                         Some(b"_twofa_totp_secret") => users[i].totp = true,
                         Some(b"_twofa_email_enabled") => users[i].email = true,
+                        Some(b"_twofa_backup_code") => users[i].backup_codes = true,
                         _ => {}
                     }
                 }

@@ -292,8 +292,10 @@ pub fn build(env: &Envelope<'_>, body: Body) -> Result<Message, MailError> {
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-/// Purpose of an email code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+/// Purpose of an email code: `setup` (finishing OTP over Email setup) or `login`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
     Setup,
@@ -336,8 +338,10 @@ fn greeting(display: &str) -> String {
     }
 }
 
-/// Security notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+/// Security notices: `method_added` and `method_removed` (both need `method`), `reset` (an
+/// administrator reset the user's 2FA), `lockout` (too many wrong codes), and `test` (the
+/// settings page's "Send test email" and `wp twofa send-test-email`; no call to action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     MethodAdded,
@@ -346,13 +350,36 @@ pub enum Event {
     Lockout,
     /// "Send test email" of the site owner's settings page and `wp twofa send-test-email`.
     Test,
+    /// A backup code was used to log in (`remaining` required).
+    BackupCodeUsed,
+    /// A first set of backup codes was generated (`remaining` required).
+    BackupCodesGenerated,
+    /// The set of backup codes was replaced (`remaining` required).
+    BackupCodesRegenerated,
+    /// An administrator made the account forget every remembered device.
+    DevicesForgotten,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+impl Event {
+    /// Events whose notice states how many backup codes are left.
+    pub fn needs_remaining(self) -> bool {
+        matches!(
+            self,
+            Event::BackupCodeUsed | Event::BackupCodesGenerated | Event::BackupCodesRegenerated
+        )
+    }
+}
+
+/// A 2FA method: `totp` (an authenticator app) or `email` (OTP over Email).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     Totp,
     Email,
+    #[serde(rename = "backup_codes")]
+    BackupCodes,
 }
 
 impl Method {
@@ -360,11 +387,22 @@ impl Method {
         match self {
             Method::Totp => "Google Authenticator",
             Method::Email => "OTP over Email",
+            Method::BackupCodes => "Backup codes",
         }
     }
 }
 
-pub fn notice_body(site: &str, display: &str, event: Event, method: Option<Method>) -> Body {
+pub fn notice_body(
+    site: &str,
+    display: &str,
+    event: Event,
+    method: Option<Method>,
+    remaining: Option<u32>,
+) -> Body {
+    let left = match remaining.unwrap_or(0) {
+        1 => "1 unused backup code is left.".to_string(),
+        n => format!("{n} unused backup codes are left."),
+    };
     let what = method
         .map(|m| format!("The two-factor method \"{}\"", m.label()))
         .unwrap_or_else(|| "A two-factor method".to_string());
@@ -388,6 +426,22 @@ pub fn notice_body(site: &str, display: &str, event: Event, method: Option<Metho
         Event::Test => (
             format!("{site}: test email"),
             format!("This is a test email from {site}: two-factor emails reach this address."),
+        ),
+        Event::BackupCodeUsed => (
+            format!("{site}: a backup code was used to log in"),
+            format!("A backup code was used to log in to your account on {site}. {left}"),
+        ),
+        Event::BackupCodesGenerated => (
+            format!("{site}: backup codes were generated"),
+            format!("Backup codes were generated for your account on {site}. {left}"),
+        ),
+        Event::BackupCodesRegenerated => (
+            format!("{site}: your backup codes were replaced"),
+            format!("New backup codes were generated for your account on {site}; the old ones no longer work. {left}"),
+        ),
+        Event::DevicesForgotten => (
+            format!("{site}: your remembered devices were forgotten"),
+            format!("A site administrator made your account on {site} forget every remembered device. You will be asked for a two-factor code at your next login on each of them."),
         ),
     };
     Body {
@@ -413,10 +467,24 @@ mod tests {
     fn test_event_is_a_plain_notice() {
         let e: Event = serde_json::from_str("\"test\"").unwrap();
         assert_eq!(e, Event::Test);
-        let b = notice_body("Site", "Ann", Event::Test, None);
+        let b = notice_body("Site", "Ann", Event::Test, None, None);
         assert_eq!(b.subject, "Site: test email");
         assert!(b.code.is_none());
         assert!(!b.after.join(" ").contains("change your password"));
+    }
+
+    #[test]
+    fn backup_notices_say_how_many_codes_are_left() {
+        let e: Event = serde_json::from_str("\"backup_code_used\"").unwrap();
+        assert!(e.needs_remaining());
+        let b = notice_body("Site", "Ann", e, None, Some(1));
+        assert!(b.before.join(" ").contains("1 unused backup code is left."));
+        let b = notice_body("Site", "Ann", Event::BackupCodesRegenerated, None, Some(10));
+        assert!(b
+            .before
+            .join(" ")
+            .contains("10 unused backup codes are left."));
+        assert!(!Event::DevicesForgotten.needs_remaining());
     }
 
     #[test]

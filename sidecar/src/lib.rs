@@ -6,15 +6,17 @@ pub mod db;
 pub mod email;
 pub mod errors;
 pub mod metrics;
+pub mod php_unserialize;
 pub mod rate_limit;
+pub mod replay;
 pub mod routes;
-pub mod serialize;
+pub mod server;
 pub mod signature;
 pub mod startup;
 pub mod telemetry;
 
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -50,5 +52,6 @@ pub fn app(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        .layer(map_response(errors::json_errors))
         .with_state(state)
 }

@@ -36,6 +36,10 @@ pub struct Metrics {
     pub notices_sent: AtomicU64,
     pub notices_failed: AtomicU64,
     pub rate_limited: AtomicU64,
+    pub conn_header_timeouts: AtomicU64,
+    pub conn_idle_timeouts: AtomicU64,
+    pub conn_evicted: AtomicU64,
+    pub conn_limit_reached: AtomicU64,
 }
 
 /// Route templates are interned to `&'static str` from this fixed list; anything else is
@@ -145,6 +149,24 @@ impl Metrics {
             out,
             "twofa_rate_limited_total {}",
             self.rate_limited.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP twofa_connections_closed_total Connections the sidecar closed: header_read_timeout, idle_timeout, or to make room at max_connections.\n# TYPE twofa_connections_closed_total counter\n");
+        for (reason, n) in [
+            ("header_timeout", &self.conn_header_timeouts),
+            ("idle_timeout", &self.conn_idle_timeouts),
+            ("connection_limit", &self.conn_evicted),
+        ] {
+            let _ = writeln!(
+                out,
+                "twofa_connections_closed_total{{reason=\"{reason}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP twofa_connection_limit_reached_total Connections accepted while max_connections were open.\n# TYPE twofa_connection_limit_reached_total counter\n");
+        let _ = writeln!(
+            out,
+            "twofa_connection_limit_reached_total {}",
+            self.conn_limit_reached.load(Ordering::Relaxed)
         );
         out
     }

@@ -10,11 +10,12 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use twofa_core::key::SiteKey;
 
-use crate::config::Settings;
+use crate::config::{ConnectionLimits, Settings};
 use crate::db::{Db, DbError};
 use crate::email::{MailError, Mailer};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use crate::replay::ReplayGuard;
 
 #[derive(Debug, Error)]
 pub enum StartupError {
@@ -36,11 +37,13 @@ pub struct Inner {
     pub db: Db,
     pub mailer: Mailer,
     pub limiter: RateLimiter,
-    pub metrics: Metrics,
+    pub replay: ReplayGuard,
+    pub metrics: Arc<Metrics>,
     pub site_name: String,
     pub from: Mailbox,
     pub mail_timeout: Duration,
     pub request_timeout: Duration,
+    pub connections: ConnectionLimits,
 }
 
 #[derive(Clone)]
@@ -62,6 +65,16 @@ impl AppState {
     }
 
     pub fn with_key(s: &Settings, key: SiteKey) -> Result<AppState, StartupError> {
+        AppState::with_key_since(s, key, crate::signature::now())
+    }
+
+    /// As [`AppState::with_key`], refusing requests signed before `started_at` (unix seconds):
+    /// their ids may have been served by an earlier process (see [`ReplayGuard`]).
+    pub fn with_key_since(
+        s: &Settings,
+        key: SiteKey,
+        started_at: i64,
+    ) -> Result<AppState, StartupError> {
         let db = Db::new(&s.mysql_url, &s.table_prefix, s.db_pool_size, s.db_timeout)?;
         let mailer = Mailer::from_settings(&s.mail, s.mail_timeout)?;
         let from: Mailbox = s.from.parse().map_err(|_| StartupError::From)?;
@@ -70,11 +83,17 @@ impl AppState {
             db,
             mailer,
             limiter: RateLimiter::new(s.rate_limits),
-            metrics: Metrics::default(),
+            replay: ReplayGuard::new(
+                s.replay_cache_size,
+                twofa_core::signing::WINDOW_SECS,
+                started_at,
+            ),
+            metrics: Arc::new(Metrics::default()),
             site_name: s.site_name.clone(),
             from,
             mail_timeout: s.mail_timeout,
             request_timeout: s.request_timeout,
+            connections: s.connections,
         })))
     }
 }
@@ -113,10 +132,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.db.clone();
+        let limits = self.state.connections;
+        let metrics = self.state.metrics.clone();
         let app = crate::app(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        crate::server::serve(self.listener, app, limits, metrics, shutdown).await?;
         db.disconnect().await;
         Ok(())
     }

@@ -73,7 +73,8 @@ async fn codes_never_reach_the_logs_even_at_trace_level() {
             "/v1/email-otp",
             body,
             Some(now().to_string()),
-            Some(format!("v1={}", "0".repeat(64))),
+            Some(twofa_core::signing::new_request_id()),
+            Some(format!("v2={}", "0".repeat(64))),
         )
         .await;
     assert_eq!(r.status, 401);

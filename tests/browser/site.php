@@ -7,6 +7,8 @@
  *   php site.php user LOGIN ROLE PASSWORD EMAIL [NAME]        (re)create a user without 2FA
  *   php site.php state LOGIN                                  the user's 2FA state as JSON
  *   php site.php email-code LOGIN PURPOSE                     send an OTP email (setup|login)
+ *   php site.php give-totp LOGIN                              configure an authenticator; prints its key
+ *   php site.php extras LOGIN                                 unused backup codes and remembered devices
  *
  * Prints JSON; exits non-zero with a message on stderr when something is refused.
  */
@@ -115,6 +117,32 @@ switch ( $twofa_cmd ) {
 			twofa_site_fail( 'sending refused: ' . $twofa_result->get_error_message() );
 		}
 		twofa_site_out( array( 'sent' => true ) );
+		break;
+
+	case 'give-totp':
+		// What Configure 2FA stores once a code verified, for flows that start with a configured app.
+		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
+		if ( ! $twofa_user ) {
+			twofa_site_fail( 'no such user' );
+		}
+		$twofa_secret = twofa_totp_secret();
+		update_user_meta( $twofa_user->ID, Twofa_Provider_Totp::SECRET, twofa_seal( $twofa_secret, 'totp:' . $twofa_user->ID ) );
+		update_user_meta( $twofa_user->ID, Twofa_Provider_Totp::LAST_STEP, '-1' );
+		Twofa_User_State::mark_configured( $twofa_user->ID, 'totp' );
+		twofa_site_out( array( 'secret' => $twofa_secret ) );
+		break;
+
+	case 'extras':
+		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
+		if ( ! $twofa_user ) {
+			twofa_site_fail( 'no such user' );
+		}
+		twofa_site_out(
+			array(
+				'backup_codes_left' => Twofa_Backup_Codes::remaining( $twofa_user->ID ),
+				'devices'           => array_column( Twofa_Devices::all( $twofa_user->ID ), 'label' ),
+			)
+		);
 		break;
 
 	default:

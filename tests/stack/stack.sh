@@ -42,7 +42,7 @@ stack_up() {
   # A fresh stack every time: a new database, a new WordPress copy, a new key. Only what `up`
   # creates is removed; suites may keep their own subfolders here.
   if [[ -d $STACK ]]; then
-    (cd "$STACK" && rm -rf mysql wp wp-debug.log logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid)
+    (cd "$STACK" && rm -rf mysql wp wp-debug.log wp-secrets-seen.txt logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid)
   fi
   mkdir -p "$STACK/logs"
   STACK=$(cd "$STACK" && pwd)
@@ -71,6 +71,10 @@ stack_up() {
   stack_log "WordPress in $STACK/wp for $wp_url"
   WP_ADMIN_PASSWORD=$(random_hex 12)
   TWOFA_SIDECAR_URL=$sidecar_url wp_install "$STACK/wp" wordpress "$wp_url"
+  # The secrets witness (test stack only, not the demo or the benches) writes every secret
+  # twofa stores to this file; tests/suites/99-events-scan.sh reads it.
+  cp "$TWOFA_STACK_LIB_DIR/wp-files/mu-plugins/"*.php "$STACK/wp/wp-content/mu-plugins/"
+  : >"$STACK/wp-secrets-seen.txt"
 
   stack_log "php -S on $wp_url ($workers workers)"
   php_server_start "$STACK/wp" "$wp_port" "$workers" "$STACK/php.pid" "$STACK/logs/php.log" "$TWOFA_KEY_FILE"
@@ -110,6 +114,7 @@ stack_up() {
     env_line TWOFA_WP_DIR "$STACK/wp"
     env_line TWOFA_WP_URL "$wp_url"
     env_line TWOFA_WP_DEBUG_LOG "$STACK/wp-debug.log"
+    env_line TWOFA_SECRETS_SEEN "$STACK/wp-secrets-seen.txt"
     env_line TWOFA_ADMIN_USER admin
     env_line TWOFA_ADMIN_PASSWORD "$WP_ADMIN_PASSWORD"
     env_line TWOFA_ADMIN_EMAIL admin@example.test

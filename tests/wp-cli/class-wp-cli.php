@@ -183,7 +183,8 @@ namespace {
 		/**
 		 * Runs `wp <argv…>` against the registered commands, the way WP-CLI dispatches: the
 		 * first word is the command, the second the subcommand (a method, or the name given by
-		 * its `@subcommand` tag; hyphens map to underscores), the docblock's `## OPTIONS`
+		 * its `@subcommand` tag; hyphens map to underscores; or a class registered under both
+		 * words, like `twofa log`, whose __invoke runs), the docblock's `## OPTIONS`
 		 * synopsis is checked (missing positional arguments, unknown or missing options,
 		 * values outside `options:`) and its defaults are filled in.
 		 *
@@ -196,17 +197,27 @@ namespace {
 			$exit         = 0;
 			try {
 				$command = array_shift( $argv );
-				// A command registered under two words (`twofa policy`) wins over its parent.
-				if ( $argv && isset( self::$commands[ $command . ' ' . $argv[0] ] ) ) {
-					$command .= ' ' . array_shift( $argv );
+				// A command registered under two words ("twofa log", "twofa policy"): a class with
+				// __invoke, or a class whose methods are its subcommands ("twofa policy get").
+				$sub = (string) array_shift( $argv );
+				if ( isset( self::$commands[ "$command $sub" ] ) ) {
+					$handler = self::$commands[ "$command $sub" ];
+					$object  = is_string( $handler ) ? new $handler() : $handler;
+					if ( method_exists( $object, '__invoke' ) ) {
+						$method = new ReflectionMethod( $object, '__invoke' );
+					} else {
+						$command .= " $sub";
+						$sub      = (string) array_shift( $argv );
+						$method   = self::find_method( $object, $sub );
+					}
+				} else {
+					if ( ! isset( self::$commands[ $command ] ) ) {
+						self::error( "'$command' is not a registered wp command." );
+					}
+					$handler = self::$commands[ $command ];
+					$object  = is_string( $handler ) ? new $handler() : $handler;
+					$method  = self::find_method( $object, $sub );
 				}
-				if ( ! isset( self::$commands[ $command ] ) ) {
-					self::error( "'$command' is not a registered wp command." );
-				}
-				$handler = self::$commands[ $command ];
-				$object  = is_string( $handler ) ? new $handler() : $handler;
-				$sub     = (string) array_shift( $argv );
-				$method  = self::find_method( $object, $sub );
 				if ( null === $method ) {
 					self::error( "'$sub' is not a registered subcommand of '$command'. See 'wp help $command' for available subcommands." );
 				}

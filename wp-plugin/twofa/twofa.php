@@ -26,3 +26,5 @@ require_once __DIR__ . '/includes/class-twofa-autoloader.php';
 Twofa_Autoloader::register( __DIR__ . '/includes' );
 
 add_action( 'plugins_loaded', array( 'Twofa_Plugin', 'boot' ) );
+register_activation_hook( __FILE__, array( 'Twofa_Events', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'Twofa_Events', 'deactivate' ) );

@@ -1,6 +1,7 @@
 <?php
 /**
- * Removes everything twofa stored: its option, its transients and every user's 2FA meta.
+ * Removes everything twofa stored: its option, its transients, every user's 2FA meta and
+ * the activity log table.
  *
  * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
  *
@@ -18,6 +19,7 @@ Twofa_Autoloader::register( __DIR__ . '/includes' );
 function twofa_uninstall_site(): void {
 	global $wpdb;
 	delete_option( Twofa_Settings::OPTION );
+	Twofa_Events::deactivate();
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(
@@ -41,6 +43,7 @@ if ( is_multisite() ) {
 // User meta is shared by all sites. The named keys first, then anything else
 // with the plugin's prefix that an older version may have left behind.
 global $wpdb;
+Twofa_Events::uninstall();
 foreach ( Twofa_User_State::all_keys() as $twofa_key ) {
 	delete_metadata( 'user', 0, $twofa_key, '', true );
 }

@@ -8,22 +8,53 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::email::{self, Body, Envelope, Event, MailError, Method};
-use crate::errors::{json_error, ApiError};
+use crate::errors::{json_error, ApiError, ErrorBody};
 use crate::rate_limit::MailKind;
+use crate::routes::email_otp::Accepted;
 use crate::startup::AppState;
 
-#[derive(Debug, Deserialize)]
+/// A notice to send; no other field is accepted.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NotifyRequest {
+#[schema(as = Notify)]
+pub struct NotifyRequest {
+    /// `{prefix}users.ID`; the recipient is that user's own address.
+    #[schema(minimum = 1)]
     user_id: u64,
     event: Event,
+    /// Required for `method_added` and `method_removed`; may be null or absent otherwise.
     #[serde(default)]
     method: Option<Method>,
+    /// Unused backup codes left; only with the backup code events, which require it.
+    #[serde(default)]
+    remaining: Option<u32>,
 }
 
+/// Send a fixed security notice to the user's own address
+///
+/// A fixed template per event; rate limited like codes, in a separate bucket.
+#[utoipa::path(
+    post,
+    path = "/v1/notify",
+    tag = "v1",
+    request_body = NotifyRequest,
+    security(("TwofaSignature" = [], "TwofaTimestamp" = [], "TwofaRequestId" = [])),
+    responses(
+        (status = 202, description = "Accepted by the mail backend", body = Accepted),
+        (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 401, description = "Missing, stale or wrong signature", body = ErrorBody),
+        (status = 404, description = "Unknown user", body = ErrorBody),
+        (status = 409, description = "This request id was used before (a replayed request)", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 422, description = "The user's stored address is unusable", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds"))),
+        (status = 503, description = "Database or mail unavailable, or too busy (retryable)", body = ErrorBody),
+    )
+)]
 pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let req: NotifyRequest = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
     if req.user_id == 0 {
@@ -36,12 +67,17 @@ pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Respon
             "method is required for method_added and method_removed".into(),
         ));
     }
+    if req.event.needs_remaining() != req.remaining.is_some() {
+        return Err(ApiError::BadRequest(
+            "remaining is required for the backup code events and refused for the others".into(),
+        ));
+    }
     let id = deliver(&state, req.user_id, MailKind::Notice, |site, display| {
-        email::notice_body(site, display, req.event, req.method)
+        email::notice_body(site, display, req.event, req.method, req.remaining)
     })
     .await?;
     tracing::info!(user_id = req.user_id, event = ?req.event, message_id = %id, "notice email sent");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "message_id": id }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(Accepted { message_id: id })).into_response())
 }
 
 /// Rate limit, look the user up, build the message with `make`, send it within the mail

@@ -7,19 +7,76 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::capabilities::{parse_roles, RoleFilter};
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorBody};
 use crate::startup::AppState;
 
-#[derive(Debug, Deserialize)]
+/// The query string; no other parameter is accepted.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// Page of `without_2fa_users`.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     per_page: Option<u32>,
+    /// Only users holding this role.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     role: Option<String>,
+}
+
+/// Users and users with 2FA, for one role.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RoleCount {
+    pub users: u64,
+    pub with_2fa: u64,
+}
+
+/// Users with each method configured.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MethodCount {
+    pub totp: u64,
+    pub email: u64,
+    /// Users with unused backup codes (a backup only: not counted in `with_2fa`).
+    pub backup_codes: u64,
+}
+
+/// A user without 2FA.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserWithout2fa {
+    pub id: u64,
+    pub login: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+}
+
+/// One page of the users without 2FA.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsersWithout2faPage {
+    pub page: u32,
+    pub per_page: u32,
+    /// All users without 2FA (every page).
+    pub total: u64,
+    pub items: Vec<UserWithout2fa>,
+}
+
+/// 2FA adoption.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Report)]
+pub struct ReportView {
+    pub total_users: u64,
+    pub with_2fa: u64,
+    pub without_2fa: u64,
+    /// Per role slug (roles the site defines).
+    pub by_role: BTreeMap<String, RoleCount>,
+    pub by_method: MethodCount,
+    /// Users whose capabilities value could not be read (counted without roles).
+    pub invalid_capabilities: u64,
+    pub without_2fa_users: UsersWithout2faPage,
 }
 
 pub const MAX_PER_PAGE: u32 = 500;
@@ -30,16 +87,25 @@ fn valid_role(r: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-#[derive(Default)]
-struct RoleCount {
-    users: u64,
-    with_2fa: u64,
-}
-
+/// 2FA adoption by role and method; users without 2FA (paged)
+#[utoipa::path(
+    get,
+    path = "/v1/report",
+    tag = "v1",
+    params(ReportQuery),
+    security(("TwofaSignature" = [], "TwofaTimestamp" = [], "TwofaRequestId" = [])),
+    responses(
+        (status = 200, description = "The report", body = ReportView),
+        (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 401, description = "Missing, stale or wrong signature", body = ErrorBody),
+        (status = 409, description = "This request id was used before (a replayed request)", body = ErrorBody),
+        (status = 503, description = "Database unavailable, or too busy (retryable)", body = ErrorBody),
+    )
+)]
 pub async fn report(
     State(state): State<AppState>,
     q: Result<Query<ReportQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReportView>, ApiError> {
     let Query(q) = q.map_err(|_| {
         ApiError::BadRequest("query accepts only page, per_page (integers) and role".into())
     })?;
@@ -71,6 +137,7 @@ pub async fn report(
     let mut with = 0u64;
     let mut totp = 0u64;
     let mut email = 0u64;
+    let mut backup_codes = 0u64;
     let mut invalid_caps = 0u64;
     let mut by_role: BTreeMap<String, RoleCount> = BTreeMap::new();
     let mut without: Vec<(u64, Vec<String>)> = Vec::new();
@@ -93,6 +160,7 @@ pub async fn report(
         with += has as u64;
         totp += u.totp as u64;
         email += u.email as u64;
+        backup_codes += u.backup_codes as u64;
         for r in &roles {
             let c = by_role.entry(r.clone()).or_default();
             c.users += 1;
@@ -118,29 +186,34 @@ pub async fn report(
     })?;
     let names: BTreeMap<u64, (String, String)> =
         names.into_iter().map(|(id, l, d)| (id, (l, d))).collect();
-    let items: Vec<Value> = slice
+    let items: Vec<UserWithout2fa> = slice
         .iter()
         .map(|(id, roles)| {
-            let (login, display) = names.get(id).cloned().unwrap_or_default();
-            json!({ "id": id, "login": login, "display_name": display, "roles": roles })
+            let (login, display_name) = names.get(id).cloned().unwrap_or_default();
+            UserWithout2fa {
+                id: *id,
+                login,
+                display_name,
+                roles: roles.clone(),
+            }
         })
         .collect();
-    let by_role: BTreeMap<String, Value> = by_role
-        .into_iter()
-        .map(|(r, c)| (r, json!({ "users": c.users, "with_2fa": c.with_2fa })))
-        .collect();
-    Ok(Json(json!({
-        "total_users": total,
-        "with_2fa": with,
-        "without_2fa": total - with,
-        "by_role": by_role,
-        "by_method": { "totp": totp, "email": email },
-        "invalid_capabilities": invalid_caps,
-        "without_2fa_users": {
-            "page": page,
-            "per_page": per_page,
-            "total": without.len(),
-            "items": items,
+    Ok(Json(ReportView {
+        total_users: total,
+        with_2fa: with,
+        without_2fa: total - with,
+        by_role,
+        by_method: MethodCount {
+            totp,
+            email,
+            backup_codes,
         },
-    })))
+        invalid_capabilities: invalid_caps,
+        without_2fa_users: UsersWithout2faPage {
+            page,
+            per_page,
+            total: without.len() as u64,
+            items,
+        },
+    }))
 }

@@ -57,3 +57,37 @@ async fn rows_holding_0_or_empty_are_not_configured_anywhere() {
     assert_eq!(without, vec![zero, empty]);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn backup_codes_are_listed_and_counted_but_are_not_2fa() {
+    let app = spawn_app().await;
+    // both: an authenticator and two unused backup codes; only: backup code rows alone (the
+    // plugin never leaves them so, but the database may say anything).
+    let both = app.db.add_user("both", "b@example.test", "Both").await;
+    app.db.set_role(both, "subscriber").await;
+    app.db
+        .add_meta(both, "_twofa_totp_secret", "tf1.sealed")
+        .await;
+    app.db.add_meta(both, "_twofa_backup_code", "h1.one").await;
+    app.db.add_meta(both, "_twofa_backup_code", "h1.two").await;
+    let only = app.db.add_user("only", "o@example.test", "Only").await;
+    app.db.set_role(only, "subscriber").await;
+    app.db
+        .add_meta(only, "_twofa_backup_code", "h1.three")
+        .await;
+
+    let v = app.get(&format!("/v1/users/{both}")).await.json();
+    assert_eq!(v["methods"], json!(["totp", "backup_codes"]));
+    let v = app.get("/v1/report?page=1&per_page=50").await.json();
+    assert_eq!(
+        v["by_method"],
+        json!({"totp": 1, "email": 0, "backup_codes": 2})
+    );
+    assert_eq!(v["with_2fa"], 1, "backup codes alone are not 2FA: {v}");
+    let without: Vec<u64> = v["without_2fa_users"]["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["id"].as_u64()).collect())
+        .unwrap_or_default();
+    assert_eq!(without, vec![only]);
+    app.finish().await;
+}

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 use mysql_async::prelude::*;
 use mysql_async::{Conn, OptsBuilder};
 use serde_json::json;
-use tokio::net::TcpListener;
 
 use crate::helpers::*;
 
@@ -41,20 +40,6 @@ async fn smtp_refusing_connections_answers_503_quickly() {
     );
     // The failure did not spend the user's allowance.
     app.finish().await;
-}
-
-/// An SMTP server that accepts and holds every connection without writing a greeting: its
-/// port, and the task to abort when the test is done.
-async fn silent_smtp() -> (u16, tokio::task::JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = listener.accept().await {
-            held.push(s);
-        }
-    });
-    (port, holder)
 }
 
 #[tokio::test]
@@ -227,12 +212,13 @@ async fn shutdown_lets_requests_in_flight_finish() {
     )
     .unwrap();
     let t = now();
-    let sig = app.sign("POST", "/v1/email-otp", &body, t);
+    let s = app.sign("POST", "/v1/email-otp", &body, t);
     let req = app
         .client
         .post(format!("{}/v1/email-otp", app.base))
         .header("X-Twofa-Timestamp", t.to_string())
-        .header("X-Twofa-Signature", sig)
+        .header("X-Twofa-Request-Id", s.id)
+        .header("X-Twofa-Signature", s.sig)
         .body(body)
         .send();
     let inflight = tokio::spawn(req);

@@ -12,7 +12,7 @@ use mysql_async::{Conn, OptsBuilder};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use twofa_core::key::SiteKey;
-use twofa_sidecar::config::{MailTransport, RateLimits, Settings, TlsMode};
+use twofa_sidecar::config::{ConnectionLimits, MailTransport, RateLimits, Settings, TlsMode};
 use twofa_sidecar::startup::{AppState, Application};
 
 pub fn stack_var(name: &str) -> String {
@@ -266,6 +266,10 @@ pub struct Options {
     pub limits: RateLimits,
     pub mysql_url: Option<String>,
     pub prefix: String,
+    pub connections: ConnectionLimits,
+    /// Unix second before which signed requests are refused; by default an hour ago, so a
+    /// test may sign at any time inside the window.
+    pub started_at: Option<i64>,
 }
 
 impl Default for Options {
@@ -282,6 +286,8 @@ impl Default for Options {
             },
             mysql_url: None,
             prefix: "wp_".into(),
+            connections: ConnectionLimits::default(),
+            started_at: None,
         }
     }
 }
@@ -342,11 +348,14 @@ pub async fn spawn_app_on(db: TestDb, o: Options) -> TestApp {
         db_pool_size: 8,
         db_timeout: Duration::from_secs(3),
         request_timeout: Duration::from_secs(30),
+        connections: o.connections,
+        replay_cache_size: 10_000,
         log: "info".into(),
         rate_limits: o.limits,
     };
     let key = SiteKey::random();
-    let state = AppState::with_key(&settings, key.clone()).expect("state");
+    let since = o.started_at.unwrap_or_else(|| now() - 3600);
+    let state = AppState::with_key_since(&settings, key.clone(), since).expect("state");
     let app = Application::with_state(settings.listen, state)
         .await
         .expect("bind");
@@ -381,18 +390,29 @@ impl Resp {
     }
 }
 
+/// A signature and the fresh request id it was made for.
+pub struct Signed {
+    pub id: String,
+    pub sig: String,
+}
+
 impl TestApp {
-    pub fn sign(&self, method: &str, target: &str, body: &[u8], ts: i64) -> String {
-        twofa_core::signing::sign(&self.key, method, target, body, ts).expect("sign")
+    pub fn sign(&self, method: &str, target: &str, body: &[u8], ts: i64) -> Signed {
+        let id = twofa_core::signing::new_request_id();
+        let sig =
+            twofa_core::signing::sign(&self.key, method, target, body, ts, &id).expect("sign");
+        Signed { id, sig }
     }
 
-    /// Sends a request with the given timestamp/signature headers (None = header absent).
+    /// Sends a request with the given timestamp / request id / signature headers (None = header
+    /// absent).
     pub async fn raw(
         &self,
         method: &str,
         target: &str,
         body: Vec<u8>,
         ts: Option<String>,
+        id: Option<String>,
         sig: Option<String>,
     ) -> Resp {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -403,6 +423,9 @@ impl TestApp {
             .body(body);
         if let Some(ts) = ts {
             rb = rb.header("X-Twofa-Timestamp", ts);
+        }
+        if let Some(id) = id {
+            rb = rb.header("X-Twofa-Request-Id", id);
         }
         if let Some(sig) = sig {
             rb = rb.header("X-Twofa-Signature", sig);
@@ -425,20 +448,34 @@ impl TestApp {
 
     pub async fn post_bytes(&self, target: &str, bytes: Vec<u8>) -> Resp {
         let ts = now();
-        let sig = self.sign("POST", target, &bytes, ts);
-        self.raw("POST", target, bytes, Some(ts.to_string()), Some(sig))
-            .await
+        let s = self.sign("POST", target, &bytes, ts);
+        self.raw(
+            "POST",
+            target,
+            bytes,
+            Some(ts.to_string()),
+            Some(s.id),
+            Some(s.sig),
+        )
+        .await
     }
 
     pub async fn get(&self, target: &str) -> Resp {
         let ts = now();
-        let sig = self.sign("GET", target, b"", ts);
-        self.raw("GET", target, Vec::new(), Some(ts.to_string()), Some(sig))
-            .await
+        let s = self.sign("GET", target, b"", ts);
+        self.raw(
+            "GET",
+            target,
+            Vec::new(),
+            Some(ts.to_string()),
+            Some(s.id),
+            Some(s.sig),
+        )
+        .await
     }
 
     pub async fn get_plain(&self, target: &str) -> Resp {
-        self.raw("GET", target, Vec::new(), None, None).await
+        self.raw("GET", target, Vec::new(), None, None, None).await
     }
 
     pub async fn otp(&self, user_id: u64, code: &str) -> Resp {
@@ -447,6 +484,21 @@ impl TestApp {
             &serde_json::json!({"user_id": user_id, "code": code, "purpose": "login", "expires_in": 600}),
         )
         .await
+    }
+
+    /// Sends raw bytes on a new connection (they should ask for `Connection: close`) and parses
+    /// the one response.
+    pub async fn raw_http(&self, request: &[u8]) -> Resp {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        s.write_all(request).await.expect("write");
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        parse_response(&out)
     }
 
     pub fn outbox_files(&self) -> Vec<PathBuf> {
@@ -501,6 +553,57 @@ pub async fn sink_message(message_id: &str) -> Vec<u8> {
     }
 }
 
+/// Status, headers and (de-chunked) body of one raw HTTP/1.1 response.
+pub fn parse_response(raw: &[u8]) -> Resp {
+    let end = find(raw, b"\r\n\r\n").unwrap_or_else(|| {
+        panic!(
+            "no complete response head: {:?}",
+            String::from_utf8_lossy(raw)
+        )
+    });
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let mut headers = reqwest::header::HeaderMap::new();
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':') {
+            if let (Ok(k), Ok(v)) = (
+                reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()),
+                reqwest::header::HeaderValue::from_str(v.trim()),
+            ) {
+                headers.append(k, v);
+            }
+        }
+    }
+    let mut body = raw[end + 4..].to_vec();
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"));
+    if chunked {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        while let Some(eol) = find(rest, b"\r\n") {
+            let n = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16)
+                .expect("chunk size");
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[eol + 2..eol + 2 + n]);
+            rest = &rest[eol + 2 + n + 2..];
+        }
+        body = out;
+    }
+    Resp {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -537,4 +640,18 @@ pub fn closed_port() -> u16 {
     let p = l.local_addr().expect("addr").port();
     drop(l);
     p
+}
+
+/// An SMTP server that accepts and holds every connection without writing a greeting: its
+/// port, and the task to abort when the test is done.
+pub async fn silent_smtp() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    (port, holder)
 }

@@ -4,8 +4,10 @@ mod helpers;
 
 mod configured;
 mod email_otp;
+mod errors;
 mod failures;
 mod notify;
+mod openapi;
 mod report;
 mod signatures;
 mod users;

@@ -28,6 +28,22 @@ async fn each_event_sends_its_fixed_notice() {
             json!({"user_id": uid, "event": "test", "method": null}),
             "This is a test email",
         ),
+        (
+            json!({"user_id": uid, "event": "backup_code_used", "remaining": 2}),
+            "2 unused backup codes are left",
+        ),
+        (
+            json!({"user_id": uid, "event": "backup_codes_generated", "method": null, "remaining": 10}),
+            "10 unused backup codes are left",
+        ),
+        (
+            json!({"user_id": uid, "event": "backup_codes_regenerated", "remaining": 10}),
+            "the old ones no longer work",
+        ),
+        (
+            json!({"user_id": uid, "event": "devices_forgotten"}),
+            "forget every remembered device",
+        ),
     ];
     for (body, phrase) in cases {
         let r = app.post("/v1/notify", &body).await;
@@ -48,6 +64,10 @@ async fn each_event_sends_its_fixed_notice() {
         json!({"user_id": uid, "event": "party", "method": null}),
         json!({"user_id": uid, "event": "reset", "method": "sms"}),
         json!({"user_id": uid, "event": "reset", "method": null, "message": "click http://evil.test"}),
+        json!({"user_id": uid, "event": "backup_code_used"}),
+        json!({"user_id": uid, "event": "backup_code_used", "remaining": -1}),
+        json!({"user_id": uid, "event": "backup_code_used", "remaining": "9 codes, click http://evil.test"}),
+        json!({"user_id": uid, "event": "reset", "remaining": 3}),
     ] {
         let r = app.post("/v1/notify", &bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
@@ -59,6 +79,6 @@ async fn each_event_sends_its_fixed_notice() {
         )
         .await;
     assert_eq!(r.status, 404);
-    assert_eq!(app.outbox_files().len(), 5);
+    assert_eq!(app.outbox_files().len(), 9);
     app.finish().await;
 }

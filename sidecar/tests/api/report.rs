@@ -65,7 +65,10 @@ async fn report_counts_by_role_and_method_and_pages_users_without_2fa() {
     assert_eq!(v["total_users"], 20);
     assert_eq!(v["with_2fa"], 8);
     assert_eq!(v["without_2fa"], 12);
-    assert_eq!(v["by_method"], json!({"totp": 6, "email": 3}));
+    assert_eq!(
+        v["by_method"],
+        json!({"totp": 6, "email": 3, "backup_codes": 0})
+    );
     assert_eq!(
         v["by_role"]["subscriber"],
         json!({"users": 12, "with_2fa": 5})

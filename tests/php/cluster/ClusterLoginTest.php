@@ -64,7 +64,7 @@ final class ClusterLoginTest extends Cluster_TestCase {
 			'already been used'
 		);
 		foreach ( array( 1, 2, 3 ) as $node ) {
-			$this->assertCount( 1, self::node_values( $node, $user['id'], Twofa_User_State::TOTP_LAST_STEP ), 'one last-step row on node ' . $node );
+			$this->assertCount( 1, self::node_values( $node, $user['id'], Twofa_Provider_Totp::LAST_STEP ), 'one last-step row on node ' . $node );
 		}
 	}
 
@@ -95,7 +95,7 @@ final class ClusterLoginTest extends Cluster_TestCase {
 			},
 			'already been used'
 		);
-		$record = json_decode( (string) $this->meta( $user['id'], Twofa_User_State::EMAIL_CODE ), true );
+		$record = json_decode( (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertIsArray( $record );
 		$this->assertNotEmpty( $record['used'] ?? null, 'the code is marked used' );
 	}
@@ -156,7 +156,7 @@ final class ClusterLoginTest extends Cluster_TestCase {
 		$this->assertSame( 0, $this->sessions( $user['id'] ) );
 		self::replicated();
 		foreach ( array( 1, 2, 3 ) as $node ) {
-			$this->assertSame( array( '-1' ), self::node_values( $node, $user['id'], Twofa_User_State::TOTP_LAST_STEP ), "the code was not used up (node $node)" );
+			$this->assertSame( array( '-1' ), self::node_values( $node, $user['id'], Twofa_Provider_Totp::LAST_STEP ), "the code was not used up (node $node)" );
 		}
 		$this->assertSameOnAllNodes( array( $user['id'] ) );
 		$this->assertSame( 1, $this->mails_to( $user['email'] ), 'one lockout notice for the series' );

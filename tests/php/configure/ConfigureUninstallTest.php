@@ -27,6 +27,14 @@ final class ConfigureUninstallTest extends Configure_TestCase {
 		update_user_meta( $user['id'], 'unrelated_meta', 'keep me' );
 		set_transient( 'twofa_flash_' . $user['id'], array( 'x' ), 300 );
 		$this->set_settings( array( 'grace_days' => 3 ) );
+		// The activity log's rows are kept aside and put back (the final scan reads them).
+		$events = Twofa_Events::table();
+		$keep   = $events . '_kept';
+		$wpdb->query( "DROP TABLE IF EXISTS {$keep}" );
+		$wpdb->query( "CREATE TABLE {$keep} LIKE {$events}" );
+		$wpdb->query( "INSERT INTO {$keep} SELECT * FROM {$events}" );
+		$this->assertTrue( Twofa_Events::record( Twofa_Events::LOGIN_PASSED, $user['id'], array( 'method' => 'totp' ) ) );
+		$this->assertNotFalse( get_site_option( Twofa_Events::DB_VERSION_OPTION ) );
 
 		try {
 			$script = tempnam( sys_get_temp_dir(), 'twofa-uninstall' );
@@ -52,7 +60,14 @@ final class ConfigureUninstallTest extends Configure_TestCase {
 			$this->assertFalse( get_option( Twofa_Settings::OPTION ) );
 			$this->assertFalse( get_transient( 'twofa_flash_' . $user['id'] ) );
 			$this->assertNotFalse( get_userdata( $user['id'] ), 'users themselves stay' );
+			$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $events ) ), 'the activity log table is dropped' );
+			wp_cache_delete( 'notoptions', 'options' );
+			$this->assertFalse( get_site_option( Twofa_Events::DB_VERSION_OPTION ), 'its schema version is gone' );
+			$this->assertFalse( wp_next_scheduled( Twofa_Events::CRON_HOOK ), 'the daily purge is unscheduled' );
 		} finally {
+			$wpdb->query( "DROP TABLE IF EXISTS {$events}" );
+			$wpdb->query( "RENAME TABLE {$keep} TO {$events}" );
+			update_site_option( Twofa_Events::DB_VERSION_OPTION, Twofa_Events::DB_VERSION );
 			foreach ( $saved_meta as $row ) {
 				$wpdb->replace( $wpdb->usermeta, $row );
 			}

@@ -43,7 +43,10 @@ final class SetupFailClosedTest extends Login_TestCase {
 
 		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
 		$this->assertLoggedIn( $client, $user );
-		$this->assertSame( admin_url( 'edit.php' ), $client->location() );
+		// Backup codes are offered first (issue 11); the requested page comes after.
+		parse_str( (string) wp_parse_url( $client->location(), PHP_URL_QUERY ), $query );
+		$this->assertSame( 'offer', $query['step'] ?? '', 'backup codes are offered before continuing' );
+		$this->assertSame( admin_url( 'edit.php' ), $query['continue'] ?? '' );
 		$this->assertSame( 'totp', (string) $this->meta( $user['id'], Twofa_User_State::PRIMARY ) );
 		$this->assertNotSame( '', (string) $this->meta( $user['id'], Twofa_Provider_Totp::SECRET ) );
 

@@ -101,6 +101,47 @@ abstract class Twofa_TestCase extends TestCase {
 	}
 
 	/**
+	 * Rows of the activity log about a user, oldest first, fresh from the database.
+	 *
+	 * @param int         $user_id User ID.
+	 * @param string|null $event   Only this event.
+	 * @return array<int,array<string,string>>
+	 */
+	protected function events_of( int $user_id, ?string $event = null ): array {
+		global $wpdb;
+		$table = Twofa_Events::table();
+		$sql   = null === $event
+			? $wpdb->prepare( "SELECT * FROM {$table} WHERE user_id = %d ORDER BY id", $user_id )
+			: $wpdb->prepare( "SELECT * FROM {$table} WHERE user_id = %d AND event = %s ORDER BY id", $user_id, $event );
+		return $wpdb->get_results( $sql, ARRAY_A );
+	}
+
+	/**
+	 * The event names of a user's rows, oldest first.
+	 *
+	 * @param int $user_id User ID.
+	 * @return string[]
+	 */
+	protected function event_names( int $user_id ): array {
+		return array_column( $this->events_of( $user_id ), 'event' );
+	}
+
+	/**
+	 * Asserts that exactly one row of $event exists for the user, and returns it.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $event   Event name.
+	 * @param string $method  Expected method ('' for none).
+	 */
+	protected function assertOneEvent( int $user_id, string $event, string $method = '' ): array {
+		$rows = $this->events_of( $user_id, $event );
+		$this->assertCount( 1, $rows, "exactly one $event event for user $user_id; all: " . implode( ',', $this->event_names( $user_id ) ) );
+		$this->assertSame( $method, $rows[0]['method'], "the method of $event" );
+		$this->assertSame( (string) get_current_blog_id(), $rows[0]['site_id'], 'the site id is stored' );
+		return $rows[0];
+	}
+
+	/**
 	 * The newest email in the sidecar's outbox addressed to $email, as raw text, or null.
 	 *
 	 * @param string $email     Recipient.

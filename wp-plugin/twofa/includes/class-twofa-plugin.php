@@ -18,6 +18,7 @@ final class Twofa_Plugin {
 	 * @var string[]
 	 */
 	const FEATURES = array(
+		'Twofa_Events',          // The activity log's table, purge and settings-change events.
 		'Twofa_Admin_Notices',   // Extension / key problems, told to the site owner.
 		'Twofa_User_Query',      // The "has 2FA" condition for user queries.
 		'Twofa_Configure_Page',  // Users → Configure 2FA.
@@ -28,7 +29,11 @@ final class Twofa_Plugin {
 		'Twofa_Settings_Page',   // Settings → Two-Factor.
 		'Twofa_Report_Page',     // The adoption report.
 		'Twofa_Users_Column',    // The "2FA" column in Users.
+		'Twofa_Activity_Page',   // Users → 2FA Activity.
+		'Twofa_Event_Privacy',   // The activity log in the personal data export and erasure.
 		'Twofa_Demo_Mailbox',    // Demo mode only: the file outbox in the browser.
+		'Twofa_Remember_Device', // Remembered devices: forgotten when the password changes.
+		'Twofa_Devices_Screen',  // Configure 2FA → Remembered devices (Forget, Forget all).
 	);
 
 	/**
@@ -52,6 +57,7 @@ final class Twofa_Plugin {
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'Twofa_CLI_Command' ) ) {
 			WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
 			WP_CLI::add_command( 'twofa policy', 'Twofa_CLI_Policy_Command' );
+			WP_CLI::add_command( 'twofa log', 'Twofa_CLI_Log_Command' );
 		}
 	}
 }

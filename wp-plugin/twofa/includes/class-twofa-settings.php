@@ -29,6 +29,8 @@ final class Twofa_Settings {
 		'backoff_after'   => array( 1, 100 ),
 		'lockout_after'   => array( 3, 1000 ),
 		'lockout_minutes' => array( 1, 1440 ),
+		'remember_days'   => array( 1, 90 ),
+		'log_retention_days' => array( 1, 3650 ),
 	);
 
 	/**
@@ -48,6 +50,10 @@ final class Twofa_Settings {
 			'lockout_minutes' => 15,
 			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
 			'sidecar_url'     => 'http://127.0.0.1:8787',
+			// Remembered devices: off unless the site owner turns them on.
+			'remember_devices' => false,
+			'remember_days'    => 30,
+			'log_retention_days' => 90,
 		);
 	}
 
@@ -149,6 +155,10 @@ final class Twofa_Settings {
 					/* translators: %s: the methods, e.g. "Google Authenticator (totp) or OTP over Email (email)". */
 					return new WP_Error( 'twofa_bad_methods', sprintf( __( 'Choose at least one method: %s.', 'twofa' ), Twofa_Providers::describe() ) );
 				}
+				if ( ! array_intersect( $list, array_keys( Twofa_Providers::primary_capable() ) ) ) {
+					// A backup alone (backup codes) cannot be anyone's method.
+					return new WP_Error( 'twofa_bad_methods', __( 'Backup codes are a backup only: choose at least one other method too.', 'twofa' ) );
+				}
 				return array_values( array_intersect( $ids, $list ) );
 
 			case 'required_roles':
@@ -167,6 +177,15 @@ final class Twofa_Settings {
 
 			case 'sidecar_url':
 				return self::validate_sidecar_url( $value );
+
+			case 'remember_devices':
+				if ( in_array( $value, array( true, 1, '1', 'on', 'yes', 'true' ), true ) ) {
+					return true;
+				}
+				if ( in_array( $value, array( false, 0, '0', '', 'off', 'no', 'false' ), true ) ) {
+					return false;
+				}
+				return new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) );
 
 			default:
 				if ( ! isset( self::BOUNDS[ $field ] ) ) {

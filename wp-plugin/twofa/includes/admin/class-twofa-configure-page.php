@@ -262,8 +262,10 @@ final class Twofa_Configure_Page {
 			foreach ( Twofa_Providers::enabled() as $id => $provider ) {
 				self::render_card( $provider, $user_id, $open_method === $id ? $open_step : '' );
 			}
+			Twofa_Devices_Screen::render( $user_id );
 			?>
 		</div>
+		<?php Twofa_Activity_Page::render_recent( $user_id ); ?>
 		</div>
 		<?php
 	}

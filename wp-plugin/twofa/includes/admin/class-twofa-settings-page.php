@@ -78,6 +78,13 @@ final class Twofa_Settings_Page {
 		self::number_field( 'lockout_after', __( 'Lock out after', 'twofa' ), __( 'failed codes', 'twofa' ), 'twofa_codes' );
 		self::number_field( 'lockout_minutes', __( 'Lockout length', 'twofa' ), __( 'minutes', 'twofa' ), 'twofa_codes' );
 
+		add_settings_section( 'twofa_devices', __( 'Remembered devices', 'twofa' ), '__return_false', self::SLUG );
+		add_settings_field( 'twofa_remember_devices', __( 'Remember devices', 'twofa' ), array( __CLASS__, 'field_remember_devices' ), self::SLUG, 'twofa_devices' );
+		self::number_field( 'remember_days', __( 'Remember a device for', 'twofa' ), __( 'days', 'twofa' ), 'twofa_devices' );
+
+		add_settings_section( 'twofa_log', __( 'Activity log', 'twofa' ), '__return_false', self::SLUG );
+		self::number_field( 'log_retention_days', __( 'Keep events for', 'twofa' ), __( 'days (older events are deleted daily)', 'twofa' ), 'twofa_log' );
+
 		add_settings_section( 'twofa_access', __( 'Other ways in, and the sidecar', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_app_passwords', __( 'Application passwords', 'twofa' ), array( __CLASS__, 'field_app_passwords' ), self::SLUG, 'twofa_access' );
 		add_settings_field(
@@ -246,6 +253,19 @@ final class Twofa_Settings_Page {
 			/* translators: 1: a unit such as "seconds", 2: minimum, 3: maximum. */
 			esc_html( sprintf( __( '%1$s (%2$d–%3$d)', 'twofa' ), $args['unit'], $min, $max ) )
 		);
+	}
+
+	/**
+	 * Remember devices: on or off (the hidden 0 stands for the unticked box, which browsers do not send).
+	 */
+	public static function field_remember_devices(): void {
+		printf(
+			'<input type="hidden" name="%1$s[remember_devices]" value="0"><label><input type="checkbox" id="twofa_remember_devices" name="%1$s[remember_devices]" value="1"%2$s> %3$s</label>',
+			esc_attr( Twofa_Settings::OPTION ),
+			checked( (bool) Twofa_Settings::get( 'remember_devices' ), true, false ),
+			esc_html__( 'Offer "Remember this device" at the two-factor step', 'twofa' )
+		);
+		echo '<p class="description">' . esc_html__( 'A remembered browser skips the two-factor step (never the password) for the number of days below. Users see and forget their devices on Configure 2FA; every device is forgotten when the password changes or two-factor authentication is reset.', 'twofa' ) . '</p>';
 	}
 
 	/**

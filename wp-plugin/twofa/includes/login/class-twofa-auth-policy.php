@@ -70,7 +70,8 @@ final class Twofa_Auth_Policy {
 					: __( 'This account uses two-factor authentication, so its password cannot be used here. Use an application password instead.', 'twofa' )
 			);
 		}
-		if ( Twofa_Login_Flow::GRACE !== Twofa_Login_Flow::requirement( $user ) ) {
+		$stage = Twofa_Login_Flow::requirement( $user );
+		if ( Twofa_Login_Flow::GRACE !== $stage && ! Twofa_Login::skips_challenge( $user, $stage ) ) {
 			// The session WordPress is about to create is destroyed by Twofa_Login; its cookies must never leave.
 			add_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
 		}

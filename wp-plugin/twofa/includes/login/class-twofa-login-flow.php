@@ -275,14 +275,22 @@ final class Twofa_Login_Flow {
 				delete_user_meta( $user_id, Twofa_User_State::GRACE_STARTED );
 			}
 			Twofa_User_State::mark_used( $user_id, $out['method'] );
+			Twofa_Events::record( Twofa_Events::LOGIN_PASSED, $user_id, array( 'method' => $out['method'], 'actor' => $user_id ) );
 			$out['outcome'] = 'success';
 			$out['nonce']   = '';
+			foreach ( Twofa_Providers::enabled() as $after ) {
+				$step = $after->after_login( $user_id, (string) $out['stage'], (string) $out['method'] );
+				if ( $step ) {
+					$out['configure_step'] = $step;
+					break;
+				}
+			}
 			return $out;
 		}
 
 		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
 		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
-		$failure      = Twofa_Lockout::record_failure( $user, $why );
+		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
 		return self::prepare_setup( $out );
 	}
@@ -347,17 +355,19 @@ final class Twofa_Login_Flow {
 	private static function result( string $outcome, array $fields = array() ): array {
 		return array_merge(
 			array(
-				'outcome'     => $outcome,
-				'user_id'     => 0,
-				'stage'       => '',
-				'nonce'       => '',
-				'method'      => '',
-				'error'       => '',
-				'notice'      => '',
-				'secret'      => null,
-				'sent'        => false,
-				'redirect_to' => '',
-				'remember'    => false,
+				'outcome'        => $outcome,
+				'user_id'        => 0,
+				'stage'          => '',
+				'nonce'          => '',
+				'method'         => '',
+				'error'          => '',
+				'notice'         => '',
+				'secret'         => null,
+				'sent'           => false,
+				'redirect_to'    => '',
+				'remember'       => false,
+				// Configure 2FA query arguments to show after a passed step, before going on (empty: none).
+				'configure_step' => array(),
 			),
 			$fields
 		);

@@ -142,13 +142,28 @@ final class Twofa_Login_Screen {
 	 * @param array<string,mixed> $result  Result.
 	 * @param bool                $interim Modal login.
 	 * @param string              $submit  Button label.
+	 * @param array<string,string> $field   The code field: label, inputmode, pattern ('' for none), maxlength.
 	 */
-	public static function code_form( array $result, bool $interim, string $submit ): void {
+	public static function code_form( array $result, bool $interim, string $submit, array $field = array() ): void {
+		$field = array_merge(
+			array(
+				'label'     => __( 'Authentication code', 'twofa' ),
+				'inputmode' => 'numeric',
+				'pattern'   => '[0-9 ]*',
+				'maxlength' => '16',
+			),
+			$field
+		);
 		self::form_open( $result, $interim, (string) $result['method'], 'twofa-code-form', 'loginform' );
 		echo '<input type="hidden" name="' . esc_attr( Twofa_Login_Flow::F_DO ) . '" value="verify" />';
-		echo '<p><label for="twofa_code">' . esc_html__( 'Authentication code', 'twofa' ) . '</label>';
+		echo '<p><label for="twofa_code">' . esc_html( $field['label'] ) . '</label>';
 		echo '<input type="text" name="' . esc_attr( Twofa_Login_Flow::F_CODE ) . '" id="twofa_code" class="input" value="" size="20"'
-			. ' inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="16" required spellcheck="false" /></p>';
+			. ' inputmode="' . esc_attr( $field['inputmode'] ) . '" autocomplete="one-time-code"'
+			. ( '' !== $field['pattern'] ? ' pattern="' . esc_attr( $field['pattern'] ) . '"' : '' )
+			. ' maxlength="' . esc_attr( $field['maxlength'] ) . '" required spellcheck="false" /></p>';
+		if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
+			echo Twofa_Remember_Device::checkbox_html(); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped inside.
+		}
 		echo '<p class="submit"><input type="submit" class="button button-primary button-large" value="' . esc_attr( $submit ) . '" /></p>';
 		echo '</form>';
 	}

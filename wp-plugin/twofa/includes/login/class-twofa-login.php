@@ -93,14 +93,7 @@ final class Twofa_Login {
 		if ( Twofa_Login_Flow::NONE === $stage ) {
 			return;
 		}
-		/**
-		 * Filters whether this login may skip the challenge (remembered devices hook in
-		 * here). Only a user who has 2FA is asked about, after a correct password.
-		 *
-		 * @param bool    $skip Whether to skip (default false).
-		 * @param WP_User $user The user.
-		 */
-		if ( Twofa_Login_Flow::CHALLENGE === $stage && true === apply_filters( 'twofa_skip_challenge', false, $user ) ) {
+		if ( self::skips_challenge( $user, $stage ) ) {
 			return;
 		}
 		if ( Twofa_Login_Flow::GRACE === $stage && Twofa_Environment::ready() ) {
@@ -118,6 +111,25 @@ final class Twofa_Login {
 		// Another login form called wp_signon(): continue on wp-login.php.
 		wp_safe_redirect( self::challenge_url( $result ) );
 		exit;
+	}
+
+	/**
+	 * Whether this login, after a correct password, may skip the challenge. Asked by
+	 * Twofa_Auth_Policy (whether the password step's cookies may leave) and by
+	 * on_wp_login() (whether to show the challenge), so the two always agree.
+	 *
+	 * @param WP_User $user  The user whose password was accepted.
+	 * @param string  $stage Twofa_Login_Flow::requirement() of the user.
+	 */
+	public static function skips_challenge( WP_User $user, string $stage ): bool {
+		/**
+		 * Filters whether this login may skip the challenge (remembered devices hook in
+		 * here). Only a user who has 2FA is asked about, after a correct password.
+		 *
+		 * @param bool    $skip Whether to skip (default false).
+		 * @param WP_User $user The user.
+		 */
+		return Twofa_Login_Flow::CHALLENGE === $stage && true === apply_filters( 'twofa_skip_challenge', false, $user );
 	}
 
 	/**
@@ -148,6 +160,9 @@ final class Twofa_Login {
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
 		$result  = Twofa_Login_Flow::handle( is_array( $request ) ? $request : array(), $is_post );
 		if ( 'success' === $result['outcome'] ) {
+			if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
+				Twofa_Remember_Device::after_challenge( (int) $result['user_id'], is_array( $request ) ? $request : array() );
+			}
 			self::finish( $result );
 		}
 		Twofa_Login_Screen::render( $result, self::is_interim() );
@@ -175,7 +190,12 @@ final class Twofa_Login {
 			Twofa_Login_Screen::render_interim_success();
 			exit;
 		}
-		wp_safe_redirect( self::redirect_after_login( $user, (string) $result['redirect_to'] ) );
+		$to = self::redirect_after_login( $user, (string) $result['redirect_to'] );
+		if ( ! empty( $result['configure_step'] ) && is_array( $result['configure_step'] ) ) {
+			// A method has something to say first (e.g. backup codes running out); then on to $to.
+			$to = Twofa_Configure_Page::url( $result['configure_step'] + array( 'continue' => rawurlencode( $to ) ) );
+		}
+		wp_safe_redirect( $to );
 		exit;
 	}
 

@@ -48,7 +48,7 @@ final class Twofa_Reauth {
 		}
 		$result = self::check( $user, $password, $code );
 		if ( is_wp_error( $result ) && 'twofa_reauth_no_totp' !== $result->get_error_code() ) {
-			Twofa_Lockout::record_failure( $user, $result );
+			Twofa_Lockout::record_failure( $user, $result, '' !== $password ? '' : 'totp' );
 		}
 		return $result;
 	}

@@ -260,6 +260,20 @@ abstract class Twofa_Provider {
 	}
 
 	/**
+	 * After a passed second step (of any method): query arguments of a Configure 2FA
+	 * step to show before the user goes on (e.g. "you are running out of backup
+	 * codes", or the offer of backup codes after first-login setup), or none.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $stage   Twofa_Login_Flow::CHALLENGE or SETUP.
+	 * @param string $method  The method that passed.
+	 * @return array<string,string>
+	 */
+	public function after_login( int $user_id, string $stage, string $method ): array {
+		return array();
+	}
+
+	/**
 	 * Enqueues scripts or styles the login screens need for this method.
 	 */
 	public function enqueue_login_assets(): void {

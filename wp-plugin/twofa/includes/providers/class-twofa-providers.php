@@ -28,6 +28,7 @@ final class Twofa_Providers {
 		return array(
 			'Twofa_Provider_Totp',  // totp: Google Authenticator.
 			'Twofa_Provider_Email', // email: OTP over Email.
+			'Twofa_Provider_Backup_Codes', // backup_codes: Backup codes (a backup only).
 		);
 	}
 

@@ -74,6 +74,8 @@ final class Twofa_Method_Removal {
 				}
 			}
 		}
+		// A device remembered while the method was there must ask again.
+		Twofa_Devices::forget_all( $user_id );
 		$sessions = WP_Session_Tokens::get_instance( $user_id );
 		$current  = get_current_user_id() === $user_id ? wp_get_session_token() : '';
 		if ( self::BY_USER === $by && '' !== $current ) {

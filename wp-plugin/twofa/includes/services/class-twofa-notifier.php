@@ -14,7 +14,10 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Notifier {
 
 	// The fixed templates of docs/CONTRACTS.md ("Sidecar notify events").
-	const EVENTS = array( 'method_added', 'method_removed', 'reset', 'lockout', 'test' );
+	const EVENTS = array( 'method_added', 'method_removed', 'reset', 'lockout', 'test', 'backup_code_used', 'backup_codes_generated', 'backup_codes_regenerated', 'devices_forgotten' );
+
+	// The events that state how many backup codes are left (`remaining` required).
+	const WITH_REMAINING = array( 'backup_code_used', 'backup_codes_generated', 'backup_codes_regenerated' );
 
 	/**
 	 * Result of the last send in this request (the screens show a note when it failed).
@@ -26,18 +29,20 @@ final class Twofa_Notifier {
 	/**
 	 * Asks the sidecar to email a fixed notice to the user's own address.
 	 *
-	 * @param int         $user_id User ID.
-	 * @param string      $event   One of EVENTS.
-	 * @param string|null $method  A method id or null.
+	 * @param int         $user_id   User ID.
+	 * @param string      $event     One of EVENTS.
+	 * @param string|null $method    A method id or null.
+	 * @param int|null    $remaining Unused backup codes left (the WITH_REMAINING events only).
 	 * @return true|WP_Error
 	 */
-	public static function send( int $user_id, string $event, ?string $method = null ) {
-		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && null === Twofa_Providers::get( $method ) ) ) {
+	public static function send( int $user_id, string $event, ?string $method = null, ?int $remaining = null ) {
+		if ( ! in_array( $event, self::EVENTS, true ) || ( null !== $method && null === Twofa_Providers::get( $method ) )
+			|| in_array( $event, self::WITH_REMAINING, true ) !== ( null !== $remaining && $remaining >= 0 ) ) {
 			self::$last = new WP_Error( 'twofa_notify_bad_event', __( 'Unknown security notice.', 'twofa' ) );
 			return self::$last;
 		}
 		$client = new Twofa_Sidecar_Client();
-		$result = $client->notify( $user_id, $event, $method );
+		$result = $client->notify( $user_id, $event, $method, $remaining );
 		self::$last = is_wp_error( $result ) ? $result : true;
 		return self::$last;
 	}

@@ -23,7 +23,9 @@ final class Twofa_Reset {
 	 * @return bool Whether the notice email could be sent (the reset happens either way).
 	 */
 	public static function reset_user( int $user_id ): bool {
+		Twofa_Events::record( Twofa_Events::RESET, $user_id, array( 'details' => array( 'methods' => Twofa_User_State::configured_methods( $user_id ) ) ) );
 		Twofa_User_State::remove_all( $user_id );
+		Twofa_Devices::forget_all( $user_id );
 		WP_Session_Tokens::get_instance( $user_id )->destroy_all();
 		wp_cache_delete( $user_id, 'user_meta' );
 		return true === Twofa_Notifier::send( $user_id, 'reset', null );

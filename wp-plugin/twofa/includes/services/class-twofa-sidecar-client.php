@@ -60,21 +60,22 @@ final class Twofa_Sidecar_Client {
 	/**
 	 * Sends a fixed security notice to the user.
 	 *
-	 * @param int         $user_id User ID.
-	 * @param string      $event   method_added | method_removed | reset | lockout.
-	 * @param string|null $method  A method id or null.
+	 * @param int         $user_id   User ID.
+	 * @param string      $event     One of Twofa_Notifier::EVENTS.
+	 * @param string|null $method    A method id or null.
+	 * @param int|null    $remaining Unused backup codes left (backup code events only).
 	 * @return array<string,mixed>|WP_Error
 	 */
-	public function notify( int $user_id, string $event, ?string $method = null ) {
-		return $this->request(
-			'POST',
-			'/v1/notify',
-			array(
-				'user_id' => $user_id,
-				'event'   => $event,
-				'method'  => $method,
-			)
+	public function notify( int $user_id, string $event, ?string $method = null, ?int $remaining = null ) {
+		$body = array(
+			'user_id' => $user_id,
+			'event'   => $event,
+			'method'  => $method,
 		);
+		if ( null !== $remaining ) {
+			$body['remaining'] = $remaining;
+		}
+		return $this->request( 'POST', '/v1/notify', $body );
 	}
 
 	/**
@@ -130,9 +131,11 @@ final class Twofa_Sidecar_Client {
 				return new WP_Error( 'twofa_sidecar_unsigned', __( 'The twofa PHP extension is not loaded, so the email service cannot be reached.', 'twofa' ) );
 			}
 			try {
-				$now                            = time(); // The sidecar checks against its real clock, never the test clock.
-				$headers['X-Twofa-Timestamp'] = (string) $now;
-				$headers['X-Twofa-Signature'] = twofa_sign( $method, $path, $payload, $now );
+				$now                           = time(); // The sidecar checks against its real clock, never the test clock.
+				$request_id                    = bin2hex( random_bytes( 16 ) ); // The sidecar accepts each id once.
+				$headers['X-Twofa-Timestamp']  = (string) $now;
+				$headers['X-Twofa-Request-Id'] = $request_id;
+				$headers['X-Twofa-Signature']  = twofa_sign( $method, $path, $payload, $now, $request_id );
 			} catch ( Throwable $e ) {
 				return new WP_Error( 'twofa_sidecar_unsigned', __( 'The twofa site key is not available, so the email service cannot be reached.', 'twofa' ) );
 			}

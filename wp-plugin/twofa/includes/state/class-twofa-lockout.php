@@ -75,21 +75,27 @@ final class Twofa_Lockout {
 	 * Counts one failed second step, locks the account when the limit is
 	 * reached, tells the user once, and fires `wp_login_failed`.
 	 *
-	 * @param WP_User  $user The account.
-	 * @param WP_Error $why  What failed (passed to wp_login_failed listeners).
+	 * @param WP_User  $user   The account.
+	 * @param WP_Error $why    What failed (passed to wp_login_failed listeners).
+	 * @param string   $method The method whose code was refused ('' for a password).
 	 * @return array{failures:int, locked_for:int}
 	 */
-	public static function record_failure( WP_User $user, WP_Error $why ): array {
+	public static function record_failure( WP_User $user, WP_Error $why, string $method = '' ): array {
 		$user_id  = (int) $user->ID;
 		$failures = Twofa_User_State::atomic_increment( $user_id, Twofa_User_State::FAILURES );
 		$now      = Twofa_Clock::now();
 		update_user_meta( $user_id, Twofa_User_State::LAST_FAILURE, (string) $now );
+		Twofa_Events::record( Twofa_Events::CODE_REFUSED, $user_id, array( 'method' => $method, 'actor' => $user_id, 'details' => array( 'reason' => $why->get_error_code(), 'failures' => $failures ) ) );
+		if ( $failures === (int) Twofa_Settings::get( 'backoff_after' ) ) {
+			Twofa_Events::record( Twofa_Events::BACKOFF, $user_id, array( 'actor' => $user_id, 'details' => array( 'failures' => $failures ) ) );
+		}
 
 		$locked_for = 0;
 		$limit      = (int) Twofa_Settings::get( 'lockout_after' );
 		if ( $failures >= $limit ) {
 			$locked_for = 60 * (int) Twofa_Settings::get( 'lockout_minutes' );
 			update_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, (string) ( $now + $locked_for ) );
+			Twofa_Events::record( Twofa_Events::LOCKOUT, $user_id, array( 'actor' => $user_id, 'details' => array( 'failures' => $failures, 'minutes' => (int) ( $locked_for / 60 ) ) ) );
 			// The atomic counter hands this exact value to one request only: one email per series.
 			if ( $failures === $limit ) {
 				Twofa_Notifier::send( $user_id, 'lockout', null );

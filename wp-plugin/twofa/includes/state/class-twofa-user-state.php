@@ -134,6 +134,9 @@ final class Twofa_User_State {
 		if ( ! self::can_be_primary( $method ) || ! in_array( $method, self::configured_methods( $user_id ), true ) ) {
 			return false;
 		}
+		if ( (string) get_user_meta( $user_id, self::PRIMARY, true ) !== $method ) {
+			Twofa_Events::record( Twofa_Events::PRIMARY_CHANGED, $user_id, array( 'method' => $method ) );
+		}
 		update_user_meta( $user_id, self::PRIMARY, $method );
 		return true;
 	}
@@ -183,6 +186,7 @@ final class Twofa_User_State {
 	 */
 	public static function mark_configured( int $user_id, string $method ): void {
 		$at            = self::get_json( $user_id, self::CONFIGURED_AT );
+		Twofa_Events::record( isset( $at[ $method ] ) ? Twofa_Events::METHOD_RECONFIGURED : Twofa_Events::METHOD_CONFIGURED, $user_id, array( 'method' => $method, 'actor' => get_current_user_id() ?: $user_id ) );
 		$at[ $method ] = Twofa_Clock::now();
 		self::set_json( $user_id, self::CONFIGURED_AT, $at );
 		// The first method configured becomes primary.
@@ -215,6 +219,7 @@ final class Twofa_User_State {
 	 * @param string $method  Method id.
 	 */
 	public static function remove_method( int $user_id, string $method ): void {
+		$had = in_array( $method, self::configured_methods( $user_id ), true );
 		$provider = Twofa_Providers::get( $method );
 		if ( $provider ) {
 			$provider->remove( $user_id );
@@ -229,6 +234,9 @@ final class Twofa_User_State {
 			} else {
 				delete_user_meta( $user_id, self::PRIMARY );
 			}
+		}
+		if ( $had ) {
+			Twofa_Events::record( Twofa_Events::METHOD_REMOVED, $user_id, array( 'method' => $method ) );
 		}
 	}
 

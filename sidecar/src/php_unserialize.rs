@@ -1,7 +1,7 @@
-//! A strict, bounded reader for PHP `serialize()` values, enough for the two WordPress values
-//! the sidecar reads: the top-level keys of the `{prefix}user_roles` option (role slug =>
-//! array('name' => …, 'capabilities' => array(…))), and the `{prefix}capabilities` user meta
-//! (string => bool).
+//! A strict, bounded PHP `unserialize` reader: it reads `serialize()` output (never writes it),
+//! enough for the two WordPress values the sidecar reads: the top-level keys of the
+//! `{prefix}user_roles` option (role slug => array('name' => …, 'capabilities' => array(…))),
+//! and the `{prefix}capabilities` user meta (string => bool).
 //!
 //! Accepted: `a:N:{…}` (nested), `s:LEN:"…";` (LEN in bytes, UTF-8 content), `i:…;`, `b:0|1;`,
 //! `d:…;` and `N;`. Objects, references, custom serialization and anything malformed are refused
@@ -12,7 +12,7 @@
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum SerializeError {
+pub enum UnserializeError {
     #[error("serialized value is too large")]
     TooLarge,
     #[error("serialized value nests too deeply")]
@@ -42,21 +42,21 @@ pub enum Key {
     Str(String),
 }
 
-struct Cursor<'a> {
+struct Reader<'a> {
     s: &'a [u8],
     pos: usize,
 }
 
-impl<'a> Cursor<'a> {
-    fn err(&self) -> SerializeError {
-        SerializeError::Malformed(self.pos)
+impl<'a> Reader<'a> {
+    fn err(&self) -> UnserializeError {
+        UnserializeError::Malformed(self.pos)
     }
 
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
 
-    fn expect(&mut self, lit: &[u8]) -> Result<(), SerializeError> {
+    fn expect(&mut self, lit: &[u8]) -> Result<(), UnserializeError> {
         let end = self.pos.checked_add(lit.len()).ok_or_else(|| self.err())?;
         if self.s.get(self.pos..end) == Some(lit) {
             self.pos = end;
@@ -67,7 +67,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A non-negative decimal without sign or leading zeros (except "0").
-    fn count(&mut self) -> Result<usize, SerializeError> {
+    fn count(&mut self) -> Result<usize, UnserializeError> {
         let start = self.pos;
         while self.peek().is_some_and(|b| b.is_ascii_digit()) {
             self.pos += 1;
@@ -77,16 +77,16 @@ impl<'a> Cursor<'a> {
         }
         let digits = &self.s[start..self.pos];
         if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
-            return Err(SerializeError::Malformed(start));
+            return Err(UnserializeError::Malformed(start));
         }
         std::str::from_utf8(digits)
             .ok()
             .and_then(|d| d.parse().ok())
-            .ok_or(SerializeError::Malformed(start))
+            .ok_or(UnserializeError::Malformed(start))
     }
 
     /// `i:` payload up to the `;`: an optional `-` then digits, within i64 (PHP's own output).
-    fn int_body(&mut self) -> Result<i64, SerializeError> {
+    fn int_body(&mut self) -> Result<i64, UnserializeError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -104,14 +104,14 @@ impl<'a> Cursor<'a> {
         let v = std::str::from_utf8(&self.s[start..self.pos])
             .ok()
             .and_then(|d| d.parse::<i64>().ok())
-            .ok_or(SerializeError::Malformed(start))?;
+            .ok_or(UnserializeError::Malformed(start))?;
         self.expect(b";")?;
         Ok(v)
     }
 
     /// `d:` payload up to the `;`: what PHP writes for floats (digits, sign, `.`, exponent,
     /// `INF`, `-INF`, `NAN`). The value itself is not needed, only its extent.
-    fn float_body(&mut self) -> Result<(), SerializeError> {
+    fn float_body(&mut self) -> Result<(), UnserializeError> {
         let start = self.pos;
         while self
             .peek()
@@ -125,13 +125,13 @@ impl<'a> Cursor<'a> {
         let text = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| self.err())?;
         let ok = matches!(text, "INF" | "-INF" | "NAN") || text.parse::<f64>().is_ok();
         if !ok || text.is_empty() {
-            return Err(SerializeError::Malformed(start));
+            return Err(UnserializeError::Malformed(start));
         }
         self.expect(b";")
     }
 
     /// `s:` payload: `LEN:"bytes";` with LEN in bytes and the content valid UTF-8.
-    fn str_body(&mut self) -> Result<&'a str, SerializeError> {
+    fn str_body(&mut self) -> Result<&'a str, UnserializeError> {
         let len = self.count()?;
         if len > MAX_STR {
             return Err(self.err());
@@ -142,11 +142,11 @@ impl<'a> Cursor<'a> {
         let bytes = self.s.get(start..end).ok_or_else(|| self.err())?;
         self.pos = end;
         self.expect(b"\";")?;
-        std::str::from_utf8(bytes).map_err(|_| SerializeError::Malformed(start))
+        std::str::from_utf8(bytes).map_err(|_| UnserializeError::Malformed(start))
     }
 
     /// `b:0;` or `b:1;`.
-    fn boolean(&mut self) -> Result<bool, SerializeError> {
+    fn boolean(&mut self) -> Result<bool, UnserializeError> {
         self.expect(b"b:")?;
         let v = match self.peek() {
             Some(b'0') => false,
@@ -159,7 +159,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// An array key: `i:…;` or `s:…;` only, as PHP allows.
-    fn key(&mut self) -> Result<Key, SerializeError> {
+    fn key(&mut self) -> Result<Key, UnserializeError> {
         match self.peek() {
             Some(b'i') => {
                 self.expect(b"i:")?;
@@ -178,7 +178,7 @@ impl<'a> Cursor<'a> {
         &mut self,
         depth: usize,
         mut on_key: impl FnMut(Key),
-    ) -> Result<(), SerializeError> {
+    ) -> Result<(), UnserializeError> {
         let n = self.count()?;
         if n > MAX_ENTRIES {
             return Err(self.err());
@@ -194,7 +194,7 @@ impl<'a> Cursor<'a> {
 
     /// Skips one value of any accepted type. `depth` is the depth of the array holding it (the
     /// top-level array is 0), so at most `MAX_DEPTH` arrays nest and recursion stays bounded.
-    fn value(&mut self, depth: usize) -> Result<(), SerializeError> {
+    fn value(&mut self, depth: usize) -> Result<(), UnserializeError> {
         let tag = self.peek().ok_or_else(|| self.err())?;
         match tag {
             b'N' => self.expect(b"N;"),
@@ -213,7 +213,7 @@ impl<'a> Cursor<'a> {
             }
             b'a' => {
                 if depth + 1 >= MAX_DEPTH {
-                    return Err(SerializeError::TooDeep);
+                    return Err(UnserializeError::TooDeep);
                 }
                 self.expect(b"a:")?;
                 self.array_body(depth + 1, |_| {})
@@ -226,15 +226,15 @@ impl<'a> Cursor<'a> {
 
 /// Parses a whole serialized array and returns its top-level keys, in order. The nested values
 /// are checked for well-formedness but not kept.
-pub fn top_level_keys(value: &[u8]) -> Result<Vec<Key>, SerializeError> {
+pub fn top_level_keys(value: &[u8]) -> Result<Vec<Key>, UnserializeError> {
     if value.len() > MAX_LEN {
-        return Err(SerializeError::TooLarge);
+        return Err(UnserializeError::TooLarge);
     }
-    let mut c = Cursor { s: value, pos: 0 };
+    let mut c = Reader { s: value, pos: 0 };
     if c.peek() != Some(b'a') {
         // Tell a well-formed scalar apart from garbage only by the error variant.
         return match c.value(0) {
-            Ok(()) if c.pos == value.len() => Err(SerializeError::NotAnArray),
+            Ok(()) if c.pos == value.len() => Err(UnserializeError::NotAnArray),
             Ok(()) => Err(c.err()),
             Err(e) => Err(e),
         };
@@ -255,11 +255,11 @@ pub fn true_keys(
     value: &[u8],
     max_len: usize,
     max_entries: usize,
-) -> Result<Vec<String>, SerializeError> {
+) -> Result<Vec<String>, UnserializeError> {
     if value.len() > max_len {
-        return Err(SerializeError::TooLarge);
+        return Err(UnserializeError::TooLarge);
     }
-    let mut c = Cursor { s: value, pos: 0 };
+    let mut c = Reader { s: value, pos: 0 };
     c.expect(b"a:")?;
     let n = c.count()?;
     if n > max_entries {
@@ -283,7 +283,7 @@ pub fn true_keys(
 
 /// The role slugs of a `{prefix}user_roles` value: its top-level keys. PHP stores a numeric
 /// string key such as "123" as an integer, so integer keys come back as their decimal text.
-pub fn role_slugs(value: &[u8]) -> Result<Vec<String>, SerializeError> {
+pub fn role_slugs(value: &[u8]) -> Result<Vec<String>, UnserializeError> {
     Ok(top_level_keys(value)?
         .into_iter()
         .map(|k| match k {
@@ -404,14 +404,14 @@ mod tests {
 
     #[test]
     fn scalars_are_not_arrays() {
-        assert_eq!(top_level_keys(b"N;"), Err(SerializeError::NotAnArray));
+        assert_eq!(top_level_keys(b"N;"), Err(UnserializeError::NotAnArray));
         assert_eq!(
             top_level_keys(b"s:5:\"hello\";"),
-            Err(SerializeError::NotAnArray)
+            Err(UnserializeError::NotAnArray)
         );
         assert!(matches!(
             top_level_keys(b"s:5:\"hello\";x"),
-            Err(SerializeError::Malformed(_))
+            Err(UnserializeError::Malformed(_))
         ));
     }
 
@@ -419,7 +419,7 @@ mod tests {
     fn limits_hold() {
         assert_eq!(
             top_level_keys(&vec![b'a'; MAX_LEN + 1]),
-            Err(SerializeError::TooLarge)
+            Err(UnserializeError::TooLarge)
         );
         // Nesting: MAX_DEPTH arrays in one another are fine, one more is refused.
         let nest = |n: usize| {
@@ -436,18 +436,18 @@ mod tests {
         assert!(top_level_keys(nest(MAX_DEPTH).as_bytes()).is_ok());
         assert_eq!(
             top_level_keys(nest(MAX_DEPTH + 1).as_bytes()),
-            Err(SerializeError::TooDeep)
+            Err(UnserializeError::TooDeep)
         );
         // Deep nesting far beyond the limit fails fast without recursion trouble.
         let deep = "a:1:{i:0;".repeat(200_000);
         assert_eq!(
             top_level_keys(deep.as_bytes()),
-            Err(SerializeError::TooLarge)
+            Err(UnserializeError::TooLarge)
         );
         let deep = "a:1:{i:0;".repeat(10_000);
         assert_eq!(
             top_level_keys(deep.as_bytes()),
-            Err(SerializeError::TooDeep)
+            Err(UnserializeError::TooDeep)
         );
         // Too many entries is refused before reading any of them.
         assert!(top_level_keys(format!("a:{}:{{}}", MAX_ENTRIES + 1).as_bytes()).is_err());
