@@ -28,6 +28,7 @@ class Twofa_CLI_Policy_Command {
 		'lockout-minutes' => 'lockout_minutes',
 		'app-passwords'   => 'app_passwords',
 		'sidecar-url'     => 'sidecar_url',
+		'log-retention-days' => 'log_retention_days',
 	);
 
 	/**
@@ -134,6 +135,9 @@ class Twofa_CLI_Policy_Command {
 	 *
 	 * [--sidecar-url=<url>]
 	 * : Address of the twofa sidecar (e.g. http://127.0.0.1:8787).
+	 *
+	 * [--log-retention-days=<days>]
+	 * : Days the activity log keeps its entries (1-3650).
 	 *
 	 * ## EXAMPLES
 	 *
