@@ -8,11 +8,23 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(
   php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-xml php8.2-curl php8.2-gd
   clang libclang-dev mariadb-server mariadb-client python3-aiosmtpd chromium
+  # The web server and PHP SAPI the project uses (the cluster's nginx + PHP-FPM web nodes; php -S
+  # for the single stack), named in the same apt-get call as wordpress so that they satisfy its
+  # "apache2 | httpd" and "libapache2-mod-php | php" dependencies: otherwise apt picks the first
+  # alternatives (apache2-bin, libapache2-mod-php) or Erlang's yaws. `php` is the metapackage.
+  nginx php8.2-fpm php8.2 php
   wordpress wordpress-theme-twentytwentyone phpunit valgrind wrk curl ca-certificates make procps
-  # The cluster stack (tests/cluster): Galera nodes with rsync state transfers, nginx + PHP-FPM
-  # web nodes; the Debian package build (packaging/deb) is checked with lintian.
-  galera-4 rsync iproute2 nginx php8.2-fpm lintian dpkg-dev
+  # The cluster stack (tests/cluster): Galera nodes with rsync state transfers; the Debian
+  # package build (packaging/deb) is checked with lintian.
+  galera-4 rsync iproute2 lintian dpkg-dev
 )
+
+# --print-apt-args: the words of the apt-get install call for a machine with nothing installed
+# (tests/suites/06-install-deps.sh simulates it).
+if [[ ${1:-} == --print-apt-args ]]; then
+  printf '%s\n' --no-install-recommends "${packages[@]}" apache2-
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,7 +38,8 @@ if ((${#missing[@]} > 0)); then
   sudo=()
   if ((EUID != 0)); then sudo=(sudo); fi
   "${sudo[@]}" apt-get update -q
-  # `apache2-` keeps the wordpress package from pulling in Apache; php -S serves the tests.
+  # `apache2-` keeps the wordpress package from pulling in Apache (nginx and php8.2-fpm above
+  # stand for its web server and PHP).
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
     "${missing[@]}" apache2-
 else

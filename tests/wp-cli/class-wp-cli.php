@@ -197,12 +197,19 @@ namespace {
 			$exit         = 0;
 			try {
 				$command = array_shift( $argv );
-				// A command registered under two words ("twofa log") is a class with __invoke.
+				// A command registered under two words ("twofa log", "twofa policy"): a class with
+				// __invoke, or a class whose methods are its subcommands ("twofa policy get").
 				$sub = (string) array_shift( $argv );
 				if ( isset( self::$commands[ "$command $sub" ] ) ) {
 					$handler = self::$commands[ "$command $sub" ];
 					$object  = is_string( $handler ) ? new $handler() : $handler;
-					$method  = new ReflectionMethod( $object, '__invoke' );
+					if ( method_exists( $object, '__invoke' ) ) {
+						$method = new ReflectionMethod( $object, '__invoke' );
+					} else {
+						$command .= " $sub";
+						$sub      = (string) array_shift( $argv );
+						$method   = self::find_method( $object, $sub );
+					}
 				} else {
 					if ( ! isset( self::$commands[ $command ] ) ) {
 						self::error( "'$command' is not a registered wp command." );

@@ -40,12 +40,12 @@ final class CliCommandTest extends Admin_TestCase {
 			$r = $this->cli( 'status', $ref, '--format=json' );
 			$this->assertSame( 0, $r['exit'], $r['stderr'] );
 			$rows = json_decode( $r['stdout'], true );
-			$this->assertCount( 1, $rows );
-			$this->assertSame( $u['id'], $rows[0]['id'] );
-			$this->assertSame( array( 'totp', 'email' ), $rows[0]['methods'] );
-			$this->assertSame( 'totp', $rows[0]['primary'] );
-			$this->assertFalse( $rows[0]['locked'] );
-			$this->assertSame( 0, $rows[0]['failures'] );
+			$this->assertArrayNotHasKey( 0, $rows, 'one object, not a list' );
+			$this->assertSame( $u['id'], $rows['id'] );
+			$this->assertSame( array( 'totp', 'email' ), $rows['methods'] );
+			$this->assertSame( 'totp', $rows['primary'] );
+			$this->assertSame( 'no', $rows['locked'] );
+			$this->assertSame( 0, $rows['failures'] );
 		}
 
 		$r = $this->cli( 'status', $u['login'] );
@@ -66,10 +66,10 @@ final class CliCommandTest extends Admin_TestCase {
 		update_user_meta( $u['id'], Twofa_User_State::FAILURES, '4' );
 		update_user_meta( $u['id'], Twofa_User_State::LOCKED_UNTIL, (string) ( time() + 600 ) );
 		$rows = json_decode( $this->cli( 'status', $u['login'], '--format=json' )['stdout'], true );
-		$this->assertSame( 4, $rows[0]['failures'] );
-		$this->assertTrue( $rows[0]['locked'] );
-		$this->assertStringEndsWith( 'UTC', $rows[0]['locked_until'] );
-		$this->assertStringContainsString( '(email)', $rows[0]['last_used'] );
+		$this->assertSame( 4, $rows['failures'] );
+		$this->assertSame( 'yes', $rows['locked'] );
+		$this->assertStringEndsWith( 'UTC', $rows['locked_until'] );
+		$this->assertStringContainsString( '(email)', $rows['last_used'] );
 	}
 
 	public function test_status_errors(): void {
@@ -267,7 +267,7 @@ final class CliCommandTest extends Admin_TestCase {
 		$r = $this->cli( 'policy', 'get', '--format=json' );
 		$this->assertSame( 0, $r['exit'], $r['stderr'] );
 		$got = json_decode( $r['stdout'], true );
-		$this->assertSame( Twofa_Settings::all(), $got[0] );
+		$this->assertSame( Twofa_Settings::all(), $got, 'one object' );
 
 		$r = $this->cli( 'policy', 'set', '--roles=editor,' . $this->role, '--methods=email', '--grace-days=7' );
 		$this->assertSame( 0, $r['exit'], $r['stderr'] );

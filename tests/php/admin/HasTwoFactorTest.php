@@ -65,8 +65,8 @@ final class HasTwoFactorTest extends Admin_TestCase {
 		$this->assertSame( array( $s['padded'], $s['real'] ), array_column( $list( '--method=email' ), 'id' ) );
 		$this->assertSame( array( $s['real'] ), array_column( $list( '--method=totp' ), 'id' ) );
 		$status = json_decode( $this->cli( 'status', (string) $s['zero'], '--format=json' )['stdout'], true );
-		$this->assertSame( array(), $status[0]['methods'] );
-		$this->assertNull( $status[0]['primary'] );
+		$this->assertSame( array(), $status['methods'] );
+		$this->assertNull( $status['primary'] );
 
 		// The Users column, the "Without 2FA" view and its count, over HTTP.
 		$http = $this->login( $this->make_user( 'administrator' ) );

@@ -18,7 +18,7 @@ final class MethodsCliTest extends Admin_TestCase {
 
 		$r = $this->cli( 'status', $u['login'], '--format=json' );
 		$this->assertSame( 0, $r['exit'], $r['stderr'] );
-		$row = json_decode( $r['stdout'], true )[0];
+		$row = json_decode( $r['stdout'], true );
 		$this->assertSame( 9, (int) $row['backup_codes_unused'] );
 		$this->assertContains( 'backup_codes', (array) $row['methods'] );
 		$this->assertSame( 'totp', $row['primary'], 'never the primary method' );
@@ -90,7 +90,7 @@ final class MethodsCliTest extends Admin_TestCase {
 		$this->assertFalse( Twofa_Backup_Codes::has_set( $u['id'] ) );
 		$this->assertSame( array(), Twofa_Devices::all( $u['id'] ) );
 		$r = $this->cli( 'status', $u['login'], '--format=json' );
-		$row = json_decode( $r['stdout'], true )[0];
+		$row = json_decode( $r['stdout'], true );
 		$this->assertSame( array(), $row['methods'] );
 		$this->assertArrayNotHasKey( 'backup_codes_unused', $row, 'no backup codes left to count' );
 	}

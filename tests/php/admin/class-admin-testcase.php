@@ -27,6 +27,7 @@ abstract class Admin_TestCase extends Twofa_TestCase {
 		parent::setUp();
 		WP_CLI::reset();
 		WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
+		WP_CLI::add_command( 'twofa policy', 'Twofa_CLI_Policy_Command' );
 	}
 
 	public static function tearDownAfterClass(): void {

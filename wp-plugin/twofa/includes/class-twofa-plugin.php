@@ -58,6 +58,7 @@ final class Twofa_Plugin {
 
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'Twofa_CLI_Command' ) ) {
 			WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
+			WP_CLI::add_command( 'twofa policy', 'Twofa_CLI_Policy_Command' );
 			WP_CLI::add_command( 'twofa log', 'Twofa_CLI_Log_Command' );
 		}
 	}

@@ -8,13 +8,12 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Manage two-factor authentication: user status, resets, lockouts, the adoption
- * report, the site policy and a health check.
+ * Manages two-factor authentication (2FA) for the site's users.
  *
- * Nothing here ever prints a secret, a code or a code hash. Every command is a
- * thin layer over the services (includes/services/); the file is over 400 lines
- * because WP-CLI reads each command's synopsis and help from its docblock.
+ * Shows and resets users' 2FA, clears lockouts, reports adoption, reads and changes the site's policy and checks that 2FA can work. No command ever prints a secret or a code.
  */
+// Every command is a thin layer over the services (includes/services/); `wp twofa policy` is
+// Twofa_CLI_Policy_Command.
 class Twofa_CLI_Command {
 
 	const FORMATS = array( 'table', 'json', 'csv', 'yaml' );
@@ -26,6 +25,9 @@ class Twofa_CLI_Command {
 	 *
 	 * <user>
 	 * : User ID, login or email address.
+	 *
+	 * [--field=<field>]
+	 * : Print only this field's value (e.g. primary, locked).
 	 *
 	 * [--format=<format>]
 	 * : Output format.
@@ -42,6 +44,7 @@ class Twofa_CLI_Command {
 	 *
 	 *     wp twofa status admin
 	 *     wp twofa status 42 --format=json
+	 *     wp twofa status alice --field=methods
 	 *
 	 * @param string[]             $args       Positional arguments.
 	 * @param array<string,string> $assoc_args Options.
@@ -50,6 +53,18 @@ class Twofa_CLI_Command {
 		$user   = $this->user( $args[0] );
 		$format = $this->format( $assoc_args );
 		$row    = Twofa_User_Status::row( $user );
+		// The same words as `wp twofa list`.
+		$row['locked'] = $row['locked'] ? 'yes' : 'no';
+		if ( isset( $assoc_args['field'] ) ) {
+			$field = (string) $assoc_args['field'];
+			if ( ! array_key_exists( $field, $row ) ) {
+				/* translators: 1: the field typed, 2: the list of fields. */
+				WP_CLI::error( sprintf( __( 'Unknown field: %1$s. Fields: %2$s.', 'twofa' ), sanitize_key( $field ), implode( ', ', array_keys( $row ) ) ) );
+			}
+			$value = $row[ $field ];
+			WP_CLI::line( 'json' === $format ? (string) wp_json_encode( $value ) : ( is_array( $value ) ? implode( ',', $value ) : (string) $value ) );
+			return;
+		}
 		if ( 'table' === $format ) {
 			$items = array();
 			foreach ( $row as $field => $value ) {
@@ -61,7 +76,7 @@ class Twofa_CLI_Command {
 			WP_CLI\Utils\format_items( 'table', $items, array( 'Field', 'Value' ) );
 			return;
 		}
-		WP_CLI\Utils\format_items( $format, array( $row ), array_keys( $row ) );
+		Twofa_CLI_Output::one( $format, $row );
 	}
 
 	/**
@@ -78,6 +93,9 @@ class Twofa_CLI_Command {
 	 * [--without-2fa]
 	 * : Only users without any method.
 	 *
+	 * [--field=<field>]
+	 * : Print only this field, one value per line.
+	 *
 	 * [--fields=<fields>]
 	 * : Comma-separated fields to show (id, login, email, roles, methods, primary, locked).
 	 *
@@ -90,6 +108,7 @@ class Twofa_CLI_Command {
 	 *   - json
 	 *   - csv
 	 *   - yaml
+	 *   - ids
 	 *   - count
 	 * ---
 	 *
@@ -108,7 +127,7 @@ class Twofa_CLI_Command {
 		$method  = isset( $assoc_args['method'] ) ? (string) $assoc_args['method'] : '';
 		$without = (bool) WP_CLI\Utils\get_flag_value( $assoc_args, 'without-2fa', false );
 		$format  = isset( $assoc_args['format'] ) ? (string) $assoc_args['format'] : 'table';
-		if ( ! in_array( $format, array_merge( self::FORMATS, array( 'count' ) ), true ) ) {
+		if ( ! in_array( $format, array_merge( self::FORMATS, array( 'ids', 'count' ) ), true ) ) {
 			WP_CLI::error( sprintf( __( 'Invalid format: %s.', 'twofa' ), $format ) );
 		}
 		if ( '' !== $role && ! wp_roles()->is_role( $role ) ) {
@@ -128,6 +147,13 @@ class Twofa_CLI_Command {
 				WP_CLI::error( sprintf( __( 'Unknown field: %1$s. Fields: %2$s.', 'twofa' ), implode( ', ', $bad ), implode( ', ', $fields ) ) );
 			}
 			$fields = $wanted;
+		}
+		$field = null;
+		if ( isset( $assoc_args['field'] ) ) {
+			$field = (string) $assoc_args['field'];
+			if ( ! in_array( $field, $fields, true ) ) {
+				WP_CLI::error( sprintf( __( 'Unknown field: %1$s. Fields: %2$s.', 'twofa' ), sanitize_key( $field ), implode( ', ', $fields ) ) );
+			}
 		}
 
 		$query = array(
@@ -168,6 +194,20 @@ class Twofa_CLI_Command {
 				break;
 			}
 		}
+		if ( 'ids' === $format ) {
+			WP_CLI::line( implode( ' ', wp_list_pluck( $items, 'id' ) ) );
+			return;
+		}
+		if ( 'count' === $format ) {
+			WP_CLI::line( (string) count( $items ) );
+			return;
+		}
+		if ( null !== $field ) {
+			foreach ( $items as $item ) {
+				WP_CLI::line( (string) $item[ $field ] );
+			}
+			return;
+		}
 		WP_CLI\Utils\format_items( $format, $items, $fields );
 	}
 
@@ -206,6 +246,10 @@ class Twofa_CLI_Command {
 			}
 			WP_CLI::confirm( sprintf( __( 'Remove %1$s from user %2$s and log them out everywhere?', 'twofa' ), Twofa_User_Status::method_label( $method ), $user->user_login ), $assoc_args );
 		} else {
+			if ( ! Twofa_User_State::configured_methods( $user->ID ) ) {
+				/* translators: %s: user login. */
+				WP_CLI::error( sprintf( __( 'User %s has no two-factor method configured; nothing to reset.', 'twofa' ), $user->user_login ) );
+			}
 			WP_CLI::confirm( sprintf( __( 'Remove every two-factor method of user %s and log them out everywhere?', 'twofa' ), $user->user_login ), $assoc_args );
 		}
 
@@ -353,35 +397,14 @@ class Twofa_CLI_Command {
 	}
 
 	/**
-	 * Shows or changes the site's two-factor policy.
+	 * Checks that two-factor authentication can work on this site.
 	 *
-	 * `policy get` prints every setting. `policy set` changes the given ones; if any value
-	 * is invalid nothing is changed.
+	 * One line per check (extension, key, sidecar, database, settings); exits with 0 only when every check passes.
 	 *
 	 * ## OPTIONS
 	 *
-	 * <action>
-	 * : get or set.
-	 * ---
-	 * options:
-	 *   - get
-	 *   - set
-	 * ---
-	 *
-	 * [--roles=<roles>]
-	 * : Roles that must use 2FA, comma-separated ("" for none).
-	 *
-	 * [--methods=<methods>]
-	 * : Methods offered, comma-separated: totp, email.
-	 *
-	 * [--grace-days=<days>]
-	 * : Days a user of a required role may still log in without 2FA (0–365).
-	 *
-	 * [--email-backup-only-roles=<roles>]
-	 * : Roles for which OTP over Email may only be a backup, never the only or primary method, comma-separated ("" for none).
-	 *
 	 * [--format=<format>]
-	 * : Output format of `policy get`.
+	 * : Output format.
 	 * ---
 	 * default: table
 	 * options:
@@ -393,76 +416,34 @@ class Twofa_CLI_Command {
 	 *
 	 * ## EXAMPLES
 	 *
-	 *     wp twofa policy get
-	 *     wp twofa policy set --roles=administrator,editor --methods=totp,email --grace-days=7
-	 *
-	 * @param string[]             $args       Positional arguments.
-	 * @param array<string,string> $assoc_args Options.
-	 */
-	public function policy( $args, $assoc_args ) {
-		$action = $args[0] ?? '';
-		if ( 'get' === $action ) {
-			$format   = $this->format( $assoc_args );
-			$settings = Twofa_Settings::all();
-			if ( 'table' === $format ) {
-				$items = array();
-				foreach ( $settings as $field => $value ) {
-					$items[] = array(
-						'setting' => $field,
-						'value'   => is_array( $value ) ? implode( ',', $value ) : (string) $value,
-					);
-				}
-				WP_CLI\Utils\format_items( 'table', $items, array( 'setting', 'value' ) );
-				return;
-			}
-			WP_CLI\Utils\format_items( $format, array( $settings ), array_keys( $settings ) );
-			return;
-		}
-		if ( 'set' !== $action ) {
-			WP_CLI::error( sprintf( __( 'Unknown action "%s": use "policy get" or "policy set".', 'twofa' ), $action ) );
-		}
-		$input = array();
-		$map   = array(
-			'roles'      => 'required_roles',
-			'methods'    => 'methods',
-			'grace-days' => 'grace_days',
-			// Roles for which OTP over Email may only be a backup.
-			'email-backup-only-roles' => 'email_not_primary_roles',
-		);
-		foreach ( $map as $option => $field ) {
-			if ( array_key_exists( $option, $assoc_args ) ) {
-				if ( true === $assoc_args[ $option ] ) {
-					WP_CLI::error( sprintf( __( '--%s needs a value.', 'twofa' ), $option ) );
-				}
-				$input[ $field ] = (string) $assoc_args[ $option ];
-			}
-		}
-		if ( ! $input ) {
-			WP_CLI::error( __( 'Nothing to set: give --roles, --methods, --grace-days or --email-backup-only-roles.', 'twofa' ) );
-		}
-		$result = Twofa_Settings::update( $input );
-		if ( is_wp_error( $result ) ) {
-			WP_CLI::error( sprintf( __( 'Nothing was changed. %s', 'twofa' ), implode( ' ', $result->get_error_messages() ) ) );
-		}
-		WP_CLI::success( __( 'Policy updated.', 'twofa' ) );
-	}
-
-	/**
-	 * Checks that two-factor authentication can work on this site.
-	 *
-	 * One line per check (extension, key, sidecar, database, settings); exits with 0 only
-	 * when every check passes.
-	 *
-	 * ## EXAMPLES
-	 *
 	 *     wp twofa doctor
+	 *     wp twofa doctor --format=json
 	 *
 	 * @param string[]             $args       Positional arguments.
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function doctor( $args, $assoc_args ) {
 		$failed = 0;
-		foreach ( Twofa_Health::checks() as $name => $check ) {
+		$format = $this->format( $assoc_args );
+		$checks = Twofa_Health::checks();
+		if ( 'table' !== $format ) {
+			$items = array();
+			foreach ( $checks as $name => $check ) {
+				$items[] = array(
+					'check'  => $name,
+					'status' => $check['ok'] ? 'ok' : 'fail',
+					'detail' => $check['detail'],
+				);
+			}
+			WP_CLI\Utils\format_items( $format, $items, array( 'check', 'status', 'detail' ) );
+			foreach ( $checks as $check ) {
+				if ( ! $check['ok'] ) {
+					WP_CLI::halt( 1 );
+				}
+			}
+			return;
+		}
+		foreach ( $checks as $name => $check ) {
 			if ( ! $check['ok'] ) {
 				++$failed;
 			}
