@@ -21,12 +21,26 @@ final class Twofa_Autoloader {
 	private static $dirs = array();
 
 	/**
-	 * Registers the autoloader for a base folder and its direct sub-folders.
+	 * The sub-folders of includes/ (a fixed list: no directory scan on each request).
+	 */
+	const FOLDERS = array( 'login', 'providers', 'state', 'services', 'admin', 'cli' );
+
+	/**
+	 * Sub-folders whose classes print the plugin's strings: loading one of them
+	 * loads the translations first (Twofa_Hooks::load_textdomain()).
+	 */
+	const PRINTING = array( 'login', 'providers', 'services', 'admin', 'cli' );
+
+	/**
+	 * Registers the autoloader for a base folder and its sub-folders.
 	 *
 	 * @param string $base The includes folder.
 	 */
 	public static function register( string $base ): void {
-		self::$dirs = array_merge( array( $base ), glob( $base . '/*', GLOB_ONLYDIR ) ?: array() );
+		self::$dirs = array( '' => $base );
+		foreach ( self::FOLDERS as $folder ) {
+			self::$dirs[ $folder ] = $base . '/' . $folder;
+		}
 		spl_autoload_register( array( __CLASS__, 'load' ) );
 	}
 
@@ -40,8 +54,11 @@ final class Twofa_Autoloader {
 			return;
 		}
 		$file = 'class-' . str_replace( '_', '-', strtolower( $class_name ) ) . '.php';
-		foreach ( self::$dirs as $dir ) {
+		foreach ( self::$dirs as $folder => $dir ) {
 			if ( is_readable( $dir . '/' . $file ) ) {
+				if ( in_array( $folder, self::PRINTING, true ) && class_exists( 'Twofa_Hooks', false ) ) {
+					Twofa_Hooks::load_textdomain();
+				}
 				require_once $dir . '/' . $file;
 				return;
 			}

@@ -20,14 +20,6 @@ final class Twofa_Activity_Page {
 	const EXPORT_ACTION = 'twofa_activity_export';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
-		add_action( 'admin_post_' . self::EXPORT_ACTION, array( __CLASS__, 'handle_export' ) );
-	}
-
-	/**
 	 * Users → 2FA Activity.
 	 */
 	public static function add_page(): void {

@@ -27,15 +27,6 @@ final class Twofa_Configure_Page {
 	const ACTIONS = array( 'set_primary', 'remove' );
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
-		add_action( 'admin_post_' . self::POST_ACTION, array( __CLASS__, 'handle_post' ) );
-		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
-	}
-
-	/**
 	 * Users → Configure 2FA (Profile → Configure 2FA for users who cannot list users).
 	 */
 	public static function add_page(): void {

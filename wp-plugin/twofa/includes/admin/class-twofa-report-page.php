@@ -18,13 +18,6 @@ final class Twofa_Report_Page {
 	const PER_PAGE   = Twofa_Report::PER_PAGE;
 
 	/**
-	 * Adds the menu entry.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
-	}
-
-	/**
 	 * Users → 2FA Report.
 	 */
 	public static function add_menu(): void {

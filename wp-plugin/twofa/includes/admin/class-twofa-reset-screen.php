@@ -19,15 +19,6 @@ final class Twofa_Reset_Screen {
 	const ACTION = 'twofa_reset_user';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
-		add_action( 'admin_post_' . self::ACTION, array( __CLASS__, 'handle_reset' ) );
-		add_action( 'admin_notices', array( __CLASS__, 'render_reset_notice' ) );
-	}
-
-	/**
 	 * The screen, without a menu entry.
 	 */
 	public static function add_page(): void {

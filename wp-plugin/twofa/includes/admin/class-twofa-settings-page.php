@@ -31,15 +31,6 @@ final class Twofa_Settings_Page {
 	const NOTICE_TRANSIENT = 'twofa_test_email_';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
-		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
-		add_action( 'admin_post_' . self::TEST_ACTION, array( __CLASS__, 'handle_test_email' ) );
-	}
-
-	/**
 	 * Settings → Two-Factor.
 	 */
 	public static function add_menu(): void {

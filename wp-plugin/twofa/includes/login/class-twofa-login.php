@@ -15,8 +15,8 @@ defined( 'ABSPATH' ) || exit;
  * this class only connects them to WordPress and does the printing, cookies,
  * redirects and exits.
  *
- * register() runs on every request, so it only adds hooks: nothing here reads
- * the database or calls the extension unless someone is logging in.
+ * Its hooks are in Twofa_Hooks: this class loads only when someone logs in,
+ * and nothing here reads the database or calls the extension before that.
  */
 final class Twofa_Login {
 
@@ -45,20 +45,6 @@ final class Twofa_Login {
 	 * @var bool
 	 */
 	private static $finishing = false;
-
-	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'set_auth_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
-		add_action( 'set_logged_in_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
-		// Early, so that no other wp_login listener acts on a login that is not complete yet.
-		add_action( 'wp_login', array( __CLASS__, 'on_wp_login' ), 1, 2 );
-		// Last, once the password is known to be right and before WordPress creates a session.
-		add_filter( 'authenticate', array( __CLASS__, 'serialise_password_step' ), PHP_INT_MAX, 1 );
-		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_challenge_request' ) );
-		add_action( 'admin_notices', array( __CLASS__, 'grace_notice' ) );
-	}
 
 	/**
 	 * Remembers the session token of each auth cookie WordPress creates in this request.
@@ -141,6 +127,8 @@ final class Twofa_Login {
 		if ( self::$finishing || ! ( $user instanceof WP_User ) || Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
 			return;
 		}
+		// A login that did not pass through `authenticate` still gets the login's hooks (remembered devices).
+		Twofa_Hooks::login();
 		$stage = Twofa_Login_Flow::requirement( $user );
 		if ( Twofa_Login_Flow::NONE === $stage ) {
 			return;

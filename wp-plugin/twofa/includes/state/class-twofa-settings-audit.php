@@ -8,7 +8,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Listens to the `twofa_settings` option (Twofa_Events::register() adds the hooks), whoever
+ * Listens to the `twofa_settings` option (Twofa_Hooks adds the hooks), whoever
  * changes it: Settings → Two-Factor, `wp twofa policy set`, or code. One `settings_changed`
  * event per change, with who made it and which keys differ (never their values).
  */

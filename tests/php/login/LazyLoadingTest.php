@@ -1,0 +1,101 @@
+<?php
+/**
+ * Lazy loading: a front-end request with no login loads the plugin's main file,
+ * the autoloader and Twofa_Hooks, and nothing else — no class, no translation,
+ * no option, no query of ours. And the hook table stays right: its literal hook
+ * names are the classes' constants, its callbacks are public static methods.
+ */
+
+final class LazyLoadingTest extends Login_TestCase {
+
+	/**
+	 * Runs the fixture for one page in a separate php-cli process.
+	 *
+	 * @param string $page front|login.
+	 * @return array<string,mixed>
+	 */
+	private function request( string $page ): array {
+		$cmd    = getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( __DIR__ . '/fixtures/twofa-test-lazy-request.php' ) . ' '
+			. escapeshellarg( (string) getenv( 'TWOFA_WP_DIR' ) ) . ' ' . escapeshellarg( (string) getenv( 'TWOFA_WP_URL' ) ) . ' ' . $page . ' 2>&1';
+		$output = (string) shell_exec( $cmd );
+		$lines  = array_values( array_filter( explode( "\n", trim( $output ) ) ) );
+		$out    = json_decode( (string) end( $lines ), true );
+		$this->assertIsArray( $out, "the $page request ran: " . substr( $output, 0, 500 ) );
+		$this->assertGreaterThan( 1000, $out['bytes'], "the $page page rendered" );
+		return $out;
+	}
+
+	public function test_a_front_end_request_loads_only_the_hooks(): void {
+		foreach ( array( 'front', 'login' ) as $page ) {
+			$out = $this->request( $page );
+			$this->assertSame( array( 'Twofa_Autoloader', 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
+			$this->assertFalse( $out['translations'], "$page: translations not loaded" );
+			$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
+			$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
+			$expected = array_merge( Twofa_Hooks::EVERYWHERE, version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET );
+			if ( 'login' === $page ) {
+				$expected = array_merge( $expected, Twofa_Hooks::LOGIN_SCREEN );
+			}
+			$this->assertEqualsCanonicalizing(
+				array_map( static fn( $row ) => $row[0] . ' ' . $row[1] . '::' . $row[2], $expected ),
+				// php-cli also gets the activation hooks (an installer may activate the plugin).
+				array_values( preg_grep( '/^(de)?activate_/', $out['callbacks'], PREG_GREP_INVERT ) ),
+				"$page: only the front end's hooks are added"
+			);
+		}
+	}
+
+	public function test_hook_names_are_the_constants_of_their_classes(): void {
+		$names = array();
+		foreach ( $this->tables() as $rows ) {
+			foreach ( $rows as $row ) {
+				$names[] = $row[0];
+			}
+		}
+		foreach ( array(
+			'login_form_' . Twofa_Login::ACTION,
+			'login_form_' . Twofa_Demo_Mailbox::ACTION,
+			'admin_post_' . Twofa_Configure_Page::POST_ACTION,
+			'admin_post_' . Twofa_Reset_Screen::ACTION,
+			'admin_post_' . Twofa_Settings_Page::TEST_ACTION,
+			'admin_post_' . Twofa_Activity_Page::EXPORT_ACTION,
+			'admin_post_' . Twofa_Devices_Screen::POST_ACTION,
+			Twofa_Events::CRON_HOOK,
+			Twofa_Events::CRON_MORE_HOOK,
+			'pre_update_option_' . Twofa_Settings::OPTION,
+			'add_option_' . Twofa_Settings::OPTION,
+			'update_option_' . Twofa_Settings::OPTION,
+		) as $name ) {
+			$this->assertContains( $name, $names );
+		}
+	}
+
+	public function test_every_callback_is_a_public_static_method(): void {
+		foreach ( $this->tables() as $table => $rows ) {
+			foreach ( $rows as $row ) {
+				$this->assertCount( 5, $row, $table );
+				$method = new ReflectionMethod( $row[1], $row[2] );
+				$this->assertTrue( $method->isPublic() && $method->isStatic(), "$table: {$row[1]}::{$row[2]}" );
+				$this->assertLessThanOrEqual( $method->getNumberOfParameters(), $row[4] > 1 ? $row[4] : 0, "$table: {$row[1]}::{$row[2]} takes {$row[4]} arguments" );
+			}
+		}
+		foreach ( Twofa_Hooks::COMMANDS as $command ) {
+			$this->assertTrue( class_exists( $command[1] ), $command[0] );
+		}
+	}
+
+	/**
+	 * Every hook table of Twofa_Hooks.
+	 *
+	 * @return array<string,array>
+	 */
+	private function tables(): array {
+		$tables = array();
+		foreach ( ( new ReflectionClass( 'Twofa_Hooks' ) )->getReflectionConstants() as $constant ) {
+			if ( 'COMMANDS' !== $constant->getName() ) {
+				$tables[ $constant->getName() ] = $constant->getValue();
+			}
+		}
+		return $tables;
+	}
+}
