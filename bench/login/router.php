@@ -7,8 +7,8 @@
  *   WordPress loads (a pre-registered option filter), so one server process
  *   serves both variants with the same database, theme, configuration and OPcache;
  * - `X-Twofa-Bench-Queries: 1` turns on SAVEQUERIES and appends the request's
- *   database queries (count and SQL), the plugin's classes loaded and whether its
- *   translations loaded (one JSON line) to the file named by the environment
+ *   database queries (count and SQL), the plugin's classes loaded, whether its
+ *   translations loaded and the peak memory (one JSON line) to the file named by the environment
  *   variable TWOFA_BENCH_QUERY_LOG.
  */
 
@@ -48,6 +48,7 @@ if ( isset( $_SERVER['HTTP_X_TWOFA_BENCH_QUERIES'] ) && '1' === $_SERVER['HTTP_X
 				'sql'     => $sql,
 				'classes' => array_values( preg_grep( '/^Twofa_/', get_declared_classes() ) ),
 				'twofa'   => is_textdomain_loaded( 'twofa' ),
+				'peak'    => memory_get_peak_usage(),
 			);
 			file_put_contents( (string) getenv( 'TWOFA_BENCH_QUERY_LOG' ), json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );
 		}

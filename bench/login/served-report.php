@@ -57,13 +57,15 @@ printf(
 	$code / $pw
 );
 
-$log = $out . '/queries.jsonl';
+$log  = $out . '/queries.jsonl';
+$peak = array();
 if ( is_file( $log ) ) {
 	foreach ( file( $log, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) as $line ) {
 		$q = json_decode( $line, true );
 		if ( ! is_array( $q ) ) {
 			continue;
 		}
+		$peak[ $q['step'] ] = (int) $q['peak'];
 		printf( "%s: %d queries; twofa classes loaded: %s; translations %s\n", $q['step'], $q['queries'], $q['classes'] ? implode( ' ', $q['classes'] ) : 'none', $q['twofa'] ? 'loaded' : 'not loaded' );
 		if ( in_array( $q['step'], array( 'password-step', 'code-step' ), true ) ) {
 			foreach ( $q['sql'] as $k => $sql ) {
@@ -71,4 +73,12 @@ if ( is_file( $log ) ) {
 			}
 		}
 	}
+}
+if ( isset( $peak['front active'], $peak['front inactive'] ) ) {
+	printf(
+		"php -S, OPcache shm: front page peak memory (memory_get_peak_usage, SAVEQUERIES on in both): active %s vs inactive %s bytes = %+.1f KB (target <= +100 KB)\n",
+		number_format( $peak['front active'] ),
+		number_format( $peak['front inactive'] ),
+		( $peak['front active'] - $peak['front inactive'] ) / 1024
+	);
 }

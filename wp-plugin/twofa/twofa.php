@@ -22,9 +22,8 @@ define( 'TWOFA_PLUGIN_DIR', __DIR__ );
 // The oldest extension whose PHP API this plugin relies on.
 define( 'TWOFA_MIN_EXTENSION_VERSION', '0.1.0' );
 
-require_once __DIR__ . '/includes/class-twofa-autoloader.php';
-Twofa_Autoloader::register( __DIR__ . '/includes' );
-
-// Every hook of the plugin, added from one table: no class loads until one of its hooks fires.
+// Every hook of the plugin, added from one table, and the autoloader: no class loads until
+// one of its hooks fires.
 require_once __DIR__ . '/includes/class-twofa-hooks.php';
+Twofa_Hooks::autoload_from( __DIR__ . '/includes' );
 Twofa_Hooks::register();

@@ -1,7 +1,7 @@
 <?php
 /**
- * Lazy loading: a front-end request with no login loads the plugin's main file,
- * the autoloader and Twofa_Hooks, and nothing else — no class, no translation,
+ * Lazy loading: a front-end request with no login loads the plugin's main file
+ * and Twofa_Hooks (the hook tables and the autoloader), and nothing else — no class, no translation,
  * no option, no query of ours. And the hook table stays right: its literal hook
  * names are the classes' constants, its callbacks are public static methods.
  */
@@ -28,7 +28,7 @@ final class LazyLoadingTest extends Login_TestCase {
 	public function test_a_front_end_request_loads_only_the_hooks(): void {
 		foreach ( array( 'front', 'login' ) as $page ) {
 			$out = $this->request( $page );
-			$this->assertSame( array( 'Twofa_Autoloader', 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
+			$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
 			$this->assertFalse( $out['translations'], "$page: translations not loaded" );
 			$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
 			$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
@@ -79,7 +79,7 @@ final class LazyLoadingTest extends Login_TestCase {
 				$this->assertLessThanOrEqual( $method->getNumberOfParameters(), $row[4] > 1 ? $row[4] : 0, "$table: {$row[1]}::{$row[2]} takes {$row[4]} arguments" );
 			}
 		}
-		foreach ( Twofa_Hooks::COMMANDS as $command ) {
+		foreach ( Twofa_Hook_Groups::COMMANDS as $command ) {
 			$this->assertTrue( class_exists( $command[1] ), $command[0] );
 		}
 	}
@@ -91,11 +91,14 @@ final class LazyLoadingTest extends Login_TestCase {
 	 */
 	private function tables(): array {
 		$tables = array();
-		foreach ( ( new ReflectionClass( 'Twofa_Hooks' ) )->getReflectionConstants() as $constant ) {
-			if ( 'COMMANDS' !== $constant->getName() ) {
-				$tables[ $constant->getName() ] = $constant->getValue();
+		foreach ( array( 'Twofa_Hooks', 'Twofa_Hook_Groups' ) as $class ) {
+			foreach ( ( new ReflectionClass( $class ) )->getReflectionConstants() as $constant ) {
+				if ( ! in_array( $constant->getName(), array( 'COMMANDS', 'FOLDERS', 'PRINTING' ), true ) ) {
+					$tables[ $class . '::' . $constant->getName() ] = $constant->getValue();
+				}
 			}
 		}
+		$this->assertGreaterThan( 10, count( $tables ) );
 		return $tables;
 	}
 }

@@ -48,45 +48,6 @@ final class Twofa_Hooks {
 	);
 
 	/**
-	 * Added by login() when a login starts.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
-	 */
-	const LOGIN = array(
-		// One error for unknown users and wrong passwords, after WordPress's own checks (priority 20).
-		array( 'authenticate', 'Twofa_Login_Errors', 'filter', 90, 3 ),
-		// Last, once the password is known to be right and before WordPress creates a session.
-		array( 'authenticate', 'Twofa_Login', 'serialise_password_step', PHP_INT_MAX, 1 ),
-		// XML-RPC, REST, application passwords.
-		array( 'authenticate', 'Twofa_Auth_Policy', 'authenticate', PHP_INT_MAX, 3 ),
-		array( 'wp_authenticate_application_password_errors', 'Twofa_Auth_Policy', 'application_password_errors', 10, 2 ),
-		// Remembered devices: asked after a correct password.
-		array( 'twofa_skip_challenge', 'Twofa_Remember_Device', 'filter_skip_challenge', 10, 2 ),
-	);
-
-	/**
-	 * Added by user_write() when a user is inserted or updated.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
-	 */
-	const USER_WRITE = array(
-		// The old address is told about an email change.
-		array( 'wp_pre_insert_user_data', 'Twofa_Email_Change', 'notify_old_address', 10, 3 ),
-		// Remembered devices are forgotten when the password changes.
-		array( 'profile_update', 'Twofa_Remember_Device', 'on_profile_update', 10, 2 ),
-	);
-
-	/**
-	 * Added by settings_write() when the settings option is written.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
-	 */
-	const SETTINGS_WRITE = array(
-		array( 'add_option_twofa_settings', 'Twofa_Settings_Audit', 'on_added', 10, 2 ),
-		array( 'update_option_twofa_settings', 'Twofa_Settings_Audit', 'on_updated', 10, 2 ),
-	);
-
-	/**
 	 * A password reset (reset_password(), also from front-end forms) forgets remembered
 	 * devices. WordPress 6.2+ fires wp_set_password for every wp_set_password(),
 	 * resets included; older versions only fire after_password_reset. One of the two.
@@ -117,101 +78,65 @@ final class Twofa_Hooks {
 	);
 
 	/**
-	 * A request with HTTP Basic credentials (an application password for REST or
-	 * XML-RPC is checked while WordPress determines the current user, before any
-	 * `authenticate` filter).
+	 * A POST to wp-login.php?action=twofa_challenge: the code step is handled when the
+	 * plugins are loaded, last (Twofa_Login::early_challenge()), before the theme and `init`.
 	 *
 	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
 	 */
-	const BASIC_AUTH = array(
-		array( 'wp_authenticate_application_password_errors', 'Twofa_Auth_Policy', 'application_password_errors', 10, 2 ),
+	const EARLY_CHALLENGE = array(
+		array( 'plugins_loaded', 'Twofa_Login', 'early_challenge', PHP_INT_MAX, 1 ),
 	);
 
 	/**
-	 * Cron (wp-cron.php, `wp cron event run`): the activity log's purge
-	 * (Twofa_Events::CRON_HOOK, CRON_MORE_HOOK).
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * Folders of includes/ searched by autoload(), in order.
 	 */
-	const CRON = array(
-		array( 'twofa_events_purge', 'Twofa_Event_Log', 'cron_purge', 10, 1 ),
-		array( 'twofa_events_purge_more', 'Twofa_Event_Log', 'cron_purge', 10, 1 ),
-	);
+	const FOLDERS = array( '', '/login', '/providers', '/state', '/services', '/admin', '/cli' );
 
 	/**
-	 * Hooks of the dashboard, its screens and admin-post.php / admin-ajax.php,
-	 * and of `wp twofa list` (register_all()).
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * Folders whose classes print the plugin's strings: loading one of them loads
+	 * the translations first (load_textdomain()).
 	 */
-	const ADMIN = array(
-		// The "has 2FA" condition (`twofa_has`) of the Users list and `wp twofa list`.
-		array( 'pre_user_query', 'Twofa_User_Query', 'apply', 10, 1 ),
-		// The activity log's table is created or upgraded, and its purge scheduled.
-		array( 'admin_init', 'Twofa_Events', 'admin_init', 10, 1 ),
-		// Extension / key problems, told to the site owner.
-		array( 'admin_notices', 'Twofa_Admin_Notices', 'render', 10, 1 ),
-		array( 'network_admin_notices', 'Twofa_Admin_Notices', 'render', 10, 1 ),
-		// Users → Configure 2FA (Twofa_Configure_Page::POST_ACTION).
-		array( 'admin_menu', 'Twofa_Configure_Page', 'add_page', 10, 1 ),
-		array( 'admin_post_twofa_configure', 'Twofa_Configure_Page', 'handle_post', 10, 1 ),
-		array( 'admin_enqueue_scripts', 'Twofa_Configure_Page', 'enqueue', 10, 1 ),
-		// The 2FA section of the profile screens.
-		array( 'show_user_profile', 'Twofa_Profile_Section', 'render_own_profile_section', 10, 1 ),
-		array( 'edit_user_profile', 'Twofa_Profile_Section', 'render_other_profile_section', 10, 1 ),
-		// An email change asks who is there; before WordPress's own send_confirmation_on_profile_email (10).
-		array( 'personal_options_update', 'Twofa_Email_Change', 'check_own_change', 1, 1 ),
-		array( 'user_profile_update_errors', 'Twofa_Email_Change', 'add_refusal', 10, 1 ),
-		array( 'show_user_profile', 'Twofa_Email_Change', 'render_fields', 20, 1 ),
-		// An administrator resets another user's 2FA (Twofa_Reset_Screen::ACTION).
-		array( 'admin_menu', 'Twofa_Reset_Screen', 'add_page', 10, 1 ),
-		array( 'admin_post_twofa_reset_user', 'Twofa_Reset_Screen', 'handle_reset', 10, 1 ),
-		array( 'admin_notices', 'Twofa_Reset_Screen', 'render_reset_notice', 10, 1 ),
-		// "Set up 2FA within N days".
-		array( 'admin_notices', 'Twofa_Login', 'grace_notice', 10, 1 ),
-		// Settings → Two-Factor (Twofa_Settings_Page::TEST_ACTION).
-		array( 'admin_menu', 'Twofa_Settings_Page', 'add_menu', 10, 1 ),
-		array( 'admin_init', 'Twofa_Settings_Page', 'register_settings', 10, 1 ),
-		array( 'admin_post_twofa_send_test_email', 'Twofa_Settings_Page', 'handle_test_email', 10, 1 ),
-		// The adoption report.
-		array( 'admin_menu', 'Twofa_Report_Page', 'add_menu', 10, 1 ),
-		// The "2FA" column in Users.
-		array( 'manage_users_columns', 'Twofa_Users_Column', 'add_column', 10, 1 ),
-		array( 'manage_users_custom_column', 'Twofa_Users_Column', 'render_cell', 10, 3 ),
-		array( 'views_users', 'Twofa_Users_Column', 'add_view', 10, 1 ),
-		array( 'users_list_table_query_args', 'Twofa_Users_Column', 'filter_query', 10, 1 ),
-		// Users → 2FA Activity and its CSV export (Twofa_Activity_Page::EXPORT_ACTION).
-		array( 'admin_menu', 'Twofa_Activity_Page', 'add_page', 10, 1 ),
-		array( 'admin_post_twofa_activity_export', 'Twofa_Activity_Page', 'handle_export', 10, 1 ),
-		// The activity log in the personal data export and erasure.
-		array( 'wp_privacy_personal_data_exporters', 'Twofa_Event_Privacy', 'add_exporter', 10, 1 ),
-		array( 'wp_privacy_personal_data_erasers', 'Twofa_Event_Privacy', 'add_eraser', 10, 1 ),
-		// Configure 2FA → Remembered devices (Twofa_Devices_Screen::POST_ACTION).
-		array( 'admin_post_twofa_devices', 'Twofa_Devices_Screen', 'handle_post', 10, 1 ),
-	);
+	const PRINTING = array( '/login', '/providers', '/services', '/admin', '/cli' );
 
 	/**
-	 * Demo mode only (TWOFA_DEMO and TWOFA_DEMO_OUTBOX): the file outbox in the browser
-	 * (Twofa_Demo_Mailbox::ACTION).
+	 * The includes folder.
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var string
 	 */
-	const DEMO = array(
-		array( 'admin_menu', 'Twofa_Demo_Mailbox', 'admin_menu', 10, 1 ),
-		array( 'login_form_twofa_demo_mailbox', 'Twofa_Demo_Mailbox', 'login_page', 10, 1 ),
-		array( 'login_footer', 'Twofa_Demo_Mailbox', 'login_footer_link', 10, 1 ),
-	);
+	private static $includes = '';
 
 	/**
-	 * WP-CLI commands: command, class.
+	 * Registers the autoloader: one class per file, found by name (Twofa_Sidecar_Client
+	 * lives in class-twofa-sidecar-client.php, in includes/ or one of its folders).
+	 * It lives here, not in a file of its own, so a front-end request loads two files.
 	 *
-	 * @var array<int,array{0:string,1:string}>
+	 * @param string $includes The includes folder.
 	 */
-	const COMMANDS = array(
-		array( 'twofa', 'Twofa_CLI_Command' ),
-		array( 'twofa policy', 'Twofa_CLI_Policy_Command' ),
-		array( 'twofa log', 'Twofa_CLI_Log_Command' ),
-	);
+	public static function autoload_from( string $includes ): void {
+		self::$includes = $includes;
+		spl_autoload_register( array( __CLASS__, 'autoload' ) );
+	}
+
+	/**
+	 * Loads a class if it is one of ours.
+	 *
+	 * @param string $class_name Class being requested.
+	 */
+	public static function autoload( string $class_name ): void {
+		if ( 0 !== strpos( $class_name, 'Twofa_' ) ) {
+			return;
+		}
+		$file = '/class-' . str_replace( '_', '-', strtolower( $class_name ) ) . '.php';
+		foreach ( self::FOLDERS as $folder ) {
+			if ( is_readable( self::$includes . $folder . $file ) ) {
+				if ( in_array( $folder, self::PRINTING, true ) ) {
+					self::load_textdomain();
+				}
+				require_once self::$includes . $folder . $file;
+				return;
+			}
+		}
+	}
 
 	/**
 	 * Groups already added in this request.
@@ -236,9 +161,13 @@ final class Twofa_Hooks {
 			self::register_all();
 		} elseif ( isset( $GLOBALS['pagenow'] ) && 'wp-login.php' === $GLOBALS['pagenow'] ) {
 			self::add( 'LOGIN_SCREEN' );
+			// phpcs:ignore WordPress.Security.NonceVerification,WordPress.Security.ValidatedSanitizedInput -- compared to literals only.
+			if ( isset( $_REQUEST['action'], $_SERVER['REQUEST_METHOD'] ) && 'twofa_challenge' === $_REQUEST['action'] && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
+				self::add( 'EARLY_CHALLENGE' );
+			}
 		}
-		if ( 'cli' === PHP_SAPI ) {
-			// activate_plugin() from a php-cli script (an installer) creates the table and the purge.
+		if ( wp_installing() ) {
+			// activate_plugin() by an installer: the table and the purge are created.
 			self::activation();
 		}
 		if ( isset( $_SERVER['PHP_AUTH_USER'] ) ) {
@@ -251,7 +180,7 @@ final class Twofa_Hooks {
 			self::add( 'DEMO' );
 		}
 		if ( $cli ) {
-			foreach ( self::COMMANDS as $command ) {
+			foreach ( Twofa_Hook_Groups::COMMANDS as $command ) {
 				WP_CLI::add_command( $command[0], $command[1] );
 			}
 		}
@@ -349,7 +278,9 @@ final class Twofa_Hooks {
 			return;
 		}
 		self::$added[ $group ] = true;
-		foreach ( constant( 'self::' . $group ) as $row ) {
+		// The front end's groups are here; the others in Twofa_Hook_Groups, loaded only when one is added.
+		$rows = defined( 'self::' . $group ) ? constant( 'self::' . $group ) : constant( 'Twofa_Hook_Groups::' . $group );
+		foreach ( $rows as $row ) {
 			add_filter( $row[0], array( $row[1], $row[2] ), $row[3], $row[4] );
 		}
 	}

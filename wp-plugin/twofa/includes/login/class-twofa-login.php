@@ -194,22 +194,66 @@ final class Twofa_Login {
 	}
 
 	/**
+	 * The result of a second-step POST handled at plugins_loaded that still has a
+	 * form to show (a wrong code, a code sent, a lockout): on_challenge_request()
+	 * shows it once wp-login.php has loaded, without handling the POST again.
+	 *
+	 * @var array<string,mixed>|null
+	 */
+	private static $early = null;
+
+	/**
+	 * A POST to wp-login.php?action=twofa_challenge, handled as soon as the plugins
+	 * are loaded (plugins_loaded, last): before the theme, `init`, block registration
+	 * and wp-login.php's own set-up, none of which a code check needs. A passed step
+	 * logs in and redirects from here; anything else goes on to wp-login.php, which
+	 * shows the form (docs/DESIGN.md, "The light code step").
+	 */
+	public static function early_challenge(): void {
+		if ( self::is_interim() || ( force_ssl_admin() && ! is_ssl() ) ) {
+			// The modal's success page and the https redirect are wp-login.php's own.
+			return;
+		}
+		// The request exactly as every later hook sees it (WordPress adds the slashes after
+		// plugins_loaded), so the code below reads it as it does from wp-login.php.
+		$raw = array( $_GET, $_POST, $_COOKIE, $_SERVER, $_REQUEST ); // phpcs:ignore WordPress.Security.NonceVerification
+		wp_magic_quotes();
+		$result = self::handle_challenge( true );
+		// Not logged in: WordPress goes on and adds the slashes itself, once.
+		list( $_GET, $_POST, $_COOKIE, $_SERVER, $_REQUEST ) = $raw;
+		self::$early = $result;
+	}
+
+	/**
 	 * wp-login.php?action=twofa_challenge: every form of the second step posts here.
 	 */
 	public static function on_challenge_request(): void {
-		nocache_headers();
 		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
+		$result  = null !== self::$early ? self::$early : self::handle_challenge( $is_post );
+		nocache_headers();
+		Twofa_Login_Screen::render( $result, self::is_interim() );
+		exit;
+	}
+
+	/**
+	 * Handles the second step's request once; a passed step logs in and leaves.
+	 *
+	 * @param bool $is_post Whether the request is a POST.
+	 * @return array<string,mixed> A result of Twofa_Login_Flow::handle() that has a form to show.
+	 */
+	private static function handle_challenge( bool $is_post ): array {
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
-		$result  = Twofa_Login_Flow::handle( is_array( $request ) ? $request : array(), $is_post );
+		$request = is_array( $request ) ? $request : array();
+		$result  = Twofa_Login_Flow::handle( $request, $is_post );
 		if ( 'success' === $result['outcome'] ) {
+			nocache_headers();
 			if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
-				Twofa_Remember_Device::after_challenge( (int) $result['user_id'], is_array( $request ) ? $request : array() );
+				Twofa_Remember_Device::after_challenge( (int) $result['user_id'], $request );
 			}
 			self::finish( $result );
 		}
-		Twofa_Login_Screen::render( $result, self::is_interim() );
-		exit;
+		return $result;
 	}
 
 	/**
@@ -223,8 +267,10 @@ final class Twofa_Login {
 			return;
 		}
 		self::$finishing = true;
-		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		// The current user first: it is built from the meta this request has read, before
+		// the new session token's write drops WordPress's cache of it.
 		wp_set_current_user( (int) $user->ID );
+		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
 		/** This action is documented in wp-includes/user.php */
 		do_action( 'wp_login', $user->user_login, $user );
 		self::$finishing = false;

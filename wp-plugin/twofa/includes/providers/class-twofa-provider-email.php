@@ -507,7 +507,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	private static function raw_record( int $user_id ): string {
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		$raw = get_user_meta( $user_id, self::CODE, true );
 		return is_string( $raw ) ? $raw : '';
 	}

@@ -28,7 +28,7 @@ final class Twofa_Lockout {
 	 * @param int $user_id User ID.
 	 */
 	public static function locked_for( int $user_id ): int {
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		$until = (int) get_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, true );
 		return max( 0, $until - Twofa_Clock::now() );
 	}
@@ -39,7 +39,7 @@ final class Twofa_Lockout {
 	 * @param int $user_id User ID.
 	 */
 	public static function failures( int $user_id ): int {
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		return max( 0, (int) get_user_meta( $user_id, Twofa_User_State::FAILURES, true ) );
 	}
 
@@ -117,9 +117,7 @@ final class Twofa_Lockout {
 	 * @param int $user_id User ID.
 	 */
 	public static function reset( int $user_id ): void {
-		delete_user_meta( $user_id, Twofa_User_State::FAILURES );
-		delete_user_meta( $user_id, Twofa_User_State::LAST_FAILURE );
-		delete_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL );
+		Twofa_User_State::delete_keys( $user_id, array( Twofa_User_State::FAILURES, Twofa_User_State::LAST_FAILURE, Twofa_User_State::LOCKED_UNTIL ) );
 	}
 
 	/**
