@@ -24,19 +24,7 @@ $_SERVER['PHP_SELF']        = $bench_script;
 $_SERVER['SCRIPT_FILENAME'] = $bench_dir . $bench_script;
 
 if ( 'inactive' === $bench_mode ) {
-	// WordPress turns a pre-filled $wp_filter into hooks when plugin.php loads.
-	$GLOBALS['wp_filter'] = array(
-		'option_active_plugins' => array(
-			10 => array(
-				array(
-					'function'      => static function ( $plugins ) {
-						return array_values( array_diff( (array) $plugins, array( 'twofa/twofa.php' ) ) );
-					},
-					'accepted_args' => 1,
-				),
-			),
-		),
-	);
+	require __DIR__ . '/inactive.php';
 } elseif ( 'active' !== $bench_mode ) {
 	fwrite( STDERR, "mode must be active or inactive\n" );
 	exit( 2 );

@@ -14,19 +14,7 @@
 
 // phpcs:disable WordPress.Security.ValidatedSanitizedInput -- bench-only headers, compared to literals.
 if ( isset( $_SERVER['HTTP_X_TWOFA_BENCH'] ) && 'inactive' === $_SERVER['HTTP_X_TWOFA_BENCH'] ) {
-	// WordPress turns a pre-filled $wp_filter into hooks when plugin.php loads.
-	$GLOBALS['wp_filter'] = array(
-		'option_active_plugins' => array(
-			10 => array(
-				array(
-					'function'      => static function ( $plugins ) {
-						return array_values( array_diff( (array) $plugins, array( 'twofa/twofa.php' ) ) );
-					},
-					'accepted_args' => 1,
-				),
-			),
-		),
-	);
+	require __DIR__ . '/inactive.php';
 }
 if ( isset( $_SERVER['HTTP_X_TWOFA_BENCH_QUERIES'] ) && '1' === $_SERVER['HTTP_X_TWOFA_BENCH_QUERIES'] && getenv( 'TWOFA_BENCH_QUERY_LOG' ) ) {
 	define( 'SAVEQUERIES', true );
@@ -47,7 +35,8 @@ if ( isset( $_SERVER['HTTP_X_TWOFA_BENCH_QUERIES'] ) && '1' === $_SERVER['HTTP_X
 				'queries' => (int) $wpdb->num_queries,
 				'sql'     => $sql,
 				'classes' => array_values( preg_grep( '/^Twofa_/', get_declared_classes() ) ),
-				'twofa'   => is_textdomain_loaded( 'twofa' ),
+				// load_plugin_textdomain() applies plugin_locale; twofa is the site's only plugin.
+				'twofa'   => did_filter( 'plugin_locale' ) > 0,
 				'peak'    => memory_get_peak_usage(),
 			);
 			file_put_contents( (string) getenv( 'TWOFA_BENCH_QUERY_LOG' ), json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );

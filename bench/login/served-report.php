@@ -57,6 +57,15 @@ printf(
 	$code / $pw
 );
 
+$plain = $min['password-only'];
+printf(
+	"php -S, OPcache shm: password-only login %s instructions; a complete two-step login (password step + code step) %s = %.3f x password-only (logins/s ceiling of two-step / password-only: %.3f)\n",
+	number_format( $plain ),
+	number_format( $pw + $code ),
+	( $pw + $code ) / $plain,
+	$plain / ( $pw + $code )
+);
+
 $log  = $out . '/queries.jsonl';
 $peak = array();
 if ( is_file( $log ) ) {
@@ -66,8 +75,8 @@ if ( is_file( $log ) ) {
 			continue;
 		}
 		$peak[ $q['step'] ] = (int) $q['peak'];
-		printf( "%s: %d queries; twofa classes loaded: %s; translations %s\n", $q['step'], $q['queries'], $q['classes'] ? implode( ' ', $q['classes'] ) : 'none', $q['twofa'] ? 'loaded' : 'not loaded' );
-		if ( in_array( $q['step'], array( 'password-step', 'code-step' ), true ) ) {
+		printf( "%s: %d queries; twofa classes loaded: %s; translations %s\n", $q['step'], $q['queries'], $q['classes'] ? implode( ' ', $q['classes'] ) : 'none', $q['twofa'] ? 'loaded' : 'not asked for' );
+		if ( in_array( $q['step'], array( 'password-step', 'code-step', 'password-only' ), true ) ) {
 			foreach ( $q['sql'] as $k => $sql ) {
 				printf( "  %2d. %s\n", $k + 1, strlen( $sql ) > 150 ? substr( $sql, 0, 147 ) . '...' : $sql );
 			}

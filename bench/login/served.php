@@ -2,7 +2,7 @@
 /**
  * Client of the bench's single `php -S` process under callgrind (served.sh):
  * sends one request at a time and prints, one line per request in the order
- * sent, what it was ("front active", "code-step", "warm" …), so served.sh can
+ * sent, what it was ("front active", "code-step", "password-only", "warm" …), so served.sh can
  * pair the k-th line with the k-th per-request callgrind dump. Every response
  * is checked (status, login form, challenge, logged-in cookie); a wrong one
  * fails the run.
@@ -65,6 +65,7 @@ function served_fail( string $what ): void {
 }
 
 $users  = bench_make_users( 2 * ( $rounds + $warm + 1 ), true );
+$plain  = bench_make_users( 1, false )[0];
 $cursor = 0;
 
 /**
@@ -73,7 +74,7 @@ $cursor = 0;
  * @param string $label   Printed label, or '' to print each request's own.
  * @param array  $headers Extra headers for every request.
  */
-$pass = static function ( string $label, array $headers ) use ( $server, &$users, &$cursor ) {
+$pass = static function ( string $label, array $headers ) use ( $server, &$users, &$cursor, $plain ) {
 	foreach ( array( 'active', 'inactive' ) as $variant ) {
 		$h = array_merge( $headers, 'inactive' === $variant ? array( 'X-Twofa-Bench: inactive' ) : array() );
 		list( $status, $body ) = served_request( $server . '/', null, array_merge( $h, array( 'X-Twofa-Bench-Step: front ' . $variant ) ) );
@@ -109,6 +110,12 @@ $pass = static function ( string $label, array $headers ) use ( $server, &$users
 		served_fail( "code step: HTTP $status, logged in: " . ( $logged_in ? 'yes' : 'no' ) );
 	}
 	echo ( '' !== $label ? $label : 'code-step' ), "\n";
+	// A user without 2FA: the whole login is the password step.
+	list( $status, , $logged_in ) = served_request( $server . '/wp-login.php', array( 'log' => $plain['login'], 'pwd' => $plain['pass'] ), array_merge( $headers, array( 'X-Twofa-Bench-Step: password-only' ) ) );
+	if ( 302 !== $status || ! $logged_in ) {
+		served_fail( "password-only login: HTTP $status" );
+	}
+	echo ( '' !== $label ? $label : 'password-only' ), "\n";
 };
 
 for ( $i = 0; $i < $warm; $i++ ) {
@@ -120,6 +127,6 @@ for ( $i = 0; $i < $rounds; $i++ ) {
 // Queries per step: SAVEQUERIES changes the instruction counts, so these requests are not counted.
 $pass( 'queries', array( 'X-Twofa-Bench-Queries: 1' ) );
 
-foreach ( $users as $u ) {
+foreach ( array_merge( $users, array( $plain ) ) as $u ) {
 	wp_delete_user( $u['id'] );
 }

@@ -36,7 +36,7 @@ if ( ! class_exists( 'Twofa_Hooks' ) ) {
 	exit( 1 );
 }
 // This process uses the dashboard's features without a screen (list tables, privacy tools, cron).
-Twofa_Hooks::register_all();
+Twofa_Hook_Groups::register_all();
 
 require_once __DIR__ . '/support/class-http-client.php';
 require_once __DIR__ . '/support/class-twofa-testcase.php';

@@ -52,17 +52,7 @@ final class LightCodeStepTest extends Login_TestCase {
 	 * @param string      $code   Code.
 	 */
 	private function post_code( Http_Client $client, string $code ): void {
-		$client->post(
-			'/wp-login.php?action=twofa_challenge',
-			array(
-				'twofa_user'   => (string) $client->field( 'twofa_user' ),
-				'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
-				'twofa_method' => 'totp',
-				'twofa_do'     => 'verify',
-				'twofa_code'   => $code,
-			),
-			array( 'X-Twofa-Test-Witness' => '1' )
-		);
+		$this->submit_code( $client, 'totp', $code, array( 'X-Twofa-Test-Witness' => '1' ) );
 	}
 
 	public function test_a_passed_code_logs_in_before_the_theme_and_init(): void {

@@ -8,16 +8,17 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Tables of Twofa_Hooks for the dashboard, WP-CLI, cron, demo mode and the groups a
- * trigger adds when a login, a user write or a settings write starts. Kept out of
- * Twofa_Hooks so that a front-end request does not load them: same row format
- * (hook, class, method, priority, accepted arguments), same rules
- * (docs/DESIGN.md, "How to add a hook without loading a class").
+ * The groups of the dashboard, WP-CLI, cron, demo mode, HTTP Basic credentials and
+ * those a trigger adds when a login, a user write or a settings write starts, with
+ * the triggers themselves. Kept out of Twofa_Hooks so that a front-end request does
+ * not load them: same row format (hook, class, method, priority, accepted
+ * arguments), added by Twofa_Hooks::add(), same rules (docs/DESIGN.md, "How to add
+ * a hook without loading a class").
  */
 final class Twofa_Hook_Groups {
 
 	/**
-	 * Added by Twofa_Hooks::login() when a login starts.
+	 * Added by login() when a login starts.
 	 *
 	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
 	 */
@@ -34,7 +35,7 @@ final class Twofa_Hook_Groups {
 	);
 
 	/**
-	 * Added by Twofa_Hooks::user_write() when a user is inserted or updated.
+	 * Added by user_write() when a user is inserted or updated.
 	 *
 	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
 	 */
@@ -46,7 +47,7 @@ final class Twofa_Hook_Groups {
 	);
 
 	/**
-	 * Added by Twofa_Hooks::settings_write() when the settings option is written.
+	 * Added by settings_write() when the settings option is written.
 	 *
 	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
 	 */
@@ -79,7 +80,7 @@ final class Twofa_Hook_Groups {
 
 	/**
 	 * Hooks of the dashboard, its screens and admin-post.php / admin-ajax.php,
-	 * and of `wp twofa list` (Twofa_Hooks::register_all()).
+	 * and of `wp twofa list` (register_all()).
 	 *
 	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
 	 */
@@ -151,4 +152,83 @@ final class Twofa_Hook_Groups {
 		array( 'twofa policy', 'Twofa_CLI_Policy_Command' ),
 		array( 'twofa log', 'Twofa_CLI_Log_Command' ),
 	);
+
+	/**
+	 * Every group but the WP-CLI commands' and demo mode's: the dashboard, admin-post.php and
+	 * admin-ajax.php (is_admin()) and WP-CLI get them all at load time, and so may a php-cli
+	 * script that uses the dashboard's features without a screen (list tables, privacy tools).
+	 */
+	public static function register_all(): void {
+		foreach ( array( 'ADMIN', 'LOGIN', 'USER_WRITE', 'SETTINGS_WRITE', 'LOGIN_SCREEN', 'CRON' ) as $group ) {
+			Twofa_Hooks::add( $group );
+		}
+		self::activation();
+		if ( defined( 'WP_CLI' ) && WP_CLI && ! isset( self::$done['commands'] ) ) {
+			self::$done['commands'] = true;
+			foreach ( self::COMMANDS as $command ) {
+				WP_CLI::add_command( $command[0], $command[1] );
+			}
+		}
+		self::register_more();
+	}
+
+	/**
+	 * The groups of rarer requests: an installer activating the plugin, HTTP Basic
+	 * credentials, cron, demo mode.
+	 */
+	public static function register_more(): void {
+		if ( wp_installing() ) {
+			self::activation();
+		}
+		if ( isset( $_SERVER['PHP_AUTH_USER'] ) ) {
+			Twofa_Hooks::add( 'BASIC_AUTH' );
+		}
+		if ( defined( 'DOING_CRON' ) && DOING_CRON ) {
+			Twofa_Hooks::add( 'CRON' );
+		}
+		if ( defined( 'TWOFA_DEMO' ) && Twofa_Demo_Mailbox::enabled() ) {
+			Twofa_Hooks::add( 'DEMO' );
+		}
+	}
+
+	/**
+	 * What register_all() did once already.
+	 *
+	 * @var array<string,bool>
+	 */
+	private static $done = array();
+
+	/**
+	 * The activation and deactivation hooks (plugins screen, WP-CLI, installers).
+	 */
+	private static function activation(): void {
+		if ( ! isset( self::$done['activation'] ) ) {
+			self::$done['activation'] = true;
+			register_activation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Events', 'activate' ) );
+			register_deactivation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Events', 'deactivate' ) );
+		}
+	}
+
+	/**
+	 * `wp_pre_insert_user_data` (first): a user is written, its hooks are added.
+	 *
+	 * @param mixed $data The filtered value, unchanged.
+	 * @return mixed
+	 */
+	public static function user_write( $data = null ) {
+		Twofa_Hooks::add( 'USER_WRITE' );
+		return $data;
+	}
+
+	/**
+	 * `pre_update_option_twofa_settings` (first): the settings are written (update_option()
+	 * adds the option when it does not exist yet), the audit's hooks are added.
+	 *
+	 * @param mixed $value The filtered value, unchanged.
+	 * @return mixed
+	 */
+	public static function settings_write( $value = null ) {
+		Twofa_Hooks::add( 'SETTINGS_WRITE' );
+		return $value;
+	}
 }

@@ -1,6 +1,6 @@
 <?php
 /**
- * Every WordPress hook of the plugin, in one table.
+ * The autoloader and the hooks a page view may need.
  *
  * @package Twofa
  */
@@ -8,80 +8,57 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * The one place where the plugin adds hooks at load time.
- *
- * Each callback is a static method named by its class as a string, so adding
- * the hook loads nothing: the autoloader loads the class only when WordPress
- * calls the callback. Hook names are literals, not class constants, for the
- * same reason (reading `Twofa_Login::ACTION` would load Twofa_Login); a test
- * checks that every literal still equals its constant (HooksTableTest).
- *
- * Nothing here reads an option, queries the database or calls the extension:
- * a front-end request with no login pays for this file and the add_filter()
- * calls, nothing else.
+ * The one class a front-end request loads. Every hook is a row (hook, class,
+ * method, priority, accepted arguments) of a group here or in Twofa_Hook_Groups,
+ * added by add(); the callback's class is named as a string, so adding the hook
+ * loads nothing. Hook names are literals: a class constant would load its class.
+ * No option, no query, no extension call (docs/DESIGN.md, "Loading").
  */
 final class Twofa_Hooks {
 
 	/**
-	 * Hooks every request adds: each is fired only by a login, a user or settings
-	 * write or a REST request, never by a plain page view. Rows: hook, class, method,
-	 * priority, accepted arguments; within one hook and priority, the order is the
-	 * run order. Three rows are triggers (Twofa_Hooks::login(), user_write(),
-	 * settings_write()) that add the hooks of what just started, so the front end
-	 * pays for seven add_filter() calls, not for every hook a login needs.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * Every request: fired only by a login, a user or settings write or REST, never by a
+	 * page view. The rows of login(), user_write() and settings_write() are triggers that
+	 * add the hooks of what started.
 	 */
 	const EVERYWHERE = array(
-		// A login starts (wp_signon(), XML-RPC, any form calling wp_authenticate()): first of all.
+		// A login starts (wp_signon(), XML-RPC, any form calling wp_authenticate()).
 		array( 'authenticate', 'Twofa_Hooks', 'login', PHP_INT_MIN, 3 ),
 		// Early, so that no other wp_login listener acts on a login that is not complete yet.
 		array( 'wp_login', 'Twofa_Login', 'on_wp_login', 1, 2 ),
-		// The session token of every auth cookie (one token for both cookies of wp_set_auth_cookie()).
+		// The session token of every auth cookie (one token for both cookies).
 		array( 'set_auth_cookie', 'Twofa_Login', 'collect_token', 10, 6 ),
-		// A user is inserted or updated (wp_insert_user(), wp_update_user()): first of all.
-		array( 'wp_pre_insert_user_data', 'Twofa_Hooks', 'user_write', PHP_INT_MIN, 1 ),
-		// An email change over REST asks who is there when codes go to it.
+		// A user is inserted or updated.
+		array( 'wp_pre_insert_user_data', 'Twofa_Hook_Groups', 'user_write', PHP_INT_MIN, 1 ),
+		// An email change over REST asks who is there.
 		array( 'rest_request_before_callbacks', 'Twofa_Email_Change', 'check_rest_change', 10, 3 ),
-		// Settings → Two-Factor or `wp twofa policy set` writes the option (Twofa_Settings::OPTION).
-		array( 'pre_update_option_twofa_settings', 'Twofa_Hooks', 'settings_write', PHP_INT_MIN, 1 ),
+		// The settings option is written (Twofa_Settings::OPTION).
+		array( 'pre_update_option_twofa_settings', 'Twofa_Hook_Groups', 'settings_write', PHP_INT_MIN, 1 ),
 	);
 
 	/**
-	 * A password reset (reset_password(), also from front-end forms) forgets remembered
-	 * devices. WordPress 6.2+ fires wp_set_password for every wp_set_password(),
-	 * resets included; older versions only fire after_password_reset. One of the two.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * A password reset forgets remembered devices: WordPress before 6.2 fires only this.
 	 */
 	const PASSWORD_RESET = array(
 		array( 'after_password_reset', 'Twofa_Remember_Device', 'on_password_reset', 10, 1 ),
 	);
 
 	/**
-	 * See PASSWORD_RESET.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * WordPress 6.2+ fires wp_set_password for every wp_set_password(), resets included.
 	 */
 	const SET_PASSWORD = array(
 		array( 'wp_set_password', 'Twofa_Remember_Device', 'on_set_password', 10, 2 ),
 	);
 
 	/**
-	 * wp-login.php only: the forms of the second step post to
-	 * wp-login.php?action=twofa_challenge (Twofa_Login::ACTION).
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * wp-login.php: the second step's forms post to ?action=twofa_challenge (Twofa_Login::ACTION).
 	 */
 	const LOGIN_SCREEN = array(
 		array( 'login_form_twofa_challenge', 'Twofa_Login', 'on_challenge_request', 10, 1 ),
 	);
 
 	/**
-	 * A POST to wp-login.php?action=twofa_challenge: the code step is handled when the
-	 * plugins are loaded, last (Twofa_Login::early_challenge()), before the theme and `init`.
-	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * A POST to wp-login.php?action=twofa_challenge is handled when the plugins are loaded.
 	 */
 	const EARLY_CHALLENGE = array(
 		array( 'plugins_loaded', 'Twofa_Login', 'early_challenge', PHP_INT_MAX, 1 ),
@@ -93,8 +70,7 @@ final class Twofa_Hooks {
 	const FOLDERS = array( '', '/login', '/providers', '/state', '/services', '/admin', '/cli' );
 
 	/**
-	 * Folders whose classes print the plugin's strings: loading one of them loads
-	 * the translations first (load_textdomain()).
+	 * Folders whose classes print: loading one loads the translations first.
 	 */
 	const PRINTING = array( '/login', '/providers', '/services', '/admin', '/cli' );
 
@@ -106,9 +82,14 @@ final class Twofa_Hooks {
 	private static $includes = '';
 
 	/**
-	 * Registers the autoloader: one class per file, found by name (Twofa_Sidecar_Client
-	 * lives in class-twofa-sidecar-client.php, in includes/ or one of its folders).
-	 * It lives here, not in a file of its own, so a front-end request loads two files.
+	 * Groups added in this request.
+	 *
+	 * @var array<string,bool>
+	 */
+	private static $added = array();
+
+	/**
+	 * Registers the autoloader (here, so a front-end request loads two files).
 	 *
 	 * @param string $includes The includes folder.
 	 */
@@ -118,7 +99,7 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * Loads a class if it is one of ours.
+	 * Loads Twofa_Foo_Bar from class-twofa-foo-bar.php in includes/ or one of its folders.
 	 *
 	 * @param string $class_name Class being requested.
 	 */
@@ -139,26 +120,13 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * Groups already added in this request.
-	 *
-	 * @var array<string,bool>
-	 */
-	private static $added = array();
-
-	/**
-	 * Adds the hooks of this request once (from the plugin's main file).
+	 * Adds the hooks of this request (from the plugin's main file).
 	 */
 	public static function register(): void {
-		if ( isset( self::$added['EVERYWHERE'] ) ) {
-			return;
-		}
 		self::add( 'EVERYWHERE' );
-		// The action exists from WordPress 6.2 (wp_set_password() fires it).
 		self::add( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? 'SET_PASSWORD' : 'PASSWORD_RESET' );
-
-		$cli = defined( 'WP_CLI' ) && WP_CLI;
-		if ( $cli || is_admin() ) {
-			self::register_all();
+		if ( ( defined( 'WP_CLI' ) && WP_CLI ) || is_admin() ) {
+			Twofa_Hook_Groups::register_all();
 		} elseif ( isset( $GLOBALS['pagenow'] ) && 'wp-login.php' === $GLOBALS['pagenow'] ) {
 			self::add( 'LOGIN_SCREEN' );
 			// phpcs:ignore WordPress.Security.NonceVerification,WordPress.Security.ValidatedSanitizedInput -- compared to literals only.
@@ -166,46 +134,9 @@ final class Twofa_Hooks {
 				self::add( 'EARLY_CHALLENGE' );
 			}
 		}
-		if ( wp_installing() ) {
-			// activate_plugin() by an installer: the table and the purge are created.
-			self::activation();
-		}
-		if ( isset( $_SERVER['PHP_AUTH_USER'] ) ) {
-			self::add( 'BASIC_AUTH' );
-		}
-		if ( $cli || ( defined( 'DOING_CRON' ) && DOING_CRON ) ) {
-			self::add( 'CRON' );
-		}
-		if ( self::demo_enabled() ) {
-			self::add( 'DEMO' );
-		}
-		if ( $cli ) {
-			foreach ( Twofa_Hook_Groups::COMMANDS as $command ) {
-				WP_CLI::add_command( $command[0], $command[1] );
-			}
-		}
-	}
-
-	/**
-	 * Every hook but the WP-CLI commands: the dashboard, admin-post.php and admin-ajax.php
-	 * (is_admin()) and WP-CLI get them all at load time, and so may a php-cli script that
-	 * uses the dashboard's features without a screen (list tables, the privacy tools).
-	 */
-	public static function register_all(): void {
-		foreach ( array( 'EVERYWHERE', 'ADMIN', 'LOGIN', 'USER_WRITE', 'SETTINGS_WRITE', 'LOGIN_SCREEN', 'CRON' ) as $group ) {
-			self::add( $group );
-		}
-		self::activation();
-	}
-
-	/**
-	 * The activation and deactivation hooks (plugins screen, WP-CLI, php-cli installers).
-	 */
-	private static function activation(): void {
-		if ( ! isset( self::$added['activation'] ) ) {
-			self::$added['activation'] = true;
-			register_activation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Events', 'activate' ) );
-			register_deactivation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Events', 'deactivate' ) );
+		if ( wp_installing() || isset( $_SERVER['PHP_AUTH_USER'] ) || ( defined( 'DOING_CRON' ) && DOING_CRON ) || defined( 'TWOFA_DEMO' ) ) {
+			// An installer activating the plugin, HTTP Basic credentials, cron, demo mode.
+			Twofa_Hook_Groups::register_more();
 		}
 	}
 
@@ -221,12 +152,10 @@ final class Twofa_Hooks {
 	 * @return mixed
 	 */
 	public static function login( $user = null, $username = '', $password = '' ) {
-		if ( ( is_string( $username ) && '' !== $username ) || ( is_string( $password ) && '' !== $password ) ) {
+		if ( ( is_string( $username ) && '' !== $username ) || ( is_string( $password ) && '' !== $password ) || 'authenticate' !== current_filter() ) {
 			self::add( 'LOGIN' );
-		} elseif ( 'authenticate' === current_filter() ) {
-			add_filter( 'authenticate', array( __CLASS__, 'login_without_credentials' ), PHP_INT_MAX - 1, 1 );
 		} else {
-			self::add( 'LOGIN' );
+			add_filter( 'authenticate', array( __CLASS__, 'login_without_credentials' ), PHP_INT_MAX - 1, 1 );
 		}
 		return $user;
 	}
@@ -246,39 +175,15 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * `wp_pre_insert_user_data` (first): a user is written, its hooks are added.
+	 * Adds the rows of one group once per request (a group of this class or of Twofa_Hook_Groups).
 	 *
-	 * @param mixed $data The filtered value, unchanged.
-	 * @return mixed
+	 * @param string $group Name of the group's constant.
 	 */
-	public static function user_write( $data = null ) {
-		self::add( 'USER_WRITE' );
-		return $data;
-	}
-
-	/**
-	 * `pre_update_option_twofa_settings` (first): the settings are written (update_option()
-	 * adds the option when it does not exist yet), the audit's hooks are added.
-	 *
-	 * @param mixed $value The filtered value, unchanged.
-	 * @return mixed
-	 */
-	public static function settings_write( $value = null ) {
-		self::add( 'SETTINGS_WRITE' );
-		return $value;
-	}
-
-	/**
-	 * Adds the rows of one group once per request.
-	 *
-	 * @param string $group Name of one of the tables above.
-	 */
-	private static function add( string $group ): void {
+	public static function add( string $group ): void {
 		if ( isset( self::$added[ $group ] ) ) {
 			return;
 		}
 		self::$added[ $group ] = true;
-		// The front end's groups are here; the others in Twofa_Hook_Groups, loaded only when one is added.
 		$rows = defined( 'self::' . $group ) ? constant( 'self::' . $group ) : constant( 'Twofa_Hook_Groups::' . $group );
 		foreach ( $rows as $row ) {
 			add_filter( $row[0], array( $row[1], $row[2] ), $row[3], $row[4] );
@@ -286,21 +191,10 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * Same rule as Twofa_Demo_Mailbox::enabled(), without loading that class.
-	 */
-	public static function demo_enabled(): bool {
-		return defined( 'TWOFA_DEMO' ) && true === TWOFA_DEMO
-			&& defined( 'TWOFA_DEMO_OUTBOX' ) && is_string( TWOFA_DEMO_OUTBOX ) && '' !== TWOFA_DEMO_OUTBOX;
-	}
-
-	/**
-	 * Loads the plugin's translations once, on the first request for a class
-	 * that prints (called by the autoloader): a front-end request that shows
-	 * none of the plugin's strings never loads them.
+	 * Loads the translations once, when the first class that prints loads (autoload()).
 	 */
 	public static function load_textdomain(): void {
-		static $loaded = false;
-		if ( $loaded ) {
+		if ( isset( self::$added['textdomain'] ) ) {
 			return;
 		}
 		if ( ! did_action( 'plugins_loaded' ) && ! doing_action( 'plugins_loaded' ) ) {
@@ -308,7 +202,7 @@ final class Twofa_Hooks {
 			add_action( 'plugins_loaded', array( __CLASS__, 'load_textdomain' ), 0 );
 			return;
 		}
-		$loaded = true;
+		self::$added['textdomain'] = true;
 		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
 	}
 }
