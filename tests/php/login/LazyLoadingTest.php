@@ -33,9 +33,6 @@ final class LazyLoadingTest extends Login_TestCase {
 			$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
 			$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
 			$expected = array_merge( Twofa_Hooks::EVERYWHERE, version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET );
-			if ( 'login' === $page ) {
-				$expected = array_merge( $expected, Twofa_Hooks::LOGIN_SCREEN );
-			}
 			$this->assertEqualsCanonicalizing(
 				array_map( static fn( $row ) => $row[0] . ' ' . $row[1] . '::' . $row[2], $expected ),
 				// php-cli also gets the activation hooks (an installer may activate the plugin).

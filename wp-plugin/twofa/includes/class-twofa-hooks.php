@@ -51,7 +51,7 @@ final class Twofa_Hooks {
 	);
 
 	/**
-	 * wp-login.php: the second step's forms post to ?action=twofa_challenge (Twofa_Login::ACTION).
+	 * wp-login.php?action=twofa_challenge (Twofa_Login::ACTION): every form of the second step.
 	 */
 	const LOGIN_SCREEN = array(
 		array( 'login_form_twofa_challenge', 'Twofa_Login', 'on_challenge_request', 10, 1 ),
@@ -127,10 +127,10 @@ final class Twofa_Hooks {
 		self::add( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? 'SET_PASSWORD' : 'PASSWORD_RESET' );
 		if ( ( defined( 'WP_CLI' ) && WP_CLI ) || is_admin() ) {
 			Twofa_Hook_Groups::register_all();
-		} elseif ( isset( $GLOBALS['pagenow'] ) && 'wp-login.php' === $GLOBALS['pagenow'] ) {
+		} elseif ( isset( $GLOBALS['pagenow'], $_REQUEST['action'] ) && 'wp-login.php' === $GLOBALS['pagenow'] && 'twofa_challenge' === $_REQUEST['action'] ) { // phpcs:ignore WordPress.Security.NonceVerification -- compared to a literal only.
+			// wp-login.php fires login_form_{action} only for the action asked for.
 			self::add( 'LOGIN_SCREEN' );
-			// phpcs:ignore WordPress.Security.NonceVerification,WordPress.Security.ValidatedSanitizedInput -- compared to literals only.
-			if ( isset( $_REQUEST['action'], $_SERVER['REQUEST_METHOD'] ) && 'twofa_challenge' === $_REQUEST['action'] && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
+			if ( isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
 				self::add( 'EARLY_CHALLENGE' );
 			}
 		}
