@@ -9,8 +9,8 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * After a correct password, a user who has 2FA (or must set it up) gets no
- * session: the token the password step created is destroyed, no cookie is sent
- * (Twofa_Auth_Policy stops them), and the second step is shown instead. Only
+ * session: the token the password step creates is never stored and no cookie is
+ * sent (Twofa_Auth_Policy stops both), and the second step is shown instead. Only
  * when it passes is a session created. The decisions live in Twofa_Login_Flow;
  * this class only connects them to WordPress and does the printing, cookies,
  * redirects and exits.
@@ -55,7 +55,6 @@ final class Twofa_Login {
 		// Early, so that no other wp_login listener acts on a login that is not complete yet.
 		add_action( 'wp_login', array( __CLASS__, 'on_wp_login' ), 1, 2 );
 		// Last, once the password is known to be right and before WordPress creates a session.
-		add_filter( 'authenticate', array( __CLASS__, 'serialise_password_step' ), PHP_INT_MAX, 1 );
 		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_challenge_request' ) );
 		add_action( 'admin_notices', array( __CLASS__, 'grace_notice' ) );
 	}
@@ -81,56 +80,6 @@ final class Twofa_Login {
 	}
 
 	/**
-	 * Password steps of one guarded account run one at a time: WordPress's session
-	 * tokens are one user meta array written read-modify-write, so a token created
-	 * by one request could be lost or restored by another request's destroy. A named
-	 * lock (held by this connection until discard_password_session() or the end of
-	 * the request) makes create-then-destroy of one request happen as a whole.
-	 *
-	 * @param WP_User|WP_Error|null $user Result so far.
-	 * @return WP_User|WP_Error|null Unchanged.
-	 */
-	public static function serialise_password_step( $user ) {
-		global $wpdb;
-		if ( self::$finishing || ! ( $user instanceof WP_User ) || ! self::on_login_screen() || self::$locked ) {
-			return $user;
-		}
-		if ( Twofa_Login_Flow::NONE === Twofa_Login_Flow::requirement( $user ) ) {
-			return $user;
-		}
-		$got = $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 10)', self::lock_name( (int) $user->ID ) ) );
-		self::$locked = '1' === (string) $got ? (int) $user->ID : 0;
-		return $user;
-	}
-
-	/**
-	 * User id whose password-step lock this request holds (0 = none).
-	 *
-	 * @var int
-	 */
-	private static $locked = 0;
-
-	/**
-	 * The named lock of a user's password step.
-	 *
-	 * @param int $user_id User ID.
-	 */
-	private static function lock_name( int $user_id ): string {
-		return 'twofa_pw_' . $user_id . '_' . substr( md5( (string) DB_NAME ), 0, 8 );
-	}
-
-	/**
-	 * Releases the password-step lock, if held.
-	 */
-	private static function release_lock(): void {
-		global $wpdb;
-		if ( self::$locked > 0 ) {
-			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', self::lock_name( self::$locked ) ) );
-			self::$locked = 0;
-		}
-	}
-
-	/**
 	 * The password step succeeded: if the user needs a second step, undo the
 	 * session and show it (on wp-login.php) or send the browser to it.
 	 *
@@ -146,18 +95,15 @@ final class Twofa_Login {
 			return;
 		}
 		if ( self::skips_challenge( $user, $stage ) ) {
-			self::release_lock();
 			return;
 		}
 		if ( Twofa_Login_Flow::GRACE === $stage && Twofa_Environment::ready() ) {
 			Twofa_Login_Flow::start_grace( (int) $user->ID );
-			self::release_lock();
 			return;
 		}
 
 		self::discard_password_session( $user );
 		$result = Twofa_Login_Flow::begin( $user, self::requested_redirect(), self::requested_remember() );
-		self::release_lock();
 
 		if ( self::on_login_screen() ) {
 			Twofa_Login_Screen::render( $result, self::is_interim() );
@@ -188,17 +134,21 @@ final class Twofa_Login {
 	}
 
 	/**
-	 * Destroys what the password step created: its session tokens, its cookies,
-	 * and the current user of this request.
+	 * Undoes what the password step created: its cookies and the current user of
+	 * this request. Its session token was never stored (Twofa_Unsaved_Sessions);
+	 * should a token have been stored anyway (something created a session
+	 * without our authenticate filter), it is destroyed.
 	 *
 	 * @param WP_User $user User.
 	 */
 	public static function discard_password_session( WP_User $user ): void {
+		// Through the manager that created the tokens: the unsaved one destroys nothing.
 		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
 		foreach ( array_unique( self::$tokens ) as $token ) {
 			$sessions->destroy( $token );
 		}
 		self::$tokens = array();
+		Twofa_Unsaved_Sessions::uninstall();
 		// Cookies may have been sent when something bypassed our authenticate filter.
 		remove_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
 		wp_clear_auth_cookie();
