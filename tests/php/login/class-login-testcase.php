@@ -219,7 +219,7 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	 *
 	 * @param string $command Shell command.
 	 */
-	private static function lib( string $command ): string {
+	protected static function lib( string $command ): string {
 		$lib = dirname( __DIR__, 2 ) . '/stack/lib.sh';
 		$out = array();
 		exec( 'bash -c ' . escapeshellarg( '. ' . escapeshellarg( $lib ) . ' && ' . $command ) . ' 2>&1', $out, $rc );

@@ -71,6 +71,7 @@ final class Twofa_Login {
 	 */
 	public static function collect_token( $cookie, $expire = 0, $expiration = 0, $user_id = 0, $scheme = '', $token = '' ): void {
 		if ( self::$finishing ) {
+			self::$finish_token = is_string( $token ) ? $token : '';
 			return;
 		}
 		if ( is_string( $token ) && '' !== $token ) {
@@ -163,29 +164,58 @@ final class Twofa_Login {
 		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
-		$result  = Twofa_Login_Flow::handle( is_array( $request ) ? $request : array(), $is_post );
+		$request = is_array( $request ) ? $request : array();
+		$result  = Twofa_Login_Flow::handle( $request, $is_post );
 		if ( 'success' === $result['outcome'] ) {
-			if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
-				Twofa_Remember_Device::after_challenge( (int) $result['user_id'], is_array( $request ) ? $request : array() );
-			}
-			self::finish( $result );
+			$result = self::finish( $result, $request );
 		}
+		// Whatever else the step wrote is committed as it always was (nothing is open then).
+		Twofa_Login_Transaction::commit();
 		Twofa_Login_Screen::render( $result, self::is_interim() );
 		exit;
 	}
 
 	/**
-	 * The second step passed: create the session and send the user on.
+	 * The session token wp_set_auth_cookie() created in finish().
 	 *
-	 * @param array<string,mixed> $result A 'success' result of Twofa_Login_Flow.
+	 * @var string
 	 */
-	private static function finish( array $result ): void {
+	private static $finish_token = '';
+
+	/**
+	 * The second step passed: create the session and send the user on. The session
+	 * is stored in the step's transaction; only when the commit succeeds are the
+	 * cookies sent. Otherwise nothing of the step was kept (the nonce and the code
+	 * are still live) and the same form is shown again to retry.
+	 *
+	 * @param array<string,mixed> $result  A 'success' result of Twofa_Login_Flow.
+	 * @param array<string,mixed> $request The request's fields.
+	 * @return array<string,mixed> The result to show when the login could not be completed.
+	 */
+	private static function finish( array $result, array $request ): array {
 		$user = get_userdata( (int) $result['user_id'] );
 		if ( ! $user ) {
-			return;
+			Twofa_Login_Transaction::rollback();
+			return $result;
 		}
-		self::$finishing = true;
+		self::$finishing    = true;
+		self::$finish_token = '';
 		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
+		wp_cache_delete( (int) $user->ID, 'user_meta' );
+		$stored = '' !== self::$finish_token && $sessions->verify( self::$finish_token );
+		if ( ! $stored ) {
+			Twofa_Login_Transaction::rollback();
+		}
+		if ( ! $stored || ! Twofa_Login_Transaction::commit() ) {
+			self::$finishing = false;
+			return self::not_finished( $result, $request, $sessions );
+		}
+		// Only a step that was committed with its session is logged, and its device remembered.
+		Twofa_Events::record( Twofa_Events::LOGIN_PASSED, (int) $user->ID, array( 'method' => (string) $result['method'], 'actor' => (int) $user->ID ) );
+		if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
+			Twofa_Remember_Device::after_challenge( (int) $user->ID, $request );
+		}
 		wp_set_current_user( (int) $user->ID );
 		/** This action is documented in wp-includes/user.php */
 		do_action( 'wp_login', $user->user_login, $user );
@@ -202,6 +232,33 @@ final class Twofa_Login {
 		}
 		wp_safe_redirect( $to );
 		exit;
+	}
+
+	/**
+	 * The session could not be committed with the step: nothing leaves for the browser,
+	 * a token stored outside the transaction (after wpdb reconnected) is destroyed, and
+	 * the same step is shown again with its nonce, which the rollback kept.
+	 *
+	 * @param array<string,mixed> $result   The 'success' result.
+	 * @param array<string,mixed> $request  The request's fields.
+	 * @param WP_Session_Tokens   $sessions The user's sessions.
+	 * @return array<string,mixed>
+	 */
+	private static function not_finished( array $result, array $request, WP_Session_Tokens $sessions ): array {
+		if ( '' !== self::$finish_token ) {
+			$sessions->destroy( self::$finish_token );
+			self::$finish_token = '';
+		}
+		if ( ! headers_sent() ) {
+			header_remove( 'Set-Cookie' );
+		}
+		wp_set_current_user( 0 );
+		$nonce                    = isset( $request[ Twofa_Login_Flow::F_NONCE ] ) && is_string( $request[ Twofa_Login_Flow::F_NONCE ] ) ? strtolower( trim( $request[ Twofa_Login_Flow::F_NONCE ] ) ) : '';
+		$result['outcome']        = 'form';
+		$result['nonce']          = $nonce;
+		$result['configure_step'] = array();
+		$result['error']          = Twofa_Login_Transaction::retry_message();
+		return $result;
 	}
 
 	/**
