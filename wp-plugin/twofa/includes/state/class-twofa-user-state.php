@@ -389,6 +389,10 @@ final class Twofa_User_State {
 			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
 		}
 		wp_cache_delete( $user_id, 'user_meta' );
+		if ( 1 === $inserted ) {
+			/** This action is documented in wp-includes/meta.php */
+			do_action( 'added_user_meta', $id, $user_id, $key, $value );
+		}
 		return 1 === $inserted;
 	}
 
