@@ -98,11 +98,7 @@ final class DatabaseOutageTest extends Login_TestCase {
 		}
 		$client = new Http_Client();
 		$this->password_step( $client, $user );
-		$fields = array(
-			'twofa_user'   => (string) $client->field( 'twofa_user' ),
-			'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
-			'twofa_method' => $method,
-		);
+		$fields = $this->step_fields( $client, $method );
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{64}$/', $fields['twofa_nonce'] );
 		if ( 'totp' === $method ) {
 			$code = $this->totp( $secret );

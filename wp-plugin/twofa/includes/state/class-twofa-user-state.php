@@ -375,6 +375,26 @@ final class Twofa_User_State {
 	 */
 	public static function replace_row( int $user_id, string $key, string $value ): bool {
 		global $wpdb;
+		$id = self::insert_row( $user_id, $key, $value );
+		if ( $id > 0 ) {
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
+			wp_cache_delete( $user_id, 'user_meta' );
+			/** This action is documented in wp-includes/meta.php */
+			do_action( 'added_user_meta', $id, $user_id, $key, $value );
+		}
+		return $id > 0;
+	}
+
+	/**
+	 * Inserts one meta row as it is (no unslashing, no serializing).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Raw value.
+	 * @return int The new row's umeta_id, 0 when the insert failed.
+	 */
+	private static function insert_row( int $user_id, string $key, string $value ): int {
+		global $wpdb;
 		$inserted = $wpdb->insert(
 			$wpdb->usermeta,
 			array(
@@ -384,16 +404,8 @@ final class Twofa_User_State {
 			),
 			array( '%d', '%s', '%s' )
 		);
-		$id = (int) $wpdb->insert_id;
-		if ( 1 === $inserted && $id > 0 ) {
-			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
-		}
 		wp_cache_delete( $user_id, 'user_meta' );
-		if ( 1 === $inserted ) {
-			/** This action is documented in wp-includes/meta.php */
-			do_action( 'added_user_meta', $id, $user_id, $key, $value );
-		}
-		return 1 === $inserted;
+		return 1 === $inserted ? (int) $wpdb->insert_id : 0;
 	}
 
 	/**
@@ -416,16 +428,7 @@ final class Twofa_User_State {
 		$lock = 'twofa_meta_' . $user_id . '_' . md5( $key );
 		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $lock ) );
 		if ( ! $exists() ) {
-			$wpdb->insert(
-				$wpdb->usermeta,
-				array(
-					'user_id'    => $user_id,
-					'meta_key'   => $key, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key
-					'meta_value' => $initial, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
-				),
-				array( '%d', '%s', '%s' )
-			);
-			wp_cache_delete( $user_id, 'user_meta' );
+			self::insert_row( $user_id, $key, $initial );
 		}
 		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
 	}
