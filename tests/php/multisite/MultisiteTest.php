@@ -26,6 +26,13 @@ final class MultisiteTest extends Configure_TestCase {
 	private $saved_network;
 
 	/**
+	 * Whether setUp() got as far as saving it (only then does tearDown() put it back).
+	 *
+	 * @var bool
+	 */
+	private $network_saved = false;
+
+	/**
 	 * Users made by the test, deleted from the network afterwards.
 	 *
 	 * @var int[]
@@ -37,15 +44,17 @@ final class MultisiteTest extends Configure_TestCase {
 		$this->assertTrue( is_multisite(), 'the tests run against the multisite network' );
 		$this->assertTrue( Twofa_Settings::is_network(), 'twofa is network-activated' );
 		$this->saved_network = $this->stored_network();
+		$this->network_saved = true;
 	}
 
 	protected function tearDown(): void {
 		wp_cache_flush();
-		if ( null === $this->saved_network ) {
+		if ( $this->network_saved && null === $this->saved_network ) {
 			delete_site_option( Twofa_Settings::OPTION );
-		} else {
+		} elseif ( $this->network_saved ) {
 			update_site_option( Twofa_Settings::OPTION, $this->saved_network );
 		}
+		$this->network_saved = false;
 		foreach ( $this->users as $id ) {
 			wpmu_delete_user( $id );
 		}
@@ -335,6 +344,58 @@ final class MultisiteTest extends Configure_TestCase {
 		$local = WP_CLI::run( array( 'twofa', 'report', '--format=json' ) );
 		$this->assertSame( 0, $local['exit'], $local['stderr'] );
 		$this->assertLessThan( $all, (int) array_column( (array) json_decode( $local['stdout'], true ), null, 'role' )['all']['users'], 'without --network: site 1 only' );
+	}
+
+	public function test_uninstall_removes_the_network_settings_and_every_site_s(): void {
+		global $wpdb;
+		$like       = $wpdb->esc_like( '_twofa_' ) . '%';
+		$saved_meta = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $like ), ARRAY_A );
+		$events     = Twofa_Events::table();
+		$keep       = $events . '_kept';
+		$wpdb->query( "DROP TABLE IF EXISTS {$keep}" );
+		$wpdb->query( "CREATE TABLE {$keep} LIKE {$events}" );
+		$wpdb->query( "INSERT INTO {$keep} SELECT * FROM {$events}" );
+		$user = $this->network_user( array( 2 => 'subscriber' ) );
+		$this->give_totp( $user['id'] );
+		$this->assertTrue( Twofa_Settings::update( array( 'grace_days' => 4 ) ) );
+		update_blog_option( 2, Twofa_Settings::OPTION, array( 'grace_days' => 2 ) );
+		set_site_transient( 'twofa_probe', 'x', 300 );
+		$this->assertSame( $events, $wpdb->base_prefix . Twofa_Events::TABLE, 'one table for the network' );
+		$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->get_blog_prefix( 2 ) . Twofa_Events::TABLE ) ), 'no table per site' );
+
+		try {
+			$script = tempnam( sys_get_temp_dir(), 'twofa-uninstall' );
+			file_put_contents(
+				$script,
+				'<?php
+				require getenv( "TWOFA_REPO_DIR" ) . "/tests/stack/cli-request.php";
+				twofa_cli_request( getenv( "TWOFA_WP_URL" ), "/wp-admin/network/plugins.php" );
+				define( "WP_ADMIN", true );
+				require getenv( "TWOFA_WP_DIR" ) . "/wp-load.php";
+				define( "WP_UNINSTALL_PLUGIN", "twofa/twofa.php" );
+				include WP_PLUGIN_DIR . "/twofa/uninstall.php";
+				echo "uninstalled";'
+			);
+			$output = (string) shell_exec( 'TWOFA_REPO_DIR=' . escapeshellarg( dirname( __DIR__, 3 ) ) . ' ' . (string) getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( $script ) . ' 2>&1' );
+			unlink( $script );
+			$this->assertStringEndsWith( 'uninstalled', trim( $output ), $output );
+
+			wp_cache_flush();
+			$this->assertNull( $this->stored_network(), 'the network settings are gone' );
+			$this->assertFalse( get_blog_option( 2, Twofa_Settings::OPTION ), "site 2's option is gone" );
+			$this->assertFalse( get_site_transient( 'twofa_probe' ), 'network transients are gone' );
+			$this->assertSame( '0', (string) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $like ) ) );
+			$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $events ) ), 'the activity log table is dropped' );
+		} finally {
+			$wpdb->query( "DROP TABLE IF EXISTS {$events}" );
+			$wpdb->query( "RENAME TABLE {$keep} TO {$events}" );
+			update_site_option( Twofa_Events::DB_VERSION_OPTION, Twofa_Events::DB_VERSION );
+			delete_blog_option( 2, Twofa_Settings::OPTION );
+			foreach ( $saved_meta as $row ) {
+				$wpdb->replace( $wpdb->usermeta, $row );
+			}
+			wp_cache_flush();
+		}
 	}
 
 	/**
