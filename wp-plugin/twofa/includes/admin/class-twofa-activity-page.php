@@ -38,30 +38,35 @@ final class Twofa_Activity_Page {
 	 * Network Admin → Users → 2FA Activity: every site's events, filtered by site.
 	 */
 	public static function add_network_page(): void {
-		$hook = add_submenu_page(
-			'users.php',
-			__( 'Two-factor activity', 'twofa' ),
-			__( '2FA Activity', 'twofa' ),
-			self::NETWORK_CAPABILITY,
-			self::SLUG,
-			array( __CLASS__, 'render' )
-		);
-		if ( $hook ) {
-			add_action( 'load-' . $hook, array( __CLASS__, 'styles' ) );
+		if ( ! Twofa_Settings::is_network() ) {
+			return;
 		}
+		self::styles_on( add_submenu_page( 'users.php', ...self::page_args( self::NETWORK_CAPABILITY ) ) );
 	}
 
 	/**
 	 * Users → 2FA Activity.
 	 */
 	public static function add_page(): void {
-		$hook = add_users_page(
-			__( 'Two-factor activity', 'twofa' ),
-			__( '2FA Activity', 'twofa' ),
-			self::CAPABILITY,
-			self::SLUG,
-			array( __CLASS__, 'render' )
-		);
+		self::styles_on( add_users_page( ...self::page_args( self::CAPABILITY ) ) );
+	}
+
+	/**
+	 * The menu entry's title, label, capability, slug and callback.
+	 *
+	 * @param string $capability Who may see it.
+	 * @return array{0: string, 1: string, 2: string, 3: string, 4: callable}
+	 */
+	private static function page_args( string $capability ): array {
+		return array( __( 'Two-factor activity', 'twofa' ), __( '2FA Activity', 'twofa' ), $capability, self::SLUG, array( __CLASS__, 'render' ) );
+	}
+
+	/**
+	 * The styles on the page's screen.
+	 *
+	 * @param string|false $hook The page's hook suffix.
+	 */
+	private static function styles_on( $hook ): void {
 		if ( $hook ) {
 			add_action( 'load-' . $hook, array( __CLASS__, 'styles' ) );
 		}

@@ -10,8 +10,8 @@ defined( 'ABSPATH' ) || exit;
 /**
  * The page only prints; the figures come from the Twofa_Report service (the
  * sidecar's GET /v1/report, or counted in PHP), the same one `wp twofa report` uses.
- * On a multisite network, Network Admin → Users → 2FA Report (`manage_network_users`)
- * counts every user of the network.
+ * Network-activated on a multisite network, Network Admin → Users → 2FA Report
+ * (`manage_network_users`) counts every user of the network.
  */
 final class Twofa_Report_Page {
 
@@ -33,6 +33,9 @@ final class Twofa_Report_Page {
 	 * Network Admin → Users → 2FA Report: every user of the network.
 	 */
 	public static function add_network_menu(): void {
+		if ( ! Twofa_Settings::is_network() ) {
+			return;
+		}
 		add_submenu_page(
 			'users.php',
 			__( 'Two-factor adoption', 'twofa' ),
