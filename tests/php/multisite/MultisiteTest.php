@@ -307,6 +307,7 @@ final class MultisiteTest extends Configure_TestCase {
 				$shown[] = $attr->nodeValue;
 			}
 			$this->assertContains( $event, $shown, "site $site lists $event" );
+			$this->assertStringContainsString( '<td>' . esc_html( get_site( (int) $site )->domain . get_site( (int) $site )->path ) . '</td>', $list['body'], 'the rows name their site' );
 			$this->assertNotContains( '1' === (string) $site ? Twofa_Events::LOGIN_PASSED : Twofa_Events::METHOD_CONFIGURED, $shown, "site $site lists only its own events" );
 		}
 	}

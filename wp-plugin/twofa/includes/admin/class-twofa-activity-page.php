@@ -259,7 +259,7 @@ final class Twofa_Activity_Page {
 						<tr data-event="<?php echo esc_attr( $row['event'] ); ?>" data-user="<?php echo esc_attr( $row['user_id'] ); ?>">
 							<td><?php echo esc_html( $row['time'] ); ?></td>
 							<?php if ( $sites ) : ?>
-								<td><?php echo esc_html( $row['site'] ); ?></td>
+								<td><?php echo esc_html( self::site_label( (int) $row['site'] ) ); ?></td>
 							<?php endif; ?>
 							<td><?php echo esc_html( $row['user'] ); ?></td>
 							<td><?php echo esc_html( Twofa_Event_Log::label( $row['event'] ) ); ?></td>
@@ -313,7 +313,7 @@ final class Twofa_Activity_Page {
 			<select id="twofa-filter-site" name="site">
 				<option value=""><?php esc_html_e( 'All sites', 'twofa' ); ?></option>
 				<?php foreach ( get_sites( array( 'number' => 500 ) ) as $site ) : ?>
-					<option value="<?php echo esc_attr( (string) $site->blog_id ); ?>" <?php selected( $form['site'], (string) $site->blog_id ); ?>><?php echo esc_html( $site->domain . $site->path ); ?></option>
+					<option value="<?php echo esc_attr( (string) $site->blog_id ); ?>" <?php selected( $form['site'], (string) $site->blog_id ); ?>><?php echo esc_html( self::site_label( (int) $site->blog_id ) ); ?></option>
 				<?php endforeach; ?>
 			</select>
 			<?php
@@ -355,6 +355,16 @@ final class Twofa_Activity_Page {
 			return '';
 		}
 		return $row['actor'];
+	}
+
+	/**
+	 * A site's address without the scheme ("example.org/blog/"), or "#ID" when it is gone.
+	 *
+	 * @param int $site_id Site id.
+	 */
+	private static function site_label( int $site_id ): string {
+		$site = get_site( $site_id );
+		return $site ? $site->domain . $site->path : '#' . $site_id;
 	}
 
 	/**
