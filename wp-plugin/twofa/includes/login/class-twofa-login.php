@@ -54,7 +54,6 @@ final class Twofa_Login {
 		add_action( 'set_logged_in_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
 		// Early, so that no other wp_login listener acts on a login that is not complete yet.
 		add_action( 'wp_login', array( __CLASS__, 'on_wp_login' ), 1, 2 );
-		// Last, once the password is known to be right and before WordPress creates a session.
 		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_challenge_request' ) );
 		add_action( 'admin_notices', array( __CLASS__, 'grace_notice' ) );
 	}
@@ -82,7 +81,7 @@ final class Twofa_Login {
 
 	/**
 	 * The password step succeeded: if the user needs a second step, undo the
-	 * session and show it (on wp-login.php) or send the browser to it.
+	 * login and show it (on wp-login.php) or send the browser to it.
 	 *
 	 * @param string  $user_login Login name.
 	 * @param WP_User $user       User.
@@ -143,7 +142,7 @@ final class Twofa_Login {
 	 * @param WP_User $user User.
 	 */
 	public static function discard_password_session( WP_User $user ): void {
-		// Through the manager that created the tokens: the unsaved one destroys nothing.
+		// Through the manager that created the tokens: the unsaved one writes nothing for them.
 		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
 		foreach ( array_unique( self::$tokens ) as $token ) {
 			$sessions->destroy( $token );
@@ -169,7 +168,7 @@ final class Twofa_Login {
 		if ( 'success' === $result['outcome'] ) {
 			$result = self::finish( $result, $request );
 		}
-		// Whatever else the step wrote is committed as it always was (nothing is open then).
+		// No transaction outlives the request (each path above has already closed its own).
 		Twofa_Login_Transaction::commit();
 		Twofa_Login_Screen::render( $result, self::is_interim() );
 		exit;

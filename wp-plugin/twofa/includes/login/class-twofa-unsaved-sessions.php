@@ -94,14 +94,15 @@ final class Twofa_Unsaved_Sessions extends WP_Session_Tokens {
 	}
 
 	/**
-	 * Stores nothing new: a session that is not stored yet is dropped; changing or
-	 * destroying a stored one goes through.
+	 * Stores nothing new: a session that is not stored yet is dropped (and destroying
+	 * one that is not stored writes nothing either, so it cannot race with a session
+	 * another request stores); changing or destroying a stored one goes through.
 	 *
 	 * @param string     $verifier Verifier.
 	 * @param array|null $session  Session.
 	 */
 	protected function update_session( $verifier, $session = null ) {
-		if ( null !== $session && null === $this->inner->get_session( $verifier ) ) {
+		if ( null === $this->inner->get_session( $verifier ) ) {
 			return;
 		}
 		$this->inner->update_session( $verifier, $session );
