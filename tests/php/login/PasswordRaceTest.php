@@ -12,7 +12,7 @@ final class PasswordRaceTest extends Login_TestCase {
 	 * Rounds of parallel password steps: one round does not always hit the race on a
 	 * loaded machine, a few in a row do.
 	 */
-	const ROUNDS = 4;
+	const ROUNDS = 6;
 
 	public function test_parallel_password_steps_leave_no_session_and_one_nonce(): void {
 		$user = $this->make_user();
