@@ -361,6 +361,54 @@ final class Twofa_User_State {
 	}
 
 	/**
+	 * Replaces whatever rows a key has with one new row, without a read before the
+	 * write: the new row is inserted, then every older row of the key is deleted.
+	 * Of requests doing this at the same moment, the row inserted last (highest
+	 * umeta_id) is the one left, whatever the order the statements run in, so a
+	 * key written this way never keeps two rows (update_user_meta() reads, then
+	 * inserts when it found none: two racing requests both insert).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Raw value to store (not unslashed).
+	 * @return bool Whether the new row was written.
+	 */
+	public static function replace_row( int $user_id, string $key, string $value ): bool {
+		global $wpdb;
+		$id = self::insert_row( $user_id, $key, $value );
+		if ( $id > 0 ) {
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
+			wp_cache_delete( $user_id, 'user_meta' );
+			/** This action is documented in wp-includes/meta.php */
+			do_action( 'added_user_meta', $id, $user_id, $key, $value );
+		}
+		return $id > 0;
+	}
+
+	/**
+	 * Inserts one meta row as it is (no unslashing, no serializing).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Raw value.
+	 * @return int The new row's umeta_id, 0 when the insert failed.
+	 */
+	private static function insert_row( int $user_id, string $key, string $value ): int {
+		global $wpdb;
+		$inserted = $wpdb->insert(
+			$wpdb->usermeta,
+			array(
+				'user_id'    => $user_id,
+				'meta_key'   => $key, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key
+				'meta_value' => $value, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
+			),
+			array( '%d', '%s', '%s' )
+		);
+		wp_cache_delete( $user_id, 'user_meta' );
+		return 1 === $inserted ? (int) $wpdb->insert_id : 0;
+	}
+
+	/**
 	 * Makes sure exactly one row exists for a key before conditional updates.
 	 * A named lock serialises the first insert across servers; usermeta has no
 	 * unique index on (user_id, meta_key) that could do it for us.
@@ -380,16 +428,7 @@ final class Twofa_User_State {
 		$lock = 'twofa_meta_' . $user_id . '_' . md5( $key );
 		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $lock ) );
 		if ( ! $exists() ) {
-			$wpdb->insert(
-				$wpdb->usermeta,
-				array(
-					'user_id'    => $user_id,
-					'meta_key'   => $key, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key
-					'meta_value' => $initial, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
-				),
-				array( '%d', '%s', '%s' )
-			);
-			wp_cache_delete( $user_id, 'user_meta' );
+			self::insert_row( $user_id, $key, $initial );
 		}
 		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
 	}
