@@ -25,8 +25,6 @@ final class Twofa_Hook_Groups {
 	const LOGIN = array(
 		// One error for unknown users and wrong passwords, after WordPress's own checks (priority 20).
 		array( 'authenticate', 'Twofa_Login_Errors', 'filter', 90, 3 ),
-		// Last, once the password is known to be right and before WordPress creates a session.
-		array( 'authenticate', 'Twofa_Login', 'serialise_password_step', PHP_INT_MAX, 1 ),
 		// XML-RPC, REST, application passwords.
 		array( 'authenticate', 'Twofa_Auth_Policy', 'authenticate', PHP_INT_MAX, 3 ),
 		array( 'wp_authenticate_application_password_errors', 'Twofa_Auth_Policy', 'application_password_errors', 10, 2 ),
@@ -54,6 +52,10 @@ final class Twofa_Hook_Groups {
 	const SETTINGS_WRITE = array(
 		array( 'add_option_twofa_settings', 'Twofa_Settings_Audit', 'on_added', 10, 2 ),
 		array( 'update_option_twofa_settings', 'Twofa_Settings_Audit', 'on_updated', 10, 2 ),
+		// The network's settings (multisite, network-activated) are a site option of that name;
+		// Network Admin and WP-CLI add this group at load time (register_all()).
+		array( 'add_site_option_twofa_settings', 'Twofa_Settings_Audit', 'on_network_added', 10, 2 ),
+		array( 'update_site_option_twofa_settings', 'Twofa_Settings_Audit', 'on_network_updated', 10, 3 ),
 	);
 
 	/**
@@ -113,8 +115,12 @@ final class Twofa_Hook_Groups {
 		array( 'admin_menu', 'Twofa_Settings_Page', 'add_menu', 10, 1 ),
 		array( 'admin_init', 'Twofa_Settings_Page', 'register_settings', 10, 1 ),
 		array( 'admin_post_twofa_send_test_email', 'Twofa_Settings_Page', 'handle_test_email', 10, 1 ),
-		// The adoption report.
+		// Network Admin → Settings → Two-Factor (Twofa_Settings_Page::NETWORK_ACTION).
+		array( 'network_admin_menu', 'Twofa_Settings_Page', 'add_network_menu', 10, 1 ),
+		array( 'network_admin_edit_twofa_network_settings', 'Twofa_Settings_Page', 'handle_network_save', 10, 1 ),
+		// The adoption report, and the network's.
 		array( 'admin_menu', 'Twofa_Report_Page', 'add_menu', 10, 1 ),
+		array( 'network_admin_menu', 'Twofa_Report_Page', 'add_network_menu', 10, 1 ),
 		// The "2FA" column in Users.
 		array( 'manage_users_columns', 'Twofa_Users_Column', 'add_column', 10, 1 ),
 		array( 'manage_users_custom_column', 'Twofa_Users_Column', 'render_cell', 10, 3 ),
@@ -122,6 +128,7 @@ final class Twofa_Hook_Groups {
 		array( 'users_list_table_query_args', 'Twofa_Users_Column', 'filter_query', 10, 1 ),
 		// Users → 2FA Activity and its CSV export (Twofa_Activity_Page::EXPORT_ACTION).
 		array( 'admin_menu', 'Twofa_Activity_Page', 'add_page', 10, 1 ),
+		array( 'network_admin_menu', 'Twofa_Activity_Page', 'add_network_page', 10, 1 ),
 		array( 'admin_post_twofa_activity_export', 'Twofa_Activity_Page', 'handle_export', 10, 1 ),
 		// The activity log in the personal data export and erasure.
 		array( 'wp_privacy_personal_data_exporters', 'Twofa_Event_Privacy', 'add_exporter', 10, 1 ),

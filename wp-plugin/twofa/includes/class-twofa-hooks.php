@@ -127,7 +127,7 @@ final class Twofa_Hooks {
 		self::add( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? 'SET_PASSWORD' : 'PASSWORD_RESET' );
 		if ( ( defined( 'WP_CLI' ) && WP_CLI ) || is_admin() ) {
 			Twofa_Hook_Groups::register_all();
-		} elseif ( isset( $GLOBALS['pagenow'], $_REQUEST['action'] ) && 'wp-login.php' === $GLOBALS['pagenow'] && 'twofa_challenge' === $_REQUEST['action'] ) { // phpcs:ignore WordPress.Security.NonceVerification -- compared to a literal only.
+		} elseif ( isset( $_REQUEST['action'] ) && 'twofa_challenge' === $_REQUEST['action'] && 'wp-login.php' === self::script() ) { // phpcs:ignore WordPress.Security.NonceVerification -- compared to a literal only.
 			// wp-login.php fires login_form_{action} only for the action asked for.
 			self::add( 'LOGIN_SCREEN' );
 			if ( isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
@@ -172,6 +172,18 @@ final class Twofa_Hooks {
 			self::add( 'LOGIN' );
 		}
 		return $user;
+	}
+
+	/**
+	 * The requested script, as $GLOBALS['pagenow'] names it; a network-activated plugin
+	 * loads before WordPress sets that global, so then the same rule on PHP_SELF.
+	 */
+	private static function script(): string {
+		if ( isset( $GLOBALS['pagenow'] ) ) {
+			return (string) $GLOBALS['pagenow'];
+		}
+		// phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- matched against a pattern only.
+		return isset( $_SERVER['PHP_SELF'] ) && preg_match( '#([^/]+\.php)([?/].*?)?$#i', (string) $_SERVER['PHP_SELF'], $m ) ? strtolower( $m[1] ) : '';
 	}
 
 	/**
