@@ -104,7 +104,9 @@ final class Twofa_Configure_Page {
 	 */
 	public static function handle_post(): void {
 		// Each action checks its own nonce in process(); nothing is read before that.
-		$post   = wp_unslash( $_POST ); // phpcs:ignore WordPress.Security.NonceVerification.Missing
+		$post = wp_unslash( $_POST ); // phpcs:ignore WordPress.Security.NonceVerification.Missing
+		// A setup step reads what the previous one wrote, maybe on another database node.
+		Twofa_User_State::causal_reads();
 		$result = self::process( is_array( $post ) ? $post : array(), get_current_user_id() );
 		if ( 'forbidden' === $result['status'] ) {
 			wp_die( esc_html( $result['message'] ), esc_html__( 'Configure 2FA', 'twofa' ), array( 'response' => 403, 'back_link' => true ) );

@@ -129,6 +129,9 @@ final class Twofa_Login_Flow {
 		} catch ( Throwable $e ) {
 			return self::result( 'misconfigured' );
 		}
+		if ( '' === $nonce ) {
+			return self::result( 'busy' );
+		}
 		$out = self::result(
 			'form',
 			array(
@@ -152,7 +155,7 @@ final class Twofa_Login_Flow {
 	 *
 	 * @param array<string,mixed> $request Unslashed request fields (F_* constants).
 	 * @param bool                $is_post Whether it came as POST; GET can only show.
-	 * @return array<string,mixed> outcome ('form'|'success'|'invalid'|'misconfigured'), user_id,
+	 * @return array<string,mixed> outcome ('form'|'success'|'invalid'|'busy'|'misconfigured'), user_id,
 	 *         stage, nonce, method, error, notice, secret (authenticator setup), redirect_to, remember.
 	 */
 	public static function handle( array $request, bool $is_post ): array {
@@ -233,9 +236,12 @@ final class Twofa_Login_Flow {
 	}
 
 	/**
-	 * Checks a code: back-off first, then the nonce is used up, then the code.
-	 * Using the nonce before the code makes a burst of identical submissions
-	 * pass at most once, whatever the method.
+	 * Checks a code: back-off first, then the nonce is used up, then the attempt
+	 * is counted, then the code. Using the nonce before the code makes a burst of
+	 * identical submissions pass at most once, whatever the method; counting before
+	 * checking makes every checked code count. Each of these is decided by one
+	 * statement's affected rows; a statement the database refuses (a conflict with
+	 * another server) ends the attempt with "try again", never with a pass.
 	 *
 	 * @param WP_User             $user   User.
 	 * @param array<string,mixed> $record The checked nonce record.
@@ -257,8 +263,17 @@ final class Twofa_Login_Flow {
 			$out['error'] = Twofa_Lockout::backoff_message( $wait );
 			return self::prepare_setup( $out );
 		}
-		if ( ! Twofa_Login_Nonce::consume( $user_id, $record['raw'] ) ) {
+		$consumed = Twofa_Login_Nonce::consume( $user_id, $record['raw'] );
+		if ( null === $consumed ) {
+			return self::busy( $out, $record );
+		}
+		if ( ! $consumed ) {
 			return self::result( 'invalid' );
+		}
+		// The attempt is counted before the code is checked: if it cannot be counted, it is not checked.
+		$failures = Twofa_Lockout::count_attempt( $user_id );
+		if ( null === $failures ) {
+			return self::busy( $out, $record );
 		}
 
 		$provider = Twofa_Providers::get( $out['method'] );
@@ -288,15 +303,40 @@ final class Twofa_Login_Flow {
 			return $out;
 		}
 
-		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
-		if ( Twofa_Provider::cannot_check( $ok ) ) {
+		if ( Twofa_Provider::cannot_check( $ok ) || Twofa_User_State::is_busy( $ok ) ) {
+			// Not checked (or not spent): not an attempt, and nothing was let through.
+			Twofa_Lockout::give_back( $user_id );
+			if ( Twofa_User_State::is_busy( $ok ) ) {
+				return self::busy( $out, $record );
+			}
+			$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
 			// "Cannot check" is never "wrong": nothing is counted, the site owner must act.
 			$out['error'] = Twofa_Provider::misconfigured_message();
-			return self::prepare_setup( $out );
+			return '' === $out['nonce'] ? self::result( 'busy' ) : self::prepare_setup( $out );
 		}
 		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
-		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'] );
+		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'], $failures );
+		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
+		return '' === $out['nonce'] ? self::result( 'busy' ) : self::prepare_setup( $out );
+	}
+
+	/**
+	 * The database refused a state change of this attempt (a conflict with another
+	 * server, a deadlock, a lock wait): nothing was decided. A fresh form with a new
+	 * nonce (the old one may be used up) says so; if even that cannot be stored,
+	 * the user logs in again.
+	 *
+	 * @param array<string,mixed> $out    The result so far.
+	 * @param array<string,mixed> $record The checked nonce record.
+	 * @return array<string,mixed>
+	 */
+	private static function busy( array $out, array $record ): array {
+		$out['nonce'] = Twofa_Login_Nonce::create( (int) $out['user_id'], (string) $record['redirect_to'], (bool) $record['remember'] );
+		if ( '' === $out['nonce'] ) {
+			return self::result( 'busy' );
+		}
+		$out['error'] = Twofa_User_State::busy_error()->get_error_message();
 		return self::prepare_setup( $out );
 	}
 
@@ -356,7 +396,7 @@ final class Twofa_Login_Flow {
 	/**
 	 * A result with every key present.
 	 *
-	 * @param string              $outcome form|success|invalid|misconfigured.
+	 * @param string              $outcome form|success|invalid|busy|misconfigured.
 	 * @param array<string,mixed> $fields  Values to set.
 	 * @return array<string,mixed>
 	 */
