@@ -4,9 +4,9 @@
  * single use and exact counters across nodes that accept conflicting writes, and a Galera node
  * lost and rejoined in the middle of logins.
  *
- * Each single-use secret gets the same treatment through single_use_across_nodes(): a method
- * that starts a login and yields a code, the code sent to both nodes at once, then the same code
- * on a fresh login on the other node.
+ * Each single-use secret (TOTP step, email code, backup code) gets the same treatment through
+ * single_use_across_nodes(): a method that starts a login and yields a code, the code sent to
+ * both nodes at once, then the same code on a fresh login on the other node.
  */
 
 require_once __DIR__ . '/class-cluster-testcase.php';
@@ -19,7 +19,7 @@ final class ClusterLoginTest extends Cluster_TestCase {
 	 * rows.
 	 *
 	 * @param array    $user   From make_user().
-	 * @param string   $method totp|email.
+	 * @param string   $method totp|email|backup_codes.
 	 * @param callable $begin  fn( Http_Client $client ): string — the password step done on the
 	 *                         client, returns the code to enter.
 	 * @param string   $reused Words the refusal of the used code contains.
@@ -98,6 +98,57 @@ final class ClusterLoginTest extends Cluster_TestCase {
 		$record = json_decode( (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertIsArray( $record );
 		$this->assertNotEmpty( $record['used'] ?? null, 'the code is marked used' );
+	}
+
+	public function test_a_backup_code_passes_once_across_nodes(): void {
+		$user = $this->make_user( 'editor' );
+		$this->give_totp( $user['id'] );
+		$codes = Twofa_Backup_Codes::generate( $user['id'] );
+		self::replicated();
+		$this->single_use_across_nodes(
+			$user,
+			'backup_codes',
+			function ( Http_Client $client ) use ( $user, $codes ): string {
+				$this->password_step( $client, $user );
+				$this->assertChallenge( $client, $user );
+				return $codes[0];
+			},
+			'already been used'
+		);
+
+		// The DELETE alone, without the login nonce in front: another code, 20 times at once
+		// on both web nodes, through a test page that calls the plugin's store.
+		$dir   = rtrim( (string) getenv( 'TWOFA_WP_DIR' ), '/' );
+		$token = bin2hex( random_bytes( 24 ) );
+		$files = array( $dir . '/twofa-test-consume-backup.php', $dir . '/twofa-test-consume-backup.token' );
+		copy( dirname( __DIR__ ) . '/login/fixtures/twofa-test-consume-backup.php', $files[0] );
+		file_put_contents( $files[1], $token );
+		try {
+			$requests = array();
+			for ( $i = 0; $i < 20; $i++ ) {
+				$requests[] = array(
+					'url'    => self::web( 0 === $i % 2 ? 'a' : 'b' ) . '/twofa-test-consume-backup.php',
+					'fields' => array(
+						'token' => $token,
+						'user'  => (string) $user['id'],
+						'code'  => $codes[1],
+					),
+				);
+			}
+			$bodies = array_column( Http_Client::parallel_posts( $requests ), 'body' );
+		} finally {
+			array_map( 'unlink', $files );
+		}
+		$this->assertSame( 1, count( array_keys( $bodies, 'consumed', true ) ), 'one of 20 DELETEs on two nodes spends the code: ' . implode( ' | ', $bodies ) );
+		foreach ( $bodies as $body ) {
+			// The losers either found it gone or lost the certification (and say "try again").
+			$this->assertContains( $body, array( 'consumed', 'refused: twofa_backup_wrong', 'refused: ' . Twofa_User_State::BUSY ) );
+		}
+		self::replicated();
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$this->assertCount( 8, self::node_values( $node, $user['id'], Twofa_Backup_Codes::META_CODE ), 'eight codes left on node ' . $node );
+		}
+		$this->assertSameOnAllNodes( array( $user['id'] ) );
 	}
 
 	public function test_wrong_codes_across_nodes_are_all_counted_and_the_lockout_holds_on_both(): void {
