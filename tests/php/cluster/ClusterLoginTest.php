@@ -151,6 +151,24 @@ final class ClusterLoginTest extends Cluster_TestCase {
 		$this->assertSameOnAllNodes( array( $user['id'] ) );
 	}
 
+	public function test_login_requests_read_causally_on_both_web_nodes(): void {
+		$dir   = rtrim( (string) getenv( 'TWOFA_WP_DIR' ), '/' );
+		$token = bin2hex( random_bytes( 24 ) );
+		$files = array( $dir . '/twofa-test-causal-reads.php', $dir . '/twofa-test-causal-reads.token' );
+		copy( __DIR__ . '/fixtures/twofa-test-causal-reads.php', $files[0] );
+		file_put_contents( $files[1], $token );
+		try {
+			foreach ( array( 'a', 'b' ) as $web ) {
+				$client = new Http_Client( self::web( $web ) );
+				$client->post( '/twofa-test-causal-reads.php', array( 'token' => $token ) );
+				// Off for the rest of the site, on once a login request asked for it.
+				$this->assertSame( '0 1', trim( $client->last['body'] ), 'wsrep_sync_wait on web node ' . $web );
+			}
+		} finally {
+			array_map( 'unlink', $files );
+		}
+	}
+
 	public function test_wrong_codes_across_nodes_are_all_counted_and_the_lockout_holds_on_both(): void {
 		$this->settings(
 			array(
