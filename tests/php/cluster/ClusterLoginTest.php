@@ -10,8 +10,11 @@
  */
 
 require_once __DIR__ . '/class-cluster-testcase.php';
+require_once dirname( __DIR__ ) . '/support/trait-passkey-helpers.php';
 
 final class ClusterLoginTest extends Cluster_TestCase {
+
+	use Passkey_Helpers;
 
 	/**
 	 * The same code sent 20 times at once, split across both web nodes, logs in exactly once;
@@ -149,6 +152,54 @@ final class ClusterLoginTest extends Cluster_TestCase {
 			$this->assertCount( 8, self::node_values( $node, $user['id'], Twofa_Backup_Codes::META_CODE ), 'eight codes left on node ' . $node );
 		}
 		$this->assertSameOnAllNodes( array( $user['id'] ) );
+	}
+
+	public function test_a_passkey_ceremony_begun_on_node_a_is_finished_on_node_b(): void {
+		$user = $this->make_user( 'editor' );
+		$this->give_totp( $user['id'] );
+		// The site by one name on both nodes, as behind a load balancer: http://localhost:PORT of
+		// web node A (WebAuthn refuses IP addresses); node B is reached with that Host header.
+		$auth = $this->give_passkey( $user['id'] );
+		$host = (string) wp_parse_url( $this->localhost_base(), PHP_URL_HOST ) . ':' . (int) wp_parse_url( $this->localhost_base(), PHP_URL_PORT );
+		self::replicated();
+
+		$a = $this->localhost_client();
+		$this->password_step( $a, $user );
+		$this->assertSame( 1, preg_match( '/data-twofa-passkey="get"[^>]*data-options="([^"]*)"[^>]*data-state="([^"]*)"/', $a->last['body'], $m ), 'node A shows the passkey ceremony: ' . $this->error_text( $a ) );
+		$response = $auth->assert( html_entity_decode( $m[1], ENT_QUOTES ) );
+		$fields   = $this->verify_fields( $a, 'passkey', $m[2] . '.' . $response );
+
+		// Finished on node B (Galera node 2), which reads the state node A stored on Galera node 1.
+		$b = new Http_Client( self::web( 'b' ) );
+		$b->post( '/wp-login.php?action=twofa_challenge', $fields, array( 'Host' => $host ) );
+		$this->assertSame( 302, $b->last['status'], 'node B finishes the ceremony: ' . $this->error_text( $b ) );
+		$this->assertTrue( $b->has_login_cookie(), 'logged in on node B' );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'one session' );
+
+		// The same answer again, on node A with a fresh login: the state was used up on every node.
+		$again = $this->localhost_client();
+		$this->password_step( $again, $user );
+		$this->post_passkey_answer( $again, $m[2], $response );
+		$this->assertFalse( $again->has_login_cookie(), 'the used ceremony does not pass on node A' );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'still one session' );
+		self::replicated();
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$table = Twofa_Passkey_Ceremonies::table();
+			$left  = (int) self::node( $node )->query( "SELECT COUNT(*) FROM {$table} WHERE state_id = '" . self::node( $node )->real_escape_string( $m[2] ) . "'" )->fetch_row()[0];
+			$this->assertSame( 0, $left, 'the ceremony state is gone on node ' . $node );
+		}
+		$this->assertSameOnAllNodes( array( $user['id'] ) );
+	}
+
+	/**
+	 * Posts a passkey answer with the nonce of the client's current page.
+	 *
+	 * @param Http_Client $client   Client on a challenge page.
+	 * @param string      $state_id Ceremony state id.
+	 * @param string      $response Credential JSON.
+	 */
+	private function post_passkey_answer( Http_Client $client, string $state_id, string $response ): void {
+		$this->submit_code( $client, 'passkey', $state_id . '.' . $response );
 	}
 
 	public function test_login_requests_read_causally_on_both_web_nodes(): void {

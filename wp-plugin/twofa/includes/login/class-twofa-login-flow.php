@@ -51,8 +51,7 @@ final class Twofa_Login_Flow {
 	 * @param WP_User $user User.
 	 */
 	public static function in_required_role( WP_User $user ): bool {
-		$required = (array) Twofa_Settings::get( 'required_roles' );
-		return $required && array_intersect( (array) $user->roles, $required );
+		return Twofa_User_State::has_policy_role( $user, 'required_roles' );
 	}
 
 	/**

@@ -550,4 +550,67 @@ final class Twofa_User_State {
 		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
 		return $made ? true : null;
 	}
+
+	/**
+	 * The roles the site's policy applies to (required roles, email only as a backup): the
+	 * user's roles on this site, and on a network-activated multisite network their roles on
+	 * every site of it (one login cookie opens them all), a super admin counting as an
+	 * administrator.
+	 *
+	 * @param WP_User $user User.
+	 * @return string[]
+	 */
+	public static function policy_roles( WP_User $user ): array {
+		if ( ! Twofa_Settings::is_network() ) {
+			return array_values( (array) $user->roles );
+		}
+		$roles = self::network_roles( $user );
+		if ( is_super_admin( (int) $user->ID ) ) {
+			$roles[] = 'administrator';
+		}
+		return array_values( array_unique( $roles ) );
+	}
+
+	/**
+	 * The user's roles on this site and on every other site of a multisite network (from
+	 * each site's `{prefix}capabilities` meta row), each role once.
+	 *
+	 * @param WP_User $user User.
+	 * @return string[]
+	 */
+	public static function network_roles( WP_User $user ): array {
+		global $wpdb;
+		$roles = array_values( (array) $user->roles );
+		if ( ! is_multisite() ) {
+			return $roles;
+		}
+		$pattern = '/^' . preg_quote( $wpdb->base_prefix, '/' ) . '(?:\d+_)?capabilities$/';
+		foreach ( (array) get_user_meta( (int) $user->ID ) as $key => $values ) {
+			if ( ! is_string( $key ) || ! preg_match( $pattern, $key ) || ! isset( $values[0] ) ) {
+				continue;
+			}
+			$caps = maybe_unserialize( $values[0] );
+			foreach ( is_array( $caps ) ? $caps : array() as $role => $on ) {
+				if ( $on && is_string( $role ) && wp_roles()->is_role( $role ) ) {
+					$roles[] = $role;
+				}
+			}
+		}
+		return array_values( array_unique( $roles ) );
+	}
+
+	/**
+	 * Whether one of the user's policy roles is in a roles setting.
+	 *
+	 * @param WP_User|int $user    User or user ID.
+	 * @param string      $setting required_roles or email_not_primary_roles.
+	 */
+	public static function has_policy_role( $user, string $setting ): bool {
+		$listed = (array) Twofa_Settings::get( $setting );
+		if ( ! $listed ) {
+			return false;
+		}
+		$user = $user instanceof WP_User ? $user : get_userdata( (int) $user );
+		return $user instanceof WP_User && (bool) array_intersect( self::policy_roles( $user ), $listed );
+	}
 }
