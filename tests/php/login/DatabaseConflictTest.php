@@ -175,17 +175,7 @@ final class DatabaseConflictTest extends Login_TestCase {
 		$this->give_email( $user['id'] );
 		$client = new Http_Client();
 		$this->password_step( $client, $user );
-		$before = $this->outbox_files();
-		$this->second_step(
-			$client,
-			array(
-				'twofa_user'   => (string) $client->field( 'twofa_user' ),
-				'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
-				'twofa_method' => 'email',
-				'twofa_do'     => 'send',
-			)
-		);
-		$code = $this->new_mailed_code( $user['email'], $before );
+		$code = $this->send_email_code( $client, $user );
 		$this->conflict_on( $user['id'], Twofa_Provider_Email::CODE, 'UPDATE' );
 
 		$nonce = (string) $client->field( 'twofa_nonce' );

@@ -345,20 +345,7 @@ final class Twofa_User_State {
 	 * @return bool|null True if this caller won the step, false if another one did, null on a database error.
 	 */
 	public static function advance_step( int $user_id, string $key, int $step ): ?bool {
-		global $wpdb;
-		if ( null === self::ensure_meta_row( $user_id, $key, '-1' ) ) {
-			return null;
-		}
-		$won = self::write(
-			$wpdb->prepare(
-				"UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) < %d",
-				(string) $step,
-				$user_id,
-				$key,
-				$step
-			)
-		);
-		wp_cache_delete( $user_id, 'user_meta' );
+		$won = self::below_to( $user_id, $key, '-1', $step );
 		return null === $won ? null : $won > 0;
 	}
 
@@ -386,10 +373,10 @@ final class Twofa_User_State {
 	 */
 	public static function atomic_increment( int $user_id, string $key, int $delta = 1 ): ?int {
 		global $wpdb;
-		if ( null === self::ensure_meta_row( $user_id, $key, '0' ) ) {
-			return null;
-		}
-		$changed = self::write(
+		$changed = self::update_row(
+			$user_id,
+			$key,
+			'0',
 			$wpdb->prepare(
 				"UPDATE {$wpdb->usermeta} SET meta_value = LAST_INSERT_ID(CAST(meta_value AS SIGNED) + %d) WHERE user_id = %d AND meta_key = %s",
 				$delta,
@@ -397,7 +384,6 @@ final class Twofa_User_State {
 				$key
 			)
 		);
-		wp_cache_delete( $user_id, 'user_meta' );
 		if ( null === $changed || $changed < 1 ) {
 			return null;
 		}
@@ -415,12 +401,7 @@ final class Twofa_User_State {
 	 */
 	public static function set_value( int $user_id, string $key, string $value ): bool {
 		global $wpdb;
-		if ( null === self::ensure_meta_row( $user_id, $key, $value ) ) {
-			return false;
-		}
-		$done = self::write( $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s", $value, $user_id, $key ) );
-		wp_cache_delete( $user_id, 'user_meta' );
-		return null !== $done;
+		return null !== self::update_row( $user_id, $key, $value, $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s", $value, $user_id, $key ) );
 	}
 
 	/**
@@ -432,11 +413,25 @@ final class Twofa_User_State {
 	 * @return bool Whether the database took it.
 	 */
 	public static function raise_value( int $user_id, string $key, int $value ): bool {
+		return null !== self::below_to( $user_id, $key, '0', $value );
+	}
+
+	/**
+	 * Sets an integer value to $value where it is below it, in one UPDATE (the row is created
+	 * with $initial first if missing).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $initial Value of a new row.
+	 * @param int    $value   New value.
+	 * @return int|null Affected rows, null on a database error.
+	 */
+	private static function below_to( int $user_id, string $key, string $initial, int $value ): ?int {
 		global $wpdb;
-		if ( null === self::ensure_meta_row( $user_id, $key, '0' ) ) {
-			return false;
-		}
-		$done = self::write(
+		return self::update_row(
+			$user_id,
+			$key,
+			$initial,
 			$wpdb->prepare(
 				"UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) < %d",
 				(string) $value,
@@ -445,8 +440,24 @@ final class Twofa_User_State {
 				$value
 			)
 		);
+	}
+
+	/**
+	 * Runs an UPDATE of a key's rows after making sure one exists.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $initial Value of a new row.
+	 * @param string $sql     The prepared UPDATE.
+	 * @return int|null Affected rows, null on a database error.
+	 */
+	private static function update_row( int $user_id, string $key, string $initial, string $sql ): ?int {
+		if ( null === self::ensure_meta_row( $user_id, $key, $initial ) ) {
+			return null;
+		}
+		$done = self::write( $sql );
 		wp_cache_delete( $user_id, 'user_meta' );
-		return null !== $done;
+		return $done;
 	}
 
 	/**
