@@ -68,6 +68,14 @@ pub struct ReportUser {
     pub backup_codes: bool,
 }
 
+/// Run once on every new connection: on MariaDB (the `/*M!` part is skipped by MySQL) the
+/// session's reads wait for everything the Galera cluster had committed when they were
+/// issued, so the sidecar sees what the plugin wrote a moment ago on another node
+/// (docs/CLUSTER.md). Without Galera the variable has no effect; the user variable keeps
+/// the statement valid where the comment is skipped.
+pub const CAUSAL_READS: &str =
+    "SET @twofa_causal_reads = 1 /*M!100200 , SESSION wsrep_sync_wait = 1 */";
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
@@ -116,7 +124,8 @@ impl Db {
                     .with_inactive_connection_ttl(Duration::from_secs(60))
                     .with_reset_connection(false),
             )
-            .wait_timeout(Some(28_800));
+            .wait_timeout(Some(28_800))
+            .init(vec![CAUSAL_READS]);
         Ok(Db {
             pool: Pool::new(opts),
             users: format!("{prefix}users"),
@@ -175,6 +184,22 @@ impl Db {
     /// Round trip to the server.
     pub async fn ping(&self) -> Result<(), DbError> {
         self.run(|mut c| async move { c.ping().await }).await
+    }
+
+    /// Whether a pooled connection's reads are causal: `@@SESSION.wsrep_sync_wait` as set by
+    /// CAUSAL_READS (None where the server has no such variable, e.g. MySQL).
+    pub async fn session_sync_wait(&self) -> Result<Option<u64>, DbError> {
+        self.run(|mut c| async move {
+            match c
+                .query_first::<Option<u64>, _>("SELECT @@SESSION.wsrep_sync_wait")
+                .await
+            {
+                Ok(v) => Ok(v.flatten()),
+                Err(mysql_async::Error::Server(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 
     /// Checks that both tables exist (for `check`).

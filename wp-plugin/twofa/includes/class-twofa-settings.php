@@ -267,6 +267,25 @@ final class Twofa_Settings {
 	}
 
 	/**
+	 * The wp-config.php constant that overrides the sidecar_url setting on this
+	 * server (one sidecar per web server; the option is shared by all of them).
+	 */
+	const SIDECAR_URL_CONSTANT = 'TWOFA_SIDECAR_URL';
+
+	/**
+	 * The sidecar address this server uses: the TWOFA_SIDECAR_URL constant when it is
+	 * defined (checked like the setting; an invalid one gives '' so the sidecar is
+	 * unreachable rather than another address used), else the sidecar_url setting.
+	 */
+	public static function sidecar_url(): string {
+		if ( defined( self::SIDECAR_URL_CONSTANT ) ) {
+			$url = self::validate_sidecar_url( constant( self::SIDECAR_URL_CONSTANT ) );
+			return is_string( $url ) ? $url : '';
+		}
+		return (string) self::get( 'sidecar_url' );
+	}
+
+	/**
 	 * The sidecar must be plain HTTP on loopback or HTTPS anywhere: the signed
 	 * requests carry email codes, which must not cross a network in clear text.
 	 *

@@ -462,6 +462,19 @@ final class Twofa_Settings_Page {
 			esc_attr( (string) Twofa_Settings::get( 'sidecar_url' ) ),
 			esc_html__( 'http://127.0.0.1:PORT for a sidecar on this server, or an https:// address.', 'twofa' )
 		);
+		if ( defined( Twofa_Settings::SIDECAR_URL_CONSTANT ) ) {
+			printf(
+				'<p class="description"><strong>%s</strong></p>',
+				esc_html(
+					sprintf(
+						/* translators: 1: constant name, 2: the address this server uses. */
+						__( 'On this server %1$s in wp-config.php takes precedence: %2$s', 'twofa' ),
+						Twofa_Settings::SIDECAR_URL_CONSTANT,
+						'' !== Twofa_Settings::sidecar_url() ? Twofa_Settings::sidecar_url() : __( '(not a valid address)', 'twofa' )
+					)
+				)
+			);
+		}
 	}
 
 	/**

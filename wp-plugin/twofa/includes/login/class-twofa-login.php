@@ -87,7 +87,12 @@ final class Twofa_Login {
 	 * @param WP_User $user       User.
 	 */
 	public static function on_wp_login( $user_login, $user = null ): void {
-		if ( self::$finishing || ! ( $user instanceof WP_User ) || Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
+		if ( self::$finishing || ! ( $user instanceof WP_User ) ) {
+			return;
+		}
+		// What this step reads (lock, methods) may have been written on another database node.
+		Twofa_User_State::causal_reads();
+		if ( Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
 			return;
 		}
 		$stage = Twofa_Login_Flow::requirement( $user );
@@ -160,6 +165,8 @@ final class Twofa_Login {
 	 */
 	public static function on_challenge_request(): void {
 		nocache_headers();
+		// The nonce, lock and codes were written by an earlier request, maybe on another database node.
+		Twofa_User_State::causal_reads();
 		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification

@@ -47,6 +47,10 @@ final class Twofa_Reauth {
 			return new WP_Error( 'twofa_backoff', Twofa_Lockout::backoff_message( $wait ) );
 		}
 		$result = self::check( $user, $password, $code );
+		if ( Twofa_User_State::is_busy( $result ) ) {
+			// The code's step could not be spent: not passed, not a wrong code.
+			return $result;
+		}
 		if ( Twofa_Provider::cannot_check( $result ) ) {
 			// "Cannot check" is never "wrong": nothing is counted.
 			return new WP_Error( Twofa_Provider::CANNOT_CHECK, Twofa_Provider::misconfigured_message() );

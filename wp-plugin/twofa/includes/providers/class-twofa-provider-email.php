@@ -160,10 +160,12 @@ class Twofa_Provider_Email extends Twofa_Provider {
 			$record['prev'] = $prev;
 		}
 		$new = (string) wp_json_encode( $record );
-		if ( '' === $raw ) {
-			$stored = (bool) add_user_meta( $user_id, self::CODE, wp_slash( $new ), true );
-		} else {
-			$stored = Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $new );
+		// The row is created empty once and then only ever compare-and-set: no read-then-insert.
+		$stored = ( '' !== $raw || Twofa_User_State::ensure_meta_row( $user_id, self::CODE, '' ) )
+			? Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $new )
+			: null;
+		if ( null === $stored ) {
+			return new WP_Error( Twofa_User_State::BUSY, __( 'The server was busy and the code could not be stored. Please ask for a new code.', 'twofa' ) );
 		}
 		if ( ! $stored ) {
 			return new WP_Error( 'twofa_email_race', __( 'Another code was sent at the same moment. Use the code from the newest email.', 'twofa' ) );
@@ -207,7 +209,11 @@ class Twofa_Provider_Email extends Twofa_Provider {
 			}
 			$record['attempts'] = (int) $record['attempts'] + 1;
 			$counted            = (string) wp_json_encode( $record );
-			if ( Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $counted ) ) {
+			$counted_ok = Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $counted );
+			if ( null === $counted_ok ) {
+				return Twofa_User_State::busy_error();
+			}
+			if ( $counted_ok ) {
 				break;
 			}
 			if ( $try >= 5 ) {
@@ -235,7 +241,12 @@ class Twofa_Provider_Email extends Twofa_Provider {
 					'used'    => $now,
 				)
 			);
-			if ( ! Twofa_User_State::compare_and_set( $user_id, self::CODE, $counted, $used ) ) {
+			$spent = Twofa_User_State::compare_and_set( $user_id, self::CODE, $counted, $used );
+			if ( null === $spent ) {
+				// Refused by the database (e.g. another server spent it at the same moment): not passed.
+				return Twofa_User_State::busy_error();
+			}
+			if ( ! $spent ) {
 				// Another request spent or replaced it between our count and this write.
 				return self::used_error();
 			}

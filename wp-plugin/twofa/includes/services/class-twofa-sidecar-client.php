@@ -29,10 +29,10 @@ final class Twofa_Sidecar_Client {
 	/**
 	 * Client for the configured sidecar.
 	 *
-	 * @param string|null $base Base URL; the site setting when null.
+	 * @param string|null $base Base URL; this server's (Twofa_Settings::sidecar_url()) when null.
 	 */
 	public function __construct( ?string $base = null ) {
-		$this->base = rtrim( $base ?? (string) Twofa_Settings::get( 'sidecar_url' ), '/' );
+		$this->base = rtrim( $base ?? Twofa_Settings::sidecar_url(), '/' );
 	}
 
 	/**

@@ -90,7 +90,8 @@ final class Twofa_Backup_Codes {
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $input   What the user typed.
-	 * @return true|WP_Error twofa_backup_format, twofa_backup_wrong (also for a code used before), twofa_unavailable.
+	 * @return true|WP_Error twofa_backup_format, twofa_backup_wrong (also for a code used before), twofa_unavailable,
+	 *                       twofa_busy (the database refused the DELETE: nothing spent).
 	 */
 	public static function consume( int $user_id, string $input ) {
 		$hash = self::hash_of( $user_id, $input );
@@ -98,7 +99,7 @@ final class Twofa_Backup_Codes {
 			return $hash;
 		}
 		global $wpdb;
-		$deleted = $wpdb->query(
+		$deleted = Twofa_User_State::write(
 			$wpdb->prepare(
 				"DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND meta_value = %s LIMIT 1",
 				$user_id,
@@ -107,6 +108,10 @@ final class Twofa_Backup_Codes {
 			)
 		);
 		wp_cache_delete( $user_id, 'user_meta' );
+		if ( null === $deleted ) {
+			// Refused by the database (e.g. another server spent it at the same moment): not spent here.
+			return Twofa_User_State::busy_error();
+		}
 		if ( 1 !== $deleted ) {
 			return new WP_Error( 'twofa_backup_wrong', __( 'That backup code is not right, or it has already been used. Each backup code works once.', 'twofa' ) );
 		}

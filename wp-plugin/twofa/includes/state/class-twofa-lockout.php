@@ -72,19 +72,48 @@ final class Twofa_Lockout {
 	}
 
 	/**
-	 * Counts one failed second step, locks the account when the limit is
+	 * Counts an attempt before its code is checked (docs/DESIGN.md, "State under
+	 * concurrency"): the counter is raised by one statement whose result decides
+	 * whether the code may be checked at all, so no checked code goes uncounted,
+	 * whatever the database does. A success resets the count; a check that could
+	 * not happen gives the attempt back.
+	 *
+	 * @param int $user_id User ID.
+	 * @return int|null The count including this attempt, or null when the database refused it (do not check).
+	 */
+	public static function count_attempt( int $user_id ): ?int {
+		return Twofa_User_State::atomic_increment( $user_id, Twofa_User_State::FAILURES );
+	}
+
+	/**
+	 * Gives back an attempt counted by count_attempt() whose code was never really
+	 * checked (the method could not check it, or the database refused to spend it).
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function give_back( int $user_id ): void {
+		Twofa_User_State::atomic_increment( $user_id, Twofa_User_State::FAILURES, -1 );
+	}
+
+	/**
+	 * Records one failed second step, locks the account when the limit is
 	 * reached, tells the user once, and fires `wp_login_failed`.
 	 *
-	 * @param WP_User  $user   The account.
-	 * @param WP_Error $why    What failed (passed to wp_login_failed listeners).
-	 * @param string   $method The method whose code was refused ('' for a password).
+	 * @param WP_User  $user     The account.
+	 * @param WP_Error $why      What failed (passed to wp_login_failed listeners).
+	 * @param string   $method   The method whose code was refused ('' for a password).
+	 * @param int|null $failures The count count_attempt() returned for this attempt; null: count it now.
 	 * @return array{failures:int, locked_for:int}
 	 */
-	public static function record_failure( WP_User $user, WP_Error $why, string $method = '' ): array {
+	public static function record_failure( WP_User $user, WP_Error $why, string $method = '', ?int $failures = null ): array {
 		$user_id  = (int) $user->ID;
-		$failures = Twofa_User_State::atomic_increment( $user_id, Twofa_User_State::FAILURES );
+		$failures = $failures ?? self::count_attempt( $user_id );
 		$now      = Twofa_Clock::now();
-		update_user_meta( $user_id, Twofa_User_State::LAST_FAILURE, (string) $now );
+		if ( null === $failures ) {
+			// Not counted (logged by Twofa_User_State); the attempt is refused all the same.
+			$failures = self::failures( $user_id );
+		}
+		Twofa_User_State::set_value( $user_id, Twofa_User_State::LAST_FAILURE, (string) $now );
 		Twofa_Events::record( Twofa_Events::CODE_REFUSED, $user_id, array( 'method' => $method, 'actor' => $user_id, 'details' => array( 'reason' => $why->get_error_code(), 'failures' => $failures ) ) );
 		if ( $failures === (int) Twofa_Settings::get( 'backoff_after' ) ) {
 			Twofa_Events::record( Twofa_Events::BACKOFF, $user_id, array( 'actor' => $user_id, 'details' => array( 'failures' => $failures ) ) );
@@ -94,7 +123,7 @@ final class Twofa_Lockout {
 		$limit      = (int) Twofa_Settings::get( 'lockout_after' );
 		if ( $failures >= $limit ) {
 			$locked_for = 60 * (int) Twofa_Settings::get( 'lockout_minutes' );
-			update_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, (string) ( $now + $locked_for ) );
+			Twofa_User_State::raise_value( $user_id, Twofa_User_State::LOCKED_UNTIL, $now + $locked_for );
 			Twofa_Events::record( Twofa_Events::LOCKOUT, $user_id, array( 'actor' => $user_id, 'details' => array( 'failures' => $failures, 'minutes' => (int) ( $locked_for / 60 ) ) ) );
 			// The atomic counter hands this exact value to one request only: one email per series.
 			if ( $failures === $limit ) {
@@ -112,14 +141,13 @@ final class Twofa_Lockout {
 	}
 
 	/**
-	 * Clears the counters after a successful second step.
+	 * Clears the counters after a successful second step, in one statement.
 	 *
 	 * @param int $user_id User ID.
+	 * @return bool Whether the database took it.
 	 */
-	public static function reset( int $user_id ): void {
-		delete_user_meta( $user_id, Twofa_User_State::FAILURES );
-		delete_user_meta( $user_id, Twofa_User_State::LAST_FAILURE );
-		delete_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL );
+	public static function reset( int $user_id ): bool {
+		return Twofa_User_State::delete_keys( $user_id, array( Twofa_User_State::FAILURES, Twofa_User_State::LAST_FAILURE, Twofa_User_State::LOCKED_UNTIL ) );
 	}
 
 	/**
