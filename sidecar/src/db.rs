@@ -336,6 +336,22 @@ impl Db {
         Ok(row.map(|v| v.unwrap_or_default()))
     }
 
+    /// The site's `admin_email` option (Settings → General "Administration Email Address"),
+    /// `None` when the row is missing or empty.
+    pub async fn admin_email(&self) -> Result<Option<String>, DbError> {
+        let q = format!(
+            "SELECT option_value FROM {} WHERE option_name = 'admin_email' LIMIT 1",
+            self.options
+        );
+        let row: Option<Bytes> = self
+            .run(|mut c| {
+                let q = q.clone();
+                async move { c.query_first(q).await }
+            })
+            .await?;
+        Ok(row.map(text).filter(|v| !v.trim().is_empty()))
+    }
+
     /// Login and display name of the given users (one query; ids come from the report page).
     pub async fn names(&self, ids: &[u64]) -> Result<Vec<(u64, String, String)>, DbError> {
         if ids.is_empty() {

@@ -202,6 +202,7 @@ final class Twofa_Login_Flow {
 				'method'      => $method,
 				'redirect_to' => $record['redirect_to'],
 				'remember'    => $record['remember'],
+				'login_id'    => $record['login'],
 			)
 		);
 
@@ -262,11 +263,7 @@ final class Twofa_Login_Flow {
 		}
 
 		$provider = Twofa_Providers::get( $out['method'] );
-		if ( self::SETUP === $out['stage'] ) {
-			$ok = $provider->verify_setup( $user_id, $code );
-		} else {
-			$ok = $provider->verify_login_code( $user_id, $code );
-		}
+		$ok       = $provider->verify_login_step( $user_id, $code, $out );
 
 		if ( true === $ok ) {
 			Twofa_Lockout::reset( $user_id );
@@ -288,7 +285,7 @@ final class Twofa_Login_Flow {
 			return $out;
 		}
 
-		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
+		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'], $record['login'] );
 		if ( Twofa_Provider::cannot_check( $ok ) ) {
 			// "Cannot check" is never "wrong": nothing is counted, the site owner must act.
 			$out['error'] = Twofa_Provider::misconfigured_message();
@@ -374,6 +371,8 @@ final class Twofa_Login_Flow {
 				'sent'           => false,
 				'redirect_to'    => '',
 				'remember'       => false,
+				// The pending login's id (Twofa_Login_Nonce): internal, never shown.
+				'login_id'       => '',
 				// Configure 2FA query arguments to show after a passed step, before going on (empty: none).
 				'configure_step' => array(),
 			),
