@@ -1,5 +1,5 @@
-//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the one
-//! `{prefix}user_roles` row of `{prefix}options` (mysql_async pool).
+//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the
+//! `{prefix}user_roles` and `admin_email` rows of `{prefix}options` (mysql_async pool).
 //!
 //! Table names are built from the validated prefix (`^[A-Za-z0-9_]{1,32}$`); every value is a
 //! bound parameter. Text columns are read as bytes and decoded lossily, so odd data in the
