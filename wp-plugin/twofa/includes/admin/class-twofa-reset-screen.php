@@ -154,24 +154,14 @@ final class Twofa_Reset_Screen {
 	 * @return array{status:string, message:string, user_id:int, notes:string[]}
 	 */
 	public static function process_reset( array $post ): array {
-		$target = isset( $post['twofa_reset_user_id'] ) && is_scalar( $post['twofa_reset_user_id'] ) && preg_match( '/^[1-9][0-9]{0,18}$/', (string) $post['twofa_reset_user_id'] ) ? (int) $post['twofa_reset_user_id'] : 0;
-		$nonce  = isset( $post['twofa_reset_nonce'] ) && is_string( $post['twofa_reset_nonce'] ) ? sanitize_text_field( $post['twofa_reset_nonce'] ) : '';
+		$target = self::posted_user_id( $post, 'twofa_reset_user_id' );
 		$out    = array(
 			'status'  => 'forbidden',
-			'message' => '',
+			'message' => self::refusal( $post, $target, 'twofa_reset_nonce', self::reset_nonce_action( $target ), __( 'You are not allowed to reset this user\'s two-factor authentication.', 'twofa' ) ),
 			'user_id' => $target,
 			'notes'   => array(),
 		);
-		if ( ! $target || ! get_userdata( $target ) ) {
-			$out['message'] = __( 'Unknown user.', 'twofa' );
-			return $out;
-		}
-		if ( ! wp_verify_nonce( $nonce, self::reset_nonce_action( $target ) ) ) {
-			$out['message'] = __( 'The link you followed has expired. Reload the page and try again.', 'twofa' );
-			return $out;
-		}
-		if ( ! Twofa_Reset::current_user_can_reset( $target ) ) {
-			$out['message'] = __( 'You are not allowed to reset this user\'s two-factor authentication.', 'twofa' );
+		if ( '' !== $out['message'] ) {
 			return $out;
 		}
 		if ( ! Twofa_Configure_Form::ticked( $post, 'twofa_reset_confirm' ) ) {
@@ -246,25 +236,52 @@ final class Twofa_Reset_Screen {
 	 * @return array{status:string, message:string, user_id:int}
 	 */
 	public static function process_unlock( array $post ): array {
-		$target = isset( $post['twofa_unlock_user_id'] ) && is_scalar( $post['twofa_unlock_user_id'] ) && preg_match( '/^[1-9][0-9]{0,18}$/', (string) $post['twofa_unlock_user_id'] ) ? (int) $post['twofa_unlock_user_id'] : 0;
-		$nonce  = isset( $post['twofa_unlock_nonce'] ) && is_string( $post['twofa_unlock_nonce'] ) ? sanitize_text_field( $post['twofa_unlock_nonce'] ) : '';
+		$target = self::posted_user_id( $post, 'twofa_unlock_user_id' );
 		$out    = array(
 			'status'  => 'forbidden',
-			'message' => '',
+			'message' => self::refusal( $post, $target, 'twofa_unlock_nonce', self::unlock_nonce_action( $target ), __( 'You are not allowed to unlock this user\'s two-factor authentication.', 'twofa' ) ),
 			'user_id' => $target,
 		);
-		if ( ! $target || ! get_userdata( $target ) ) {
-			$out['message'] = __( 'Unknown user.', 'twofa' );
-		} elseif ( ! wp_verify_nonce( $nonce, self::unlock_nonce_action( $target ) ) ) {
-			$out['message'] = __( 'The link you followed has expired. Reload the page and try again.', 'twofa' );
-		} elseif ( ! Twofa_Reset::current_user_can_reset( $target ) ) {
-			$out['message'] = __( 'You are not allowed to unlock this user\'s two-factor authentication.', 'twofa' );
-		} else {
+		if ( '' === $out['message'] ) {
 			Twofa_Lockout::unlock( $target );
 			$out['status']  = 'ok';
 			$out['message'] = __( 'The user\'s two-factor step is unlocked.', 'twofa' );
 		}
 		return $out;
+	}
+
+	/**
+	 * The target user id of a posted form (0 when absent or malformed).
+	 *
+	 * @param array<string,mixed> $post  Unslashed form fields.
+	 * @param string              $field Field name.
+	 */
+	private static function posted_user_id( array $post, string $field ): int {
+		return isset( $post[ $field ] ) && is_scalar( $post[ $field ] ) && preg_match( '/^[1-9][0-9]{0,18}$/', (string) $post[ $field ] ) ? (int) $post[ $field ] : 0;
+	}
+
+	/**
+	 * Why the current user may not act on $target ('' when they may): an unknown
+	 * user, a wrong nonce, or missing capabilities (Twofa_Reset::current_user_can_reset()).
+	 *
+	 * @param array<string,mixed> $post         Unslashed form fields.
+	 * @param int                 $target       Target user.
+	 * @param string              $nonce_field  The nonce's field.
+	 * @param string              $nonce_action The nonce's action.
+	 * @param string              $not_allowed  The message for missing capabilities.
+	 */
+	private static function refusal( array $post, int $target, string $nonce_field, string $nonce_action, string $not_allowed ): string {
+		$nonce = isset( $post[ $nonce_field ] ) && is_string( $post[ $nonce_field ] ) ? sanitize_text_field( $post[ $nonce_field ] ) : '';
+		if ( ! $target || ! get_userdata( $target ) ) {
+			return __( 'Unknown user.', 'twofa' );
+		}
+		if ( ! wp_verify_nonce( $nonce, $nonce_action ) ) {
+			return __( 'The link you followed has expired. Reload the page and try again.', 'twofa' );
+		}
+		if ( ! Twofa_Reset::current_user_can_reset( $target ) ) {
+			return $not_allowed;
+		}
+		return '';
 	}
 
 	/**
