@@ -1,5 +1,5 @@
-//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the one
-//! `{prefix}user_roles` row of `{prefix}options` (mysql_async pool).
+//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the
+//! `{prefix}user_roles` and `admin_email` rows of `{prefix}options` (mysql_async pool).
 //!
 //! Table names are built from the validated prefix (`^[A-Za-z0-9_]{1,32}$`); every value is a
 //! bound parameter. Text columns are read as bytes and decoded lossily, so odd data in the
@@ -359,6 +359,22 @@ impl Db {
             })
             .await?;
         Ok(row.map(|v| v.unwrap_or_default()))
+    }
+
+    /// The site's `admin_email` option (Settings → General "Administration Email Address"),
+    /// `None` when the row is missing or empty.
+    pub async fn admin_email(&self) -> Result<Option<String>, DbError> {
+        let q = format!(
+            "SELECT option_value FROM {} WHERE option_name = 'admin_email' LIMIT 1",
+            self.options
+        );
+        let row: Option<Bytes> = self
+            .run(|mut c| {
+                let q = q.clone();
+                async move { c.query_first(q).await }
+            })
+            .await?;
+        Ok(row.map(text).filter(|v| !v.trim().is_empty()))
     }
 
     /// Login and display name of the given users (one query; ids come from the report page).

@@ -340,8 +340,10 @@ fn greeting(display: &str) -> String {
 
 /// Security notices: `method_added`, `method_replaced`, `method_removed` and `primary_changed`
 /// (all need `method`), `email_changed` (to the old address, before the change), `reset` (an
-/// administrator reset the user's 2FA), `lockout` (too many wrong codes), and `test` (the
-/// settings page's "Send test email" and `wp twofa send-test-email`; no call to action).
+/// administrator reset the user's 2FA), `lockout` (too many wrong codes), `lockout_permanent`
+/// (locked until an administrator unlocks it), `admin_lockout_permanent` (the same, to the
+/// site's administration address) and `test` (the settings page's "Send test email" and
+/// `wp twofa send-test-email`; no call to action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
@@ -355,6 +357,11 @@ pub enum Event {
     EmailChanged,
     Reset,
     Lockout,
+    /// Locked until an administrator unlocks it, after too many wrong codes in a row.
+    LockoutPermanent,
+    /// The same, told to the site's administration email address (`admin_email`) about the
+    /// user: not to the user's own address.
+    AdminLockoutPermanent,
     /// "Send test email" of the site owner's settings page and `wp twofa send-test-email`.
     Test,
     /// A backup code was used to log in (`remaining` required).
@@ -396,6 +403,25 @@ impl Method {
             Method::Email => "OTP over Email",
             Method::BackupCodes => "Backup codes",
         }
+    }
+}
+
+/// The notice to the site's administration address that `login` (`display`, user `id`) is
+/// locked until unlocked. Names come from the database and are cleaned like any name.
+pub fn admin_notice_body(site: &str, id: u64, login: &str, display: &str) -> Body {
+    let login = clean_name(login, 60);
+    let display = clean_name(display, 100);
+    Body {
+        subject: format!("{site}: the account \"{login}\" was locked"),
+        greeting: "Hello,".to_string(),
+        before: vec![format!(
+            "The account \"{login}\" ({display}, user ID {id}) on {site} was locked after too many wrong verification codes in a row. Someone may know its password. It stays locked until an administrator unlocks it: the Unlock button on the user's profile screen, or wp twofa unlock {id}."
+        )],
+        code: None,
+        after: vec![
+            "The user was told too. Ask them to change their password before you unlock the account."
+                .to_string(),
+        ],
     }
 }
 
@@ -441,6 +467,15 @@ pub fn notice_body(
         Event::Lockout => (
             format!("{site}: your account was temporarily locked"),
             format!("Your account on {site} was temporarily locked after too many wrong verification codes."),
+        ),
+        Event::LockoutPermanent => (
+            format!("{site}: your account was locked"),
+            format!("Your account on {site} was locked after too many wrong verification codes in a row. It stays locked until a site administrator unlocks it; even a correct code is refused until then."),
+        ),
+        // Sent through admin_notice_body(); this wording is only a fallback.
+        Event::AdminLockoutPermanent => (
+            format!("{site}: an account was locked"),
+            format!("An account on {site} was locked after too many wrong verification codes in a row."),
         ),
         Event::Test => (
             format!("{site}: test email"),

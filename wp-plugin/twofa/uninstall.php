@@ -22,6 +22,7 @@ function twofa_uninstall_site(): void {
 	delete_option( 'twofa_key_id' );
 	delete_option( 'twofa_dummy_hash' );
 	Twofa_Events::deactivate();
+	Twofa_Rate_Limit::delete_all();
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(

@@ -210,6 +210,21 @@ impl TestDb {
         c.disconnect().await.ok();
     }
 
+    /// Stores the site's `admin_email` option.
+    pub async fn set_admin_email(&self, value: &str) {
+        let mut c = self.conn().await;
+        c.exec_drop(
+            format!(
+                "REPLACE INTO {}options (option_name, option_value, autoload) VALUES ('admin_email', ?, 'yes')",
+                self.prefix
+            ),
+            (value,),
+        )
+        .await
+        .expect("insert admin_email");
+        c.disconnect().await.ok();
+    }
+
     /// Defines these roles in `{prefix}user_roles`, shaped as WordPress stores them (name and
     /// capabilities per role).
     pub async fn set_user_roles(&self, slugs: &[&str]) {

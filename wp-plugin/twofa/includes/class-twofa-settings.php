@@ -33,6 +33,8 @@ final class Twofa_Settings {
 		'lockout_minutes' => array( 1, 1440 ),
 		'remember_days'   => array( 1, 90 ),
 		'log_retention_days' => array( 1, 3650 ),
+		'email_ip_per_hour'  => array( 1, 100000 ),
+		'permanent_lock_after' => array( 3, 100 ),
 	);
 
 	/**
@@ -52,6 +54,10 @@ final class Twofa_Settings {
 			'backoff_after'   => 3,
 			'lockout_after'   => 10,
 			'lockout_minutes' => 15,
+			// Consecutive failures after which only an administrator can unlock the second step.
+			'permanent_lock_after' => 100,
+			// Code emails from one client address per clock hour, all accounts together.
+			'email_ip_per_hour'    => 60,
 			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
 			'login_errors'    => 'generic',
 			'sidecar_url'     => 'http://127.0.0.1:8787',

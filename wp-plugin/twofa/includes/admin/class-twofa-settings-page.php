@@ -135,6 +135,8 @@ final class Twofa_Settings_Page {
 		self::number_field( 'backoff_after', __( 'Back-off after', 'twofa' ), __( 'failed codes (each further failure waits longer)', 'twofa' ), 'twofa_codes' );
 		self::number_field( 'lockout_after', __( 'Lock out after', 'twofa' ), __( 'failed codes', 'twofa' ), 'twofa_codes' );
 		self::number_field( 'lockout_minutes', __( 'Lockout length', 'twofa' ), __( 'minutes', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'permanent_lock_after', __( 'Permanent lock after', 'twofa' ), __( 'failed codes in a row (at most 100); then only an administrator can unlock the account', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'email_ip_per_hour', __( 'Code emails per address', 'twofa' ), __( 'per hour from one client IP address, all accounts together', 'twofa' ), 'twofa_codes' );
 
 		add_settings_section( 'twofa_devices', __( 'Remembered devices', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_remember_devices', __( 'Remember devices', 'twofa' ), array( __CLASS__, 'field_remember_devices' ), self::SLUG, 'twofa_devices' );

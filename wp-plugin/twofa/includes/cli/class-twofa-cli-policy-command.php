@@ -26,6 +26,8 @@ class Twofa_CLI_Policy_Command {
 		'backoff-after'           => 'backoff_after',
 		'lockout-after'           => 'lockout_after',
 		'lockout-minutes'         => 'lockout_minutes',
+		'permanent-lock-after'    => 'permanent_lock_after',
+		'email-ip-per-hour'       => 'email_ip_per_hour',
 		'app-passwords'           => 'app_passwords',
 		'sidecar-url'             => 'sidecar_url',
 		'log-retention-days'      => 'log_retention_days',
@@ -128,6 +130,12 @@ class Twofa_CLI_Policy_Command {
 	 *
 	 * [--lockout-minutes=<minutes>]
 	 * : How long a lockout lasts (1-1440).
+	 *
+	 * [--permanent-lock-after=<failures>]
+	 * : Failed codes in a row after which the account stays locked until an administrator unlocks it (3-100).
+	 *
+	 * [--email-ip-per-hour=<count>]
+	 * : Code emails per hour from one client IP address, all accounts together (1-100000).
 	 *
 	 * [--app-passwords=<policy>]
 	 * : Whether application passwords work for users with 2FA.

@@ -208,6 +208,7 @@ final class Twofa_Login_Flow {
 				'method'      => $method,
 				'redirect_to' => $record['redirect_to'],
 				'remember'    => $record['remember'],
+				'login_id'    => $record['login'],
 			)
 		);
 
@@ -287,11 +288,7 @@ final class Twofa_Login_Flow {
 		}
 
 		$provider = Twofa_Providers::get( $out['method'] );
-		if ( self::SETUP === $out['stage'] ) {
-			$ok = $provider->verify_setup( $user_id, $code );
-		} else {
-			$ok = $provider->verify_login_code( $user_id, $code );
-		}
+		$ok       = $provider->verify_login_step( $user_id, $code, $out );
 		if ( Twofa_User_State::is_busy( $ok ) ) {
 			// The database refused the code's state change: the nonce and the counted attempt go
 			// back with it (a deadlock has rolled the transaction back already), nothing is decided.
@@ -334,14 +331,14 @@ final class Twofa_Login_Flow {
 		if ( Twofa_Provider::cannot_check( $ok ) ) {
 			// Not checked: not an attempt, and nothing was let through.
 			Twofa_Lockout::give_back( $user_id );
-			$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
+			$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'], $record['login'] );
 			// "Cannot check" is never "wrong": nothing is counted, the site owner must act.
 			$out['error'] = Twofa_Provider::misconfigured_message();
 			return '' === $out['nonce'] ? self::result( 'busy' ) : self::prepare_setup( $out );
 		}
 		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
 		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'], $failures );
-		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
+		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'], $record['login'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
 		return '' === $out['nonce'] ? self::result( 'busy' ) : self::prepare_setup( $out );
 	}
@@ -357,7 +354,7 @@ final class Twofa_Login_Flow {
 	 * @return array<string,mixed>
 	 */
 	private static function busy( array $out, array $record ): array {
-		$out['nonce'] = Twofa_Login_Nonce::create( (int) $out['user_id'], (string) $record['redirect_to'], (bool) $record['remember'] );
+		$out['nonce'] = Twofa_Login_Nonce::create( (int) $out['user_id'], (string) $record['redirect_to'], (bool) $record['remember'], (string) $record['login'] );
 		if ( '' === $out['nonce'] ) {
 			return self::result( 'busy' );
 		}
@@ -439,6 +436,8 @@ final class Twofa_Login_Flow {
 				'sent'           => false,
 				'redirect_to'    => '',
 				'remember'       => false,
+				// The pending login's id (Twofa_Login_Nonce): internal, never shown.
+				'login_id'       => '',
 				// Configure 2FA query arguments to show after a passed step, before going on (empty: none).
 				'configure_step' => array(),
 			),

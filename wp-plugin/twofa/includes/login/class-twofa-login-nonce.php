@@ -26,10 +26,12 @@ final class Twofa_Login_Nonce {
 	 * @param int    $user_id     User ID.
 	 * @param string $redirect_to Local URL to go to after the second step ('' for the default).
 	 * @param bool   $remember    Whether the session should be remembered.
+	 * @param string $login_id    The pending login this nonce continues ('' = a new password
+	 *                            step: a new random id). Email codes are bound to it.
 	 * @return string The nonce (64 hex digits) for the form, '' when the database refused it.
 	 * @throws Twofa\Exception When the extension cannot hash (callers check the environment first).
 	 */
-	public static function create( int $user_id, string $redirect_to, bool $remember ): string {
+	public static function create( int $user_id, string $redirect_to, bool $remember, string $login_id = '' ): string {
 		$nonce  = bin2hex( random_bytes( 32 ) );
 		$record = (string) wp_json_encode(
 			array(
@@ -37,6 +39,7 @@ final class Twofa_Login_Nonce {
 				'expires'     => Twofa_Clock::now() + self::TTL,
 				'redirect_to' => $redirect_to,
 				'remember'    => $remember,
+				'login'       => '' !== $login_id ? $login_id : bin2hex( random_bytes( 16 ) ),
 			)
 		);
 		// One row per user whatever races: a new row, then the older ones deleted, so concurrent
@@ -49,8 +52,9 @@ final class Twofa_Login_Nonce {
 	 *
 	 * @param int    $user_id User ID from the form.
 	 * @param string $nonce   Nonce from the form.
-	 * @return array{raw:string, redirect_to:string, remember:bool}|null The stored record (raw
-	 *         value for consume()), or null when the nonce is wrong, expired or absent.
+	 * @return array{raw:string, redirect_to:string, remember:bool, login:string}|null The stored
+	 *         record (raw value for consume(); login: the pending login's id), or null when the
+	 *         nonce is wrong, expired or absent.
 	 */
 	public static function check( int $user_id, string $nonce ): ?array {
 		if ( $user_id <= 0 || ! preg_match( '/^[0-9a-f]{64}$/', $nonce ) ) {
@@ -80,6 +84,8 @@ final class Twofa_Login_Nonce {
 			'raw'         => $raw,
 			'redirect_to' => isset( $record['redirect_to'] ) && is_string( $record['redirect_to'] ) ? $record['redirect_to'] : '',
 			'remember'    => ! empty( $record['remember'] ),
+			// A record written before login ids existed: its own hash stands in for one.
+			'login'       => isset( $record['login'] ) && is_string( $record['login'] ) && '' !== $record['login'] ? $record['login'] : $record['hash'],
 		);
 	}
 

@@ -252,6 +252,23 @@ abstract class Twofa_Provider {
 	}
 
 	/**
+	 * The login step's check: first-login setup (verify_setup()) or the challenge
+	 * (verify_login_code()). A method whose codes are sent for one pending login
+	 * (OTP over Email) also checks that the code belongs to $out['login_id'].
+	 *
+	 * @param int                 $user_id User ID.
+	 * @param string              $code    What the user entered.
+	 * @param array<string,mixed> $out     The flow's result so far (stage, login_id).
+	 * @return true|WP_Error
+	 */
+	public function verify_login_step( int $user_id, string $code, array $out ) {
+		if ( Twofa_Login_Flow::SETUP === $out['stage'] ) {
+			return $this->verify_setup( $user_id, $code );
+		}
+		return $this->verify_login_code( $user_id, $code );
+	}
+
+	/**
 	 * Checks what was entered during setup and turns the method on (first login).
 	 *
 	 * @param int    $user_id User ID.

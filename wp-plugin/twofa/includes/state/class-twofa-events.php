@@ -315,7 +315,7 @@ final class Twofa_Events {
 			'event'      => $event,
 			'method'     => $method,
 			'via'        => self::via(),
-			'ip'         => self::ip(),
+			'ip'         => self::client_ip(),
 			'user_agent' => self::user_agent(),
 			'details'    => self::details( isset( $context['details'] ) && is_array( $context['details'] ) ? $context['details'] : array() ),
 		);
@@ -369,7 +369,7 @@ final class Twofa_Events {
 	 * The client's address as the server saw it (REMOTE_ADDR); a site behind a proxy it
 	 * trusts can give the real one through the `twofa_event_ip` filter.
 	 */
-	private static function ip(): string {
+	public static function client_ip(): string {
 		$ip = isset( $_SERVER['REMOTE_ADDR'] ) && is_string( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
 		/**
 		 * The IP address stored with an event.

@@ -21,6 +21,7 @@ final class Twofa_User_State {
 	const FAILURES      = '_twofa_failures';
 	const LAST_FAILURE  = '_twofa_last_failure';
 	const LOCKED_UNTIL  = '_twofa_locked_until';
+	const LOCKED_FOR_GOOD = '_twofa_locked_permanently'; // Unix time of the permanent lock, '0' or no row = none.
 	const LOGIN_NONCE   = '_twofa_login_nonce';
 	const GRACE_STARTED = '_twofa_grace_started';
 
@@ -34,6 +35,7 @@ final class Twofa_User_State {
 		self::FAILURES,
 		self::LAST_FAILURE,
 		self::LOCKED_UNTIL,
+		self::LOCKED_FOR_GOOD,
 		self::LOGIN_NONCE,
 		self::GRACE_STARTED,
 	);
@@ -475,6 +477,24 @@ final class Twofa_User_State {
 		$done = self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key IN ($in)", array_merge( array( $user_id ), $keys ) ) ); // phpcs:ignore WordPress.DB.PreparedSQLPlaceholders
 		wp_cache_delete( $user_id, 'user_meta' );
 		return null !== $done;
+	}
+
+	/**
+	 * Takes back one unit of an integer meta value, never below 0, in one statement.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 */
+	public static function atomic_decrement( int $user_id, string $key ): void {
+		global $wpdb;
+		self::write(
+			$wpdb->prepare(
+				"UPDATE {$wpdb->usermeta} SET meta_value = CAST(meta_value AS SIGNED) - 1 WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) > 0",
+				$user_id,
+				$key
+			)
+		);
+		wp_cache_delete( $user_id, 'user_meta' );
 	}
 
 	/**
