@@ -419,6 +419,26 @@ impl TestApp {
         Signed { id, sig }
     }
 
+    /// Sends `body` with the headers of the signature `s` made at `ts` (as [`Self::sign`] made it).
+    pub async fn send_signed(
+        &self,
+        method: &str,
+        target: &str,
+        body: Vec<u8>,
+        ts: i64,
+        s: Signed,
+    ) -> Resp {
+        self.raw(
+            method,
+            target,
+            body,
+            Some(ts.to_string()),
+            Some(s.id),
+            Some(s.sig),
+        )
+        .await
+    }
+
     /// Sends a request with the given timestamp / request id / signature headers (None = header
     /// absent).
     pub async fn raw(
