@@ -36,6 +36,7 @@ final class Twofa_Plugin {
 		'Twofa_Demo_Mailbox',    // Demo mode only: the file outbox in the browser.
 		'Twofa_Remember_Device', // Remembered devices: forgotten when the password changes.
 		'Twofa_Devices_Screen',  // Configure 2FA → Remembered devices (Forget, Forget all).
+		'Twofa_Import_Page',     // Tools → Import two-factor settings.
 	);
 
 	/**
@@ -60,6 +61,7 @@ final class Twofa_Plugin {
 			WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
 			WP_CLI::add_command( 'twofa policy', 'Twofa_CLI_Policy_Command' );
 			WP_CLI::add_command( 'twofa log', 'Twofa_CLI_Log_Command' );
+			WP_CLI::add_command( 'twofa import', 'Twofa_CLI_Import_Command' );
 		}
 	}
 }

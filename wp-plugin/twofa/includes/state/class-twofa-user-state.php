@@ -23,6 +23,7 @@ final class Twofa_User_State {
 	const LOCKED_UNTIL  = '_twofa_locked_until';
 	const LOGIN_NONCE   = '_twofa_login_nonce';
 	const GRACE_STARTED = '_twofa_grace_started';
+	const IMPORT_NOTICE = '_twofa_import_notice'; // Source id: imported, asked to generate backup codes.
 
 	/**
 	 * The keys that belong to no one method (each provider lists its own in meta_keys()).
@@ -36,6 +37,7 @@ final class Twofa_User_State {
 		self::LOCKED_UNTIL,
 		self::LOGIN_NONCE,
 		self::GRACE_STARTED,
+		self::IMPORT_NOTICE,
 	);
 
 	/**
