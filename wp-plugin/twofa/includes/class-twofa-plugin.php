@@ -40,6 +40,20 @@ final class Twofa_Plugin {
 	);
 
 	/**
+	 * Registers languages/ as where twofa's translations are (the `init` hook).
+	 */
+	public static function load_textdomain(): void {
+		global $wp_textdomain_registry;
+		if ( $wp_textdomain_registry instanceof WP_Textdomain_Registry ) {
+			// WordPress 6.1+: the .mo file is read when a twofa string is first translated,
+			// so requests that show none of them never read it.
+			$wp_textdomain_registry->set_custom_path( 'twofa', dirname( TWOFA_PLUGIN_FILE ) . '/languages' );
+			return;
+		}
+		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
+	}
+
+	/**
 	 * Adds every feature's hooks once.
 	 */
 	public static function boot(): void {
@@ -49,7 +63,8 @@ final class Twofa_Plugin {
 		}
 		$booted = true;
 
-		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
+		// Translations from languages/ (twofa-{locale}.mo), registered on init.
+		add_action( 'init', array( __CLASS__, 'load_textdomain' ) );
 
 		foreach ( self::FEATURES as $feature ) {
 			if ( class_exists( $feature ) ) {
