@@ -22,8 +22,6 @@ final class TranslationsTest extends Admin_TestCase {
 			@unlink( $this->mo );
 			$this->mo = '';
 		}
-		remove_all_filters( 'determine_locale' );
-		unload_textdomain( 'twofa' );
 		parent::tearDown();
 	}
 
@@ -38,12 +36,22 @@ final class TranslationsTest extends Admin_TestCase {
 		unlink( $po );
 		$this->assertSame( 0, $rc, 'msgfmt made the catalog' );
 
-		$this->assertSame( 'Configure 2FA', __( 'Configure 2FA', 'twofa' ), 'English by default' );
-		unload_textdomain( 'twofa' );
-		add_filter( 'determine_locale', static fn() => 'de_DE' );
-		$this->assertFalse( is_textdomain_loaded( 'twofa' ), 'nothing read before a string is translated' );
-		$this->assertSame( '2FA einrichten', __( 'Configure 2FA', 'twofa' ) );
-		$this->assertTrue( is_textdomain_loaded( 'twofa' ) );
+		// A fresh process: WordPress remembers per request which catalog a text domain has.
+		$script = tempnam( sys_get_temp_dir(), 'twofa-l10n' );
+		file_put_contents(
+			$script,
+			'<?php require getenv( "TWOFA_WP_DIR" ) . "/wp-load.php";'
+			. ' if ( "de" === ( $argv[1] ?? "" ) ) { add_filter( "determine_locale", static fn() => "de_DE" ); }'
+			. ' echo is_textdomain_loaded( "twofa" ) ? "loaded|" : "not loaded|", __( "Configure 2FA", "twofa" ), "|", is_textdomain_loaded( "twofa" ) ? "loaded" : "not loaded";'
+		);
+		$run = static function ( string $arg ) use ( $script ): string {
+			return (string) shell_exec( getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( $script ) . ' ' . $arg . ' 2>&1' );
+		};
+		$de = $run( 'de' );
+		$en = $run( 'en' );
+		unlink( $script );
+		$this->assertSame( 'not loaded|2FA einrichten|loaded', $de, 'read from languages/ when a twofa string is first translated' );
+		$this->assertSame( 'not loaded|Configure 2FA|not loaded', $en, 'English without a catalog for the locale' );
 	}
 
 	public function test_the_sidecar_gets_the_users_locale_else_the_sites_and_mails_in_it(): void {
