@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::email::{self, Body, Envelope, Event, MailError, Method};
 use crate::errors::{json_error, ApiError, ErrorBody};
 use crate::rate_limit::MailKind;
-use crate::routes::email_otp::Accepted;
+use crate::routes::email_otp::{check_locale, Accepted};
 use crate::startup::AppState;
 
 /// A notice to send; no other field is accepted.
@@ -32,6 +32,16 @@ pub struct NotifyRequest {
     /// Unused backup codes left; only with the backup code events, which require it.
     #[serde(default)]
     remaining: Option<u32>,
+    /// The recipient's WordPress locale (`de_DE`): the user's, else the site's. The message is
+    /// in that language when the sidecar has its catalog (or one of the same language), else
+    /// in English.
+    #[serde(default)]
+    #[schema(
+        pattern = "^[a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?(_[a-z0-9]+)?$",
+        max_length = 32,
+        example = "de_DE"
+    )]
+    locale: Option<String>,
 }
 
 /// Send a fixed security notice to the user's own address
@@ -78,11 +88,13 @@ pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Respon
             "remaining is required for the backup code events and refused for the others".into(),
         ));
     }
+    check_locale(req.locale.as_deref())?;
+    let tr = state.catalogs.get(req.locale.as_deref());
     let id = if req.event == Event::AdminLockoutPermanent {
         deliver_to_site_admin(&state, req.user_id).await?
     } else {
         deliver(&state, req.user_id, MailKind::Notice, |site, display| {
-            email::notice_body(site, display, req.event, req.method, req.remaining)
+            email::notice_body(tr, site, display, req.event, req.method, req.remaining)
         })
         .await?
     };

@@ -37,7 +37,22 @@ final class Twofa_Plugin {
 		'Twofa_Demo_Mailbox',    // Demo mode only: the file outbox in the browser.
 		'Twofa_Remember_Device', // Remembered devices: forgotten when the password changes.
 		'Twofa_Devices_Screen',  // Configure 2FA → Remembered devices (Forget, Forget all).
+		'Twofa_Import_Page',     // Tools → Import two-factor settings.
 	);
+
+	/**
+	 * Registers languages/ as where twofa's translations are (the `init` hook).
+	 */
+	public static function load_textdomain(): void {
+		global $wp_textdomain_registry;
+		if ( $wp_textdomain_registry instanceof WP_Textdomain_Registry ) {
+			// WordPress 6.1+: the .mo file is read when a twofa string is first translated,
+			// so requests that show none of them never read it.
+			$wp_textdomain_registry->set_custom_path( 'twofa', dirname( TWOFA_PLUGIN_FILE ) . '/languages' );
+			return;
+		}
+		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
+	}
 
 	/**
 	 * Adds every feature's hooks once.
@@ -49,7 +64,8 @@ final class Twofa_Plugin {
 		}
 		$booted = true;
 
-		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
+		// Translations from languages/ (twofa-{locale}.mo), registered on init.
+		add_action( 'init', array( __CLASS__, 'load_textdomain' ) );
 
 		foreach ( self::FEATURES as $feature ) {
 			if ( class_exists( $feature ) ) {
@@ -61,6 +77,7 @@ final class Twofa_Plugin {
 			WP_CLI::add_command( 'twofa', 'Twofa_CLI_Command' );
 			WP_CLI::add_command( 'twofa policy', 'Twofa_CLI_Policy_Command' );
 			WP_CLI::add_command( 'twofa log', 'Twofa_CLI_Log_Command' );
+			WP_CLI::add_command( 'twofa import', 'Twofa_CLI_Import_Command' );
 		}
 	}
 }

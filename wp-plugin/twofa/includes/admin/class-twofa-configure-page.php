@@ -309,6 +309,9 @@ final class Twofa_Configure_Page {
 			return;
 		}
 		?>
+		<?php if ( Twofa_Importer::asks_for_backup_codes( $user_id ) ) : ?>
+			<div class="notice notice-warning inline twofa-import-notice"><p><?php esc_html_e( 'Your two-factor settings were carried over from the plugin this site used before, but your old backup codes could not be: they no longer work. Generate new backup codes below and keep them somewhere safe.', 'twofa' ); ?></p></div>
+		<?php endif; ?>
 		<p class="twofa-intro"><?php esc_html_e( 'Set up one or more ways to prove it is you when you log in. The first method you configure becomes your primary method; the others are backups if it is unavailable.', 'twofa' ); ?></p>
 		<div class="twofa-cards">
 			<?php

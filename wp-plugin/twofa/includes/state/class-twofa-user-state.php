@@ -24,6 +24,7 @@ final class Twofa_User_State {
 	const LOCKED_FOR_GOOD = '_twofa_locked_permanently'; // Unix time of the permanent lock, '0' or no row = none.
 	const LOGIN_NONCE   = '_twofa_login_nonce';
 	const GRACE_STARTED = '_twofa_grace_started';
+	const IMPORT_NOTICE = '_twofa_import_notice'; // Source id: imported, asked to generate backup codes.
 
 	/**
 	 * The keys that belong to no one method (each provider lists its own in meta_keys()).
@@ -38,6 +39,7 @@ final class Twofa_User_State {
 		self::LOCKED_FOR_GOOD,
 		self::LOGIN_NONCE,
 		self::GRACE_STARTED,
+		self::IMPORT_NOTICE,
 	);
 
 	/**
