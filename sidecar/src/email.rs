@@ -377,7 +377,8 @@ impl Event {
     }
 }
 
-/// A 2FA method: `totp` (an authenticator app) or `email` (OTP over Email).
+/// A 2FA method: `totp` (an authenticator app), `email` (OTP over Email), `backup_codes`
+/// (a backup only) or `passkey` (WebAuthn).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
 )]
@@ -387,6 +388,7 @@ pub enum Method {
     Email,
     #[serde(rename = "backup_codes")]
     BackupCodes,
+    Passkey,
 }
 
 impl Method {
@@ -395,6 +397,7 @@ impl Method {
             Method::Totp => "Google Authenticator",
             Method::Email => "OTP over Email",
             Method::BackupCodes => "Backup codes",
+            Method::Passkey => "Passkeys",
         }
     }
 }
