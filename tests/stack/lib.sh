@@ -283,6 +283,8 @@ key_generate() {
 # repository, twentytwentyone theme). DB credentials default to the last mariadb_start.
 # For a second PHP server on the same database, serve the same DIR on another port with
 # php_server_start: the site URL follows the request's 127.0.0.1:PORT, salts are shared.
+# WP_COPY_MULTISITE=1 writes a subdirectory multisite network's configuration instead (the
+# network's domain is URL's host:port; see wp_install_multisite).
 wp_copy() {
   local dir=$1 dbname=$2 url=$3
   local dbhost=${4:-127.0.0.1:${MARIADB_PORT:?mariadb_start first or pass DBHOST}}
@@ -310,6 +312,30 @@ wp_copy() {
   for k in AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGGED_IN_SALT NONCE_SALT; do
     salts+="define( '$k', '$(random_hex 32)' );"$'\n'
   done
+  local site_php
+  if [[ ${WP_COPY_MULTISITE:-0} == 1 ]]; then
+    # Every site's address comes from the network's tables: no WP_HOME / WP_SITEURL here.
+    # MULTISITE is off only while tests/stack/wp-install-multisite.php creates the network.
+    site_php="\$twofa_site = '$url';
+define( 'WP_ALLOW_MULTISITE', true );
+define( 'MULTISITE', ! defined( 'TWOFA_INSTALLING_NETWORK' ) );
+define( 'SUBDOMAIN_INSTALL', false );
+define( 'DOMAIN_CURRENT_SITE', '${url#*://}' );
+define( 'PATH_CURRENT_SITE', '/' );
+define( 'SITE_ID_CURRENT_SITE', 1 );
+define( 'BLOG_ID_CURRENT_SITE', 1 );"
+  else
+    site_php="// One copy may be served by several php -S servers on loopback ports (several PHP servers on
+// one database): links then follow the port the request came in on. A request for
+// localhost:PORT gets the site as http://localhost:PORT (WebAuthn refuses IP addresses, so the
+// passkey tests use that name).
+\$twofa_site = '$url';
+if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^(127\\.0\\.0\\.1|localhost):[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
+	\$twofa_site = 'http://' . \$_SERVER['HTTP_HOST'];
+}
+define( 'WP_HOME', \$twofa_site );
+define( 'WP_SITEURL', \$twofa_site );"
+  fi
   rm -f "$dir/wp-config.php"
   cat >"$dir/wp-config.php" <<PHP
 <?php
@@ -322,16 +348,7 @@ define( 'DB_CHARSET', 'utf8mb4' );
 define( 'DB_COLLATE', '' );
 $salts
 \$table_prefix = 'wp_';
-// One copy may be served by several php -S servers on loopback ports (several PHP servers on
-// one database): links then follow the port the request came in on. A request for
-// localhost:PORT gets the site as http://localhost:PORT (WebAuthn refuses IP addresses, so the
-// passkey tests use that name).
-\$twofa_site = '$url';
-if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^(127\\.0\\.0\\.1|localhost):[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
-	\$twofa_site = 'http://' . \$_SERVER['HTTP_HOST'];
-}
-define( 'WP_HOME', \$twofa_site );
-define( 'WP_SITEURL', \$twofa_site );
+$site_php
 define( 'WP_CONTENT_DIR', __DIR__ . '/wp-content' );
 define( 'WP_CONTENT_URL', \$twofa_site . '/wp-content' );
 define( 'WP_DEBUG', true );
@@ -367,6 +384,24 @@ wp_install() {
   # shellcheck disable=SC2086 # php_args is a list of options
   WP_ADMIN_PASSWORD=$WP_ADMIN_PASSWORD php $php_args "$TWOFA_STACK_LIB_DIR/wp-install.php" "$dir" "$url" >&2 \
     || { stack_die "WordPress install in $dir failed"; return 1; }
+}
+
+# wp_install_multisite DIR DBNAME URL — a subdirectory multisite network in DIR and DBNAME:
+# WordPress installed, the network created on URL's host:port, a second site URL/site2/, the
+# twofa plugin network-activated and the network's sidecar_url set to $TWOFA_SIDECAR_URL.
+# Serve it with TWOFA_ROUTER_MULTISITE=1 php_server_start (the router then maps /site2/… as
+# WordPress's multisite rewrite rules do).
+wp_install_multisite() {
+  local dir=$1 dbname=$2 url=$3 php_args phase
+  WP_COPY_MULTISITE=1 wp_copy "$dir" "$dbname" "$url" || return 1
+  WP_ADMIN_PASSWORD=${WP_ADMIN_PASSWORD:-$(random_hex 12)}
+  php_args=$(php_ext_args "${TWOFA_KEY_FILE:-}")
+  # Two processes: MULTISITE is a constant, off while the network's tables are made.
+  for phase in network sites; do
+    # shellcheck disable=SC2086 # php_args is a list of options
+    WP_ADMIN_PASSWORD=$WP_ADMIN_PASSWORD php $php_args "$TWOFA_STACK_LIB_DIR/wp-install-multisite.php" "$phase" "$dir" "$url" >&2 \
+      || { stack_die "multisite install ($phase) in $dir failed"; return 1; }
+  done
 }
 
 # php_server_start DIR PORT WORKERS PIDFILE LOGFILE [KEYFILE] — serve the WordPress copy in DIR

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test stack: private MariaDB + WordPress served by `php -S` with the twofa extension +
-# the sidecar + an SMTP sink, all on 127.0.0.1, all state in .stack/ of the repository.
+# the sidecar + an SMTP sink, all on 127.0.0.1, all state in .stack/ of the repository. Beside
+# the site, a subdirectory multisite network (its own WordPress copy, database, php -S and
+# sidecar; two sites, twofa network-activated) for the multisite suite.
 #
 #   tests/stack/stack.sh up      start a fresh stack (stops a running one first), write .stack/env
 #   tests/stack/stack.sh down    stop exactly what `up` started (idempotent)
@@ -9,6 +11,7 @@
 #
 # Ports are picked free at `up`; STACK_MYSQL_PORT, STACK_WP_PORT, STACK_SIDECAR_PORT,
 # STACK_SMTP_PORT fix them, STACK_PHP_WORKERS sets the php -S workers (4), STACK_DIR the folder.
+# STACK_MULTISITE=0 leaves the multisite network out (STACK_MS_PORT fixes its php -S port).
 set -euo pipefail
 
 # A shell that sourced an older .stack/env must not leak its values into the new stack: the
@@ -24,6 +27,8 @@ stack_down() {
   [[ -d $STACK ]] || return 0
   sidecar_stop "$STACK/sidecar.pid"
   php_server_stop "$STACK/php.pid"
+  sidecar_stop "$STACK/ms-sidecar.pid"
+  php_server_stop "$STACK/ms-php.pid"
   smtp_stop "$STACK/smtp.pid"
   mariadb_stop "$STACK/mysql"
 }
@@ -42,18 +47,21 @@ stack_up() {
   # A fresh stack every time: a new database, a new WordPress copy, a new key. Only what `up`
   # creates is removed; suites may keep their own subfolders here.
   if [[ -d $STACK ]]; then
-    (cd "$STACK" && rm -rf mysql wp wp-debug.log wp-secrets-seen.txt logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid)
+    (cd "$STACK" && rm -rf mysql wp wp-debug.log wp-secrets-seen.txt logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid \
+      wp-ms wp-ms-debug.log ms-sidecar.toml)
   fi
   mkdir -p "$STACK/logs"
   STACK=$(cd "$STACK" && pwd)
 
   local -a ports
-  mapfile -t ports < <(free_port 4)
+  mapfile -t ports < <(free_port 6)
   local mysql_port=${STACK_MYSQL_PORT:-${ports[0]}}
   local wp_port=${STACK_WP_PORT:-${ports[1]}}
   local sidecar_port=${STACK_SIDECAR_PORT:-${ports[2]}}
   local smtp_port=${STACK_SMTP_PORT:-${ports[3]}}
   local workers=${STACK_PHP_WORKERS:-4}
+  local ms_port=${STACK_MS_PORT:-${ports[4]}} ms_sidecar_port=${ports[5]}
+  local multisite=${STACK_MULTISITE:-1}
   local wp_url="http://127.0.0.1:$wp_port"
   local sidecar_url="http://127.0.0.1:$sidecar_port"
 
@@ -87,6 +95,21 @@ stack_up() {
     2) ;; # not built yet: already said so
     *) return 1 ;;
   esac
+
+  local ms_url="http://127.0.0.1:$ms_port" ms_sidecar_url="http://127.0.0.1:$ms_sidecar_port" ms_sidecar_rc=2
+  if [[ $multisite == 1 ]]; then
+    stack_log "multisite network in $STACK/wp-ms for $ms_url and $ms_url/site2/"
+    mariadb_create_db "$STACK/mysql" wordpress_ms
+    TWOFA_SIDECAR_URL=$ms_sidecar_url wp_install_multisite "$STACK/wp-ms" wordpress_ms "$ms_url"
+    TWOFA_ROUTER_MULTISITE=1 php_server_start "$STACK/wp-ms" "$ms_port" 2 "$STACK/ms-php.pid" "$STACK/logs/ms-php.log" "$TWOFA_KEY_FILE"
+    sidecar_write_config "$STACK/ms-sidecar.toml" "$ms_sidecar_port" "$TWOFA_KEY_FILE" "${mysql_url%/wordpress}/wordpress_ms" "$STACK/outbox"
+    ms_sidecar_rc=0
+    sidecar_start "$STACK/ms-sidecar.toml" "$ms_sidecar_port" "$STACK/ms-sidecar.pid" "$STACK/logs/ms-sidecar.log" || ms_sidecar_rc=$?
+    case $ms_sidecar_rc in
+      0 | 2) ;;
+      *) return 1 ;;
+    esac
+  fi
 
   local ext php_cmd
   ext=$(twofa_ext_path)
@@ -130,6 +153,16 @@ stack_up() {
     env_line TWOFA_MYSQL_PID "$(<"$STACK/mysql/mysqld.pid")"
     env_line TWOFA_SMTP_PID "$(<"$STACK/smtp.pid")"
     env_line TWOFA_SIDECAR_PID "$(cat "$STACK/sidecar.pid" 2>/dev/null || true)"
+    if [[ $multisite == 1 ]]; then
+      env_line TWOFA_MS_WP_DIR "$STACK/wp-ms"
+      env_line TWOFA_MS_URL "$ms_url"
+      env_line TWOFA_MS_SITE2_URL "$ms_url/site2"
+      env_line TWOFA_MS_DATABASE wordpress_ms
+      env_line TWOFA_MS_DEBUG_LOG "$STACK/wp-ms-debug.log"
+      env_line TWOFA_MS_PHP_PID "$(<"$STACK/ms-php.pid")"
+      env_line TWOFA_MS_SIDECAR_URL "$ms_sidecar_url"
+      env_line TWOFA_MS_SIDECAR_RUNNING "$([[ $ms_sidecar_rc == 0 ]] && echo 1 || echo 0)"
+    fi
   } >"$STACK/env.tmp"
   chmod 0600 "$STACK/env.tmp"
   mv "$STACK/env.tmp" "$STACK/env"
@@ -138,12 +171,13 @@ stack_up() {
 
 stack_status() {
   local name pidfile state rc=0
-  for name in mysql/mysqld php smtp sidecar; do
+  for name in mysql/mysqld php smtp sidecar ms-php ms-sidecar; do
     pidfile="$STACK/$name.pid"
-    if pid_alive "$pidfile"; then state="running (pid $(<"$pidfile"))"; else state="stopped"; [[ $name == sidecar ]] || rc=1; fi
-    printf '%-8s %s\n' "${name%%/*}" "$state"
+    [[ $name == ms-* && ! -f $STACK/wp-ms/wp-config.php ]] && continue
+    if pid_alive "$pidfile"; then state="running (pid $(<"$pidfile"))"; else state="stopped"; [[ $name == *sidecar ]] || rc=1; fi
+    printf '%-10s %s\n' "${name%%/*}" "$state"
   done
-  [[ -f $STACK/env ]] && grep -E '^TWOFA_(WP|SIDECAR)_URL=' "$STACK/env"
+  [[ -f $STACK/env ]] && grep -E '^TWOFA_(WP|SIDECAR|MS)_URL=' "$STACK/env"
   return "$rc"
 }
 

@@ -118,4 +118,17 @@ expect "app_passwords set" 0 '^deny$' "$out"
 wp twofa policy set --grace-days=0 --email-ttl=600 --resend-cooldown=30 --backoff-after=3 --lockout-after=10 --lockout-minutes=15 --app-passwords=allow --roles=
 expect "policy restored" 0 '^Success' "$out"
 wp user delete "$uid" --yes
+
+# The stack's multisite network (twofa network-activated): one policy, set from any site.
+if [[ -n ${TWOFA_MS_URL:-} ]]; then
+  wp_ms() { TWOFA_WP_DIR=$TWOFA_MS_WP_DIR wp --url="$1" "${@:2}"; }
+  wp_ms "$TWOFA_MS_SITE2_URL/" twofa policy set --lockout-after=11
+  expect "multisite: policy set on site 2" 0 '^Success' "$out"
+  wp_ms "$TWOFA_MS_URL/" twofa policy get --field=lockout_after
+  expect "multisite: site 1 has the network's policy" 0 '^11$' "$out"
+  wp_ms "$TWOFA_MS_URL/" twofa policy set --lockout-after=10
+  expect "multisite: policy restored" 0 '^Success' "$out"
+  wp_ms "$TWOFA_MS_URL/" twofa report --network --format=json
+  expect "multisite: report --network" 0 '"role":"all"' "$out"
+fi
 checks_done

@@ -1,7 +1,7 @@
 <?php
 /**
- * Removes everything twofa stored: its option, its transients, every user's 2FA meta and
- * the activity log and passkey tables.
+ * Removes everything twofa stored: its option (every site's and, on multisite, the
+ * network's), its transients, every user's 2FA meta and the activity log and passkey tables.
  *
  * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
  *
@@ -32,19 +32,28 @@ function twofa_uninstall_site(): void {
 	);
 }
 
+global $wpdb;
 if ( is_multisite() ) {
 	foreach ( get_sites( array( 'fields' => 'ids' ) ) as $twofa_site_id ) {
 		switch_to_blog( (int) $twofa_site_id );
 		twofa_uninstall_site();
 		restore_current_blog();
 	}
+	// The network's settings (network-activated) and its transients.
+	delete_site_option( Twofa_Settings::OPTION );
+	$wpdb->query(
+		$wpdb->prepare(
+			"DELETE FROM {$wpdb->sitemeta} WHERE meta_key LIKE %s OR meta_key LIKE %s",
+			$wpdb->esc_like( '_site_transient_twofa_' ) . '%',
+			$wpdb->esc_like( '_site_transient_timeout_twofa_' ) . '%'
+		)
+	);
 } else {
 	twofa_uninstall_site();
 }
 
 // User meta is shared by all sites. The named keys first, then anything else
 // with the plugin's prefix that an older version may have left behind.
-global $wpdb;
 Twofa_Events::uninstall();
 Twofa_Passkeys::uninstall();
 foreach ( Twofa_User_State::all_keys() as $twofa_key ) {

@@ -63,6 +63,21 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	}
 
 	/**
+	 * The user id, nonce and method fields of the second step shown last.
+	 *
+	 * @param Http_Client $client Browser.
+	 * @param string      $method Method id.
+	 * @return array<string,string>
+	 */
+	protected function step_fields( Http_Client $client, string $method ): array {
+		return array(
+			'twofa_user'   => (string) $client->field( 'twofa_user' ),
+			'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
+			'twofa_method' => $method,
+		);
+	}
+
+	/**
 	 * Submits a code with the user id and nonce of the page last shown.
 	 *
 	 * @param Http_Client $client Browser.
@@ -219,7 +234,7 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	 *
 	 * @param string $command Shell command.
 	 */
-	private static function lib( string $command ): string {
+	protected static function lib( string $command ): string {
 		$lib = dirname( __DIR__, 2 ) . '/stack/lib.sh';
 		$out = array();
 		exec( 'bash -c ' . escapeshellarg( '. ' . escapeshellarg( $lib ) . ' && ' . $command ) . ' 2>&1', $out, $rc );

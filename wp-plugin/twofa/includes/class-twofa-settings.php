@@ -10,7 +10,9 @@ defined( 'ABSPATH' ) || exit;
 /**
  * All settings live in one option, `twofa_settings`. Reads always go through
  * all(), which fills in defaults and drops anything malformed, so a damaged
- * option can never weaken the policy.
+ * option can never weaken the policy. When the plugin is network-activated on a
+ * multisite network the option is the network's (a site option, one policy for every
+ * site, set in Network Admin → Settings → Two-Factor); otherwise each site has its own.
  */
 final class Twofa_Settings {
 
@@ -66,7 +68,7 @@ final class Twofa_Settings {
 	 * @return array<string,mixed>
 	 */
 	public static function all(): array {
-		$stored = get_option( self::OPTION, array() );
+		$stored = self::stored();
 		if ( ! is_array( $stored ) ) {
 			return self::defaults();
 		}
@@ -138,8 +140,33 @@ final class Twofa_Settings {
 		if ( is_wp_error( $valid ) ) {
 			return $valid;
 		}
-		update_option( self::OPTION, $valid, false );
+		if ( self::is_network() ) {
+			update_site_option( self::OPTION, $valid );
+		} else {
+			update_option( self::OPTION, $valid, false );
+		}
 		return true;
+	}
+
+	/**
+	 * Whether the settings are the network's: multisite with the plugin network-activated.
+	 * Reads the network's list of plugins, which WordPress has loaded already.
+	 */
+	public static function is_network(): bool {
+		if ( ! is_multisite() || ! defined( 'TWOFA_PLUGIN_FILE' ) ) {
+			return false;
+		}
+		$active = get_site_option( 'active_sitewide_plugins', array() );
+		return is_array( $active ) && isset( $active[ plugin_basename( TWOFA_PLUGIN_FILE ) ] );
+	}
+
+	/**
+	 * The stored option as it is (the network's when is_network()), unvalidated.
+	 *
+	 * @return mixed
+	 */
+	public static function stored() {
+		return self::is_network() ? get_site_option( self::OPTION, array() ) : get_option( self::OPTION, array() );
 	}
 
 	/**

@@ -11,7 +11,8 @@ defined( 'ABSPATH' ) || exit;
  * The page lists the site's two-factor events, newest first, filtered by user, event,
  * method and dates, 50 a page, and exports the same selection as CSV. Both need
  * `list_users`; the export is a POST with a nonce. On a multisite network a site's
- * administrators see that site's events; super admins see every site's.
+ * administrators see that site's events; super admins see every site's, here and under
+ * Network Admin → Users → 2FA Activity (`manage_network_users`), and can pick one site.
  */
 final class Twofa_Activity_Page {
 
@@ -20,24 +21,52 @@ final class Twofa_Activity_Page {
 	const EXPORT_ACTION = 'twofa_activity_export';
 
 	/**
+	 * Who sees every site's events on a network.
+	 */
+	const NETWORK_CAPABILITY = 'manage_network_users';
+
+	/**
 	 * Adds the hooks.
 	 */
 	public static function register(): void {
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
+		add_action( 'network_admin_menu', array( __CLASS__, 'add_network_page' ) );
 		add_action( 'admin_post_' . self::EXPORT_ACTION, array( __CLASS__, 'handle_export' ) );
+	}
+
+	/**
+	 * Network Admin → Users → 2FA Activity: every site's events, filtered by site.
+	 */
+	public static function add_network_page(): void {
+		if ( ! Twofa_Settings::is_network() ) {
+			return;
+		}
+		self::styles_on( add_submenu_page( 'users.php', ...self::page_args( self::NETWORK_CAPABILITY ) ) );
 	}
 
 	/**
 	 * Users → 2FA Activity.
 	 */
 	public static function add_page(): void {
-		$hook = add_users_page(
-			__( 'Two-factor activity', 'twofa' ),
-			__( '2FA Activity', 'twofa' ),
-			self::CAPABILITY,
-			self::SLUG,
-			array( __CLASS__, 'render' )
-		);
+		self::styles_on( add_users_page( ...self::page_args( self::CAPABILITY ) ) );
+	}
+
+	/**
+	 * The menu entry's title, label, capability, slug and callback.
+	 *
+	 * @param string $capability Who may see it.
+	 * @return array{0: string, 1: string, 2: string, 3: string, 4: callable}
+	 */
+	private static function page_args( string $capability ): array {
+		return array( __( 'Two-factor activity', 'twofa' ), __( '2FA Activity', 'twofa' ), $capability, self::SLUG, array( __CLASS__, 'render' ) );
+	}
+
+	/**
+	 * The styles on the page's screen.
+	 *
+	 * @param string|false $hook The page's hook suffix.
+	 */
+	private static function styles_on( $hook ): void {
 		if ( $hook ) {
 			add_action( 'load-' . $hook, array( __CLASS__, 'styles' ) );
 		}
@@ -58,20 +87,21 @@ final class Twofa_Activity_Page {
 	 * @param array<string,string|int> $args Query arguments.
 	 */
 	public static function url( array $args = array() ): string {
-		return add_query_arg( array_merge( array( 'page' => self::SLUG ), $args ), admin_url( 'users.php' ) );
+		return add_query_arg( array_merge( array( 'page' => self::SLUG ), $args ), is_network_admin() ? network_admin_url( 'users.php' ) : admin_url( 'users.php' ) );
 	}
 
 	/**
 	 * The filters of a request (GET for the page, POST for the export), checked.
 	 *
 	 * @param array<string,mixed> $in Unslashed request fields: user (ID, login or email),
-	 *                                event, method, from, to (Y-m-d, site time zone).
+	 *                                event, method, from, to (Y-m-d, site time zone), site
+	 *                                (a site id: super admins on a network only).
 	 * @return array{filters: array<string,mixed>, form: array<string,string>, unknown_user: bool}
 	 *         form: the values to show in the filter form again.
 	 */
 	public static function read_filters( array $in ): array {
 		$form = array();
-		foreach ( array( 'user', 'event', 'method', 'from', 'to' ) as $key ) {
+		foreach ( array( 'user', 'event', 'method', 'from', 'to', 'site' ) as $key ) {
 			$form[ $key ] = isset( $in[ $key ] ) && is_string( $in[ $key ] ) ? sanitize_text_field( substr( $in[ $key ], 0, 200 ) ) : '';
 		}
 		$raw          = array(
@@ -100,9 +130,12 @@ final class Twofa_Activity_Page {
 		} else {
 			$form['to'] = '';
 		}
-		$site = self::site_filter();
+		$site = self::site_filter( $form['site'] );
 		if ( null !== $site ) {
 			$raw['site_id'] = $site;
+		}
+		if ( ! self::sees_all_sites() || null === $site ) {
+			$form['site'] = '';
 		}
 		return array(
 			'filters'      => Twofa_Event_Log::filters( $raw ),
@@ -112,14 +145,30 @@ final class Twofa_Activity_Page {
 	}
 
 	/**
-	 * The site whose events the current user may see; null for every site (single-site
-	 * installs, and super admins on a network).
+	 * Whether the current user sees every site's events (a super admin on a network).
 	 */
-	private static function site_filter(): ?int {
-		if ( ! is_multisite() || current_user_can( 'manage_network_users' ) ) {
+	private static function sees_all_sites(): bool {
+		return is_multisite() && current_user_can( self::NETWORK_CAPABILITY );
+	}
+
+	/**
+	 * The site whose events are shown; null for every site. Single-site installs: null.
+	 * A site's administrators: their site, whatever was asked. Super admins: the site
+	 * asked for when it exists, else every site.
+	 *
+	 * @param string $asked The `site` field ('' = every site).
+	 */
+	private static function site_filter( string $asked = '' ): ?int {
+		if ( ! is_multisite() ) {
 			return null;
 		}
-		return get_current_blog_id();
+		if ( ! self::sees_all_sites() ) {
+			return get_current_blog_id();
+		}
+		if ( preg_match( '/^\d{1,19}$/', $asked ) && get_site( (int) $asked ) ) {
+			return (int) $asked;
+		}
+		return null;
 	}
 
 	/**
@@ -172,14 +221,14 @@ final class Twofa_Activity_Page {
 		$result = $log->page( $read['filters'], $page );
 		$rows   = Twofa_Event_Log::present( $result['rows'], false );
 		$form   = $read['form'];
-		$sites  = is_multisite() && null === self::site_filter();
+		$sites  = self::sees_all_sites();
 		?>
 		<div class="wrap twofa-activity">
 			<h1><?php esc_html_e( 'Two-factor activity', 'twofa' ); ?></h1>
 			<p><?php esc_html_e( 'Logins, refused codes, lockouts and changes to two-factor authentication, newest first. Codes and secrets are never recorded.', 'twofa' ); ?></p>
-			<form method="get" action="<?php echo esc_url( admin_url( 'users.php' ) ); ?>" class="twofa-activity-filters">
+			<form method="get" action="<?php echo esc_url( is_network_admin() ? network_admin_url( 'users.php' ) : admin_url( 'users.php' ) ); ?>" class="twofa-activity-filters">
 				<input type="hidden" name="page" value="<?php echo esc_attr( self::SLUG ); ?>" />
-				<?php self::filter_fields( $form ); ?>
+				<?php self::filter_fields( $form, $sites ); ?>
 				<?php submit_button( __( 'Filter', 'twofa' ), 'secondary', '', false ); ?>
 				<a class="button-link" href="<?php echo esc_url( self::url() ); ?>"><?php esc_html_e( 'Clear filters', 'twofa' ); ?></a>
 			</form>
@@ -210,7 +259,7 @@ final class Twofa_Activity_Page {
 						<tr data-event="<?php echo esc_attr( $row['event'] ); ?>" data-user="<?php echo esc_attr( $row['user_id'] ); ?>">
 							<td><?php echo esc_html( $row['time'] ); ?></td>
 							<?php if ( $sites ) : ?>
-								<td><?php echo esc_html( $row['site'] ); ?></td>
+								<td><?php echo esc_html( self::site_label( (int) $row['site'] ) ); ?></td>
 							<?php endif; ?>
 							<td><?php echo esc_html( $row['user'] ); ?></td>
 							<td><?php echo esc_html( Twofa_Event_Log::label( $row['event'] ) ); ?></td>
@@ -254,9 +303,21 @@ final class Twofa_Activity_Page {
 	/**
 	 * The filter inputs.
 	 *
-	 * @param array<string,string> $form Current values.
+	 * @param array<string,string> $form  Current values.
+	 * @param bool                 $sites Whether to offer the site filter.
 	 */
-	private static function filter_fields( array $form ): void {
+	private static function filter_fields( array $form, bool $sites ): void {
+		if ( $sites ) {
+			?>
+			<label for="twofa-filter-site"><?php esc_html_e( 'Site', 'twofa' ); ?></label>
+			<select id="twofa-filter-site" name="site">
+				<option value=""><?php esc_html_e( 'All sites', 'twofa' ); ?></option>
+				<?php foreach ( get_sites( array( 'number' => 500 ) ) as $site ) : ?>
+					<option value="<?php echo esc_attr( (string) $site->blog_id ); ?>" <?php selected( $form['site'], (string) $site->blog_id ); ?>><?php echo esc_html( self::site_label( (int) $site->blog_id ) ); ?></option>
+				<?php endforeach; ?>
+			</select>
+			<?php
+		}
 		?>
 		<label for="twofa-filter-user"><?php esc_html_e( 'User', 'twofa' ); ?></label>
 		<input type="text" id="twofa-filter-user" name="user" value="<?php echo esc_attr( $form['user'] ); ?>" placeholder="<?php esc_attr_e( 'ID, login or email', 'twofa' ); ?>" />
@@ -294,6 +355,16 @@ final class Twofa_Activity_Page {
 			return '';
 		}
 		return $row['actor'];
+	}
+
+	/**
+	 * A site's address without the scheme ("example.org/blog/"), or "#ID" when it is gone.
+	 *
+	 * @param int $site_id Site id.
+	 */
+	private static function site_label( int $site_id ): string {
+		$site = get_site( $site_id );
+		return $site ? $site->domain . $site->path : '#' . $site_id;
 	}
 
 	/**

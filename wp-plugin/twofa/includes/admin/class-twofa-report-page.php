@@ -10,6 +10,8 @@ defined( 'ABSPATH' ) || exit;
 /**
  * The page only prints; the figures come from the Twofa_Report service (the
  * sidecar's GET /v1/report, or counted in PHP), the same one `wp twofa report` uses.
+ * Network-activated on a multisite network, Network Admin → Users → 2FA Report
+ * (`manage_network_users`) counts every user of the network.
  */
 final class Twofa_Report_Page {
 
@@ -17,11 +19,31 @@ final class Twofa_Report_Page {
 	const CAPABILITY = 'list_users';
 	const PER_PAGE   = Twofa_Report::PER_PAGE;
 
+	const NETWORK_CAPABILITY = 'manage_network_users';
+
 	/**
-	 * Adds the menu entry.
+	 * Adds the menu entries.
 	 */
 	public static function register(): void {
 		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
+		add_action( 'network_admin_menu', array( __CLASS__, 'add_network_menu' ) );
+	}
+
+	/**
+	 * Network Admin → Users → 2FA Report: every user of the network.
+	 */
+	public static function add_network_menu(): void {
+		if ( ! Twofa_Settings::is_network() ) {
+			return;
+		}
+		add_submenu_page(
+			'users.php',
+			__( 'Two-factor adoption', 'twofa' ),
+			__( '2FA Report', 'twofa' ),
+			self::NETWORK_CAPABILITY,
+			self::SLUG,
+			array( __CLASS__, 'render' )
+		);
 	}
 
 	/**
@@ -62,18 +84,22 @@ final class Twofa_Report_Page {
 	 * The page.
 	 */
 	public static function render(): void {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
+		$network = is_network_admin();
+		if ( ! current_user_can( $network ? self::NETWORK_CAPABILITY : self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to see the two-factor report.', 'twofa' ), 403 );
 		}
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- read-only view parameters.
 		$page   = isset( $_GET['paged'] ) ? max( 1, absint( $_GET['paged'] ) ) : 1;
 		$source = isset( $_GET['source'] ) && 'php' === sanitize_key( wp_unslash( $_GET['source'] ) ) ? 'php' : 'sidecar';
 		// phpcs:enable
-		$result = Twofa_Report::fetch( $page, self::PER_PAGE, $source );
+		$result = Twofa_Report::fetch( $page, self::PER_PAGE, $source, $network );
 		$report = $result['report'];
 
 		echo '<div class="wrap">';
 		echo '<h1>' . esc_html__( 'Two-factor adoption', 'twofa' ) . '</h1>';
+		if ( $network ) {
+			echo '<p>' . esc_html__( 'Every user of the network; a user counts in each role they have on any site.', 'twofa' ) . '</p>';
+		}
 		echo '<div role="status" aria-live="polite">';
 		if ( is_wp_error( $result['error'] ) ) {
 			echo '<div class="notice notice-error"><p>';

@@ -11,6 +11,11 @@ defined( 'ABSPATH' ) || exit;
  * The form goes through the Settings API (options.php checks the nonce and
  * manage_options); sanitize() runs Twofa_Settings::validate() and, when anything
  * is invalid, reports every problem and keeps the stored option as it was.
+ *
+ * Network-activated on multisite, the same page is Network Admin → Settings →
+ * Two-Factor: it posts to network/edit.php (nonce, `manage_network_options`), goes
+ * through the same clean(), and saves the network's option; the sites' Settings pages
+ * are then not shown and options.php refuses the option.
  */
 final class Twofa_Settings_Page {
 
@@ -18,6 +23,17 @@ final class Twofa_Settings_Page {
 	const GROUP       = 'twofa_settings_group';
 	const CAPABILITY  = 'manage_options';
 	const TEST_ACTION = 'twofa_send_test_email';
+
+	/**
+	 * The network page: its capability and the network/edit.php action (also its nonce action).
+	 */
+	const NETWORK_CAPABILITY = 'manage_network_options';
+	const NETWORK_ACTION     = 'twofa_network_settings';
+
+	/**
+	 * Per-user transient carrying the network page's save messages across the redirect.
+	 */
+	const NETWORK_NOTICE_TRANSIENT = 'twofa_network_settings_';
 
 	/**
 	 * Hidden field telling a form post (unticked checkboxes are absent) from a
@@ -37,12 +53,17 @@ final class Twofa_Settings_Page {
 		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
 		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
 		add_action( 'admin_post_' . self::TEST_ACTION, array( __CLASS__, 'handle_test_email' ) );
+		add_action( 'network_admin_menu', array( __CLASS__, 'add_network_menu' ) );
+		add_action( 'network_admin_edit_' . self::NETWORK_ACTION, array( __CLASS__, 'handle_network_save' ) );
 	}
 
 	/**
-	 * Settings → Two-Factor.
+	 * Settings → Two-Factor (not on the sites of a network whose policy is the network's).
 	 */
 	public static function add_menu(): void {
+		if ( Twofa_Settings::is_network() ) {
+			return;
+		}
 		add_options_page(
 			__( 'Two-Factor Authentication', 'twofa' ),
 			__( 'Two-Factor', 'twofa' ),
@@ -53,18 +74,54 @@ final class Twofa_Settings_Page {
 	}
 
 	/**
-	 * The setting, its sections and fields.
+	 * Network Admin → Settings → Two-Factor, when the policy is the network's.
+	 */
+	public static function add_network_menu(): void {
+		if ( ! Twofa_Settings::is_network() ) {
+			return;
+		}
+		add_submenu_page(
+			'settings.php',
+			__( 'Two-Factor Authentication', 'twofa' ),
+			__( 'Two-Factor', 'twofa' ),
+			self::NETWORK_CAPABILITY,
+			self::SLUG,
+			array( __CLASS__, 'render' )
+		);
+	}
+
+	/**
+	 * The page's address: the network's page when the policy is the network's.
+	 */
+	public static function page_url(): string {
+		return Twofa_Settings::is_network()
+			? add_query_arg( 'page', self::SLUG, network_admin_url( 'settings.php' ) )
+			: add_query_arg( 'page', self::SLUG, admin_url( 'options-general.php' ) );
+	}
+
+	/**
+	 * The capability that may change the settings (and send test emails).
+	 */
+	public static function capability(): string {
+		return Twofa_Settings::is_network() ? self::NETWORK_CAPABILITY : self::CAPABILITY;
+	}
+
+	/**
+	 * The setting, its sections and fields. The site's option is registered (so options.php
+	 * takes it) only while the policy is the site's own.
 	 */
 	public static function register_settings(): void {
-		register_setting(
-			self::GROUP,
-			Twofa_Settings::OPTION,
-			array(
-				'type'              => 'array',
-				'sanitize_callback' => array( __CLASS__, 'sanitize' ),
-				'show_in_rest'      => false,
-			)
-		);
+		if ( ! Twofa_Settings::is_network() ) {
+			register_setting(
+				self::GROUP,
+				Twofa_Settings::OPTION,
+				array(
+					'type'              => 'array',
+					'sanitize_callback' => array( __CLASS__, 'sanitize' ),
+					'show_in_rest'      => false,
+				)
+			);
+		}
 
 		add_settings_section( 'twofa_methods', __( 'Methods and who must use them', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_methods', __( 'Methods offered', 'twofa' ), array( __CLASS__, 'field_methods' ), self::SLUG, 'twofa_methods' );
@@ -129,10 +186,24 @@ final class Twofa_Settings_Page {
 	 * @return mixed The validated settings, or the stored option unchanged.
 	 */
 	public static function sanitize( $input ) {
-		$stored = get_option( Twofa_Settings::OPTION );
+		$valid = self::clean( $input );
+		if ( is_wp_error( $valid ) ) {
+			self::add_errors( $valid );
+			return get_option( Twofa_Settings::OPTION );
+		}
+		return $valid;
+	}
+
+	/**
+	 * The submitted form (or a programmatic value) validated: what both the site's and the
+	 * network's page save.
+	 *
+	 * @param mixed $input Submitted value.
+	 * @return array<string,mixed>|WP_Error The complete validated settings, or every problem.
+	 */
+	public static function clean( $input ) {
 		if ( ! is_array( $input ) ) {
-			add_settings_error( Twofa_Settings::OPTION, 'twofa_bad_input', __( 'The settings were not saved: the form was incomplete.', 'twofa' ) );
-			return $stored;
+			return new WP_Error( 'twofa_bad_input', __( 'The settings were not saved: the form was incomplete.', 'twofa' ) );
 		}
 		if ( isset( $input[ self::FORM_MARKER ] ) ) {
 			unset( $input[ self::FORM_MARKER ] );
@@ -148,17 +219,66 @@ final class Twofa_Settings_Page {
 				}
 			}
 		}
-		$valid = Twofa_Settings::validate( $input );
-		if ( is_wp_error( $valid ) ) {
-			foreach ( $valid->get_error_codes() as $code ) {
-				foreach ( $valid->get_error_messages( $code ) as $message ) {
-					add_settings_error( Twofa_Settings::OPTION, $code, $message, 'error' );
-				}
+		return Twofa_Settings::validate( $input );
+	}
+
+	/**
+	 * Every problem of a refused save as a settings error, then "Nothing was saved".
+	 *
+	 * @param WP_Error $errors From clean().
+	 */
+	private static function add_errors( WP_Error $errors ): void {
+		foreach ( $errors->get_error_codes() as $code ) {
+			foreach ( $errors->get_error_messages( $code ) as $message ) {
+				add_settings_error( Twofa_Settings::OPTION, $code, $message, 'error' );
 			}
-			add_settings_error( Twofa_Settings::OPTION, 'twofa_not_saved', __( 'Nothing was saved. Correct the values above and save again.', 'twofa' ), 'error' );
-			return $stored;
 		}
-		return $valid;
+		if ( 'twofa_bad_input' !== $errors->get_error_code() ) {
+			add_settings_error( Twofa_Settings::OPTION, 'twofa_not_saved', __( 'Nothing was saved. Correct the values above and save again.', 'twofa' ), 'error' );
+		}
+	}
+
+	/**
+	 * The checks and the save of the network page's post: capability, nonce, the
+	 * network's policy in force, then clean() and Twofa_Settings::update().
+	 *
+	 * @param array<string,mixed> $post Request fields ($_POST, slashed as WordPress gives them).
+	 * @return true|WP_Error
+	 */
+	public static function process_network_save( array $post ) {
+		if ( ! current_user_can( self::NETWORK_CAPABILITY ) ) {
+			return new WP_Error( 'twofa_forbidden', __( 'Sorry, you are not allowed to manage the network\'s two-factor settings.', 'twofa' ), array( 'status' => 403 ) );
+		}
+		$nonce = isset( $post['_wpnonce'] ) && is_string( $post['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $post['_wpnonce'] ) ) : '';
+		if ( ! wp_verify_nonce( $nonce, self::NETWORK_ACTION ) ) {
+			return new WP_Error( 'twofa_bad_nonce', __( 'The link you followed has expired. Please go back, reload the page and try again.', 'twofa' ), array( 'status' => 403 ) );
+		}
+		if ( ! Twofa_Settings::is_network() ) {
+			return new WP_Error( 'twofa_not_network', __( 'twofa is not network-activated: each site has its own Settings → Two-Factor.', 'twofa' ), array( 'status' => 403 ) );
+		}
+		$input = isset( $post[ Twofa_Settings::OPTION ] ) ? wp_unslash( $post[ Twofa_Settings::OPTION ] ) : null;
+		$valid = self::clean( $input );
+		return is_wp_error( $valid ) ? $valid : Twofa_Settings::update( $valid );
+	}
+
+	/**
+	 * network/edit.php?action=twofa_network_settings: save, then back to the page with
+	 * the messages.
+	 */
+	public static function handle_network_save(): void {
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- process_network_save() verifies it.
+		$result = self::process_network_save( $_POST );
+		if ( is_wp_error( $result ) && 403 === ( $result->get_error_data()['status'] ?? 0 ) ) {
+			wp_die( esc_html( $result->get_error_message() ), esc_html__( 'Not allowed', 'twofa' ), array( 'response' => 403 ) );
+		}
+		if ( is_wp_error( $result ) ) {
+			self::add_errors( $result );
+		} else {
+			add_settings_error( Twofa_Settings::OPTION, 'settings_updated', __( 'Settings saved.', 'twofa' ), 'success' );
+		}
+		set_transient( self::NETWORK_NOTICE_TRANSIENT . get_current_user_id(), get_settings_errors( Twofa_Settings::OPTION ), 5 * MINUTE_IN_SECONDS );
+		wp_safe_redirect( add_query_arg( 'updated', is_wp_error( $result ) ? 'false' : 'true', self::page_url() ) );
+		exit;
 	}
 
 	/**
@@ -169,7 +289,7 @@ final class Twofa_Settings_Page {
 	 * @return true|WP_Error
 	 */
 	public static function process_test_email( array $post ) {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
+		if ( ! current_user_can( self::capability() ) ) {
 			return new WP_Error( 'twofa_forbidden', __( 'Sorry, you are not allowed to send test emails.', 'twofa' ), array( 'status' => 403 ) );
 		}
 		$nonce = isset( $post['_wpnonce'] ) && is_string( $post['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $post['_wpnonce'] ) ) : '';
@@ -196,7 +316,7 @@ final class Twofa_Settings_Page {
 			),
 			5 * MINUTE_IN_SECONDS
 		);
-		wp_safe_redirect( add_query_arg( 'page', self::SLUG, admin_url( 'options-general.php' ) ) );
+		wp_safe_redirect( self::page_url() );
 		exit;
 	}
 
@@ -361,7 +481,8 @@ final class Twofa_Settings_Page {
 	 * The page.
 	 */
 	public static function render(): void {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
+		$network = is_network_admin();
+		if ( ! current_user_can( $network ? self::NETWORK_CAPABILITY : self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage two-factor settings.', 'twofa' ), 403 );
 		}
 		$user_id = get_current_user_id();
@@ -372,6 +493,19 @@ final class Twofa_Settings_Page {
 
 		echo '<div class="wrap">';
 		echo '<h1>' . esc_html__( 'Two-Factor Authentication', 'twofa' ) . '</h1>';
+		if ( $network ) {
+			echo '<p>' . esc_html__( 'The two-factor policy of every site of the network. Each user\'s two-factor methods are one for the whole network.', 'twofa' ) . '</p>';
+			$saved = get_transient( self::NETWORK_NOTICE_TRANSIENT . $user_id );
+			if ( is_array( $saved ) ) {
+				delete_transient( self::NETWORK_NOTICE_TRANSIENT . $user_id );
+				foreach ( $saved as $error ) {
+					if ( is_array( $error ) && isset( $error['code'], $error['message'], $error['type'] ) ) {
+						add_settings_error( Twofa_Settings::OPTION, (string) $error['code'], (string) $error['message'], (string) $error['type'] );
+					}
+				}
+			}
+			settings_errors( Twofa_Settings::OPTION );
+		}
 
 		echo '<div role="status" aria-live="polite" class="twofa-test-email-result">';
 		if ( is_array( $notice ) ) {
@@ -405,8 +539,13 @@ final class Twofa_Settings_Page {
 		submit_button( __( 'Send test email', 'twofa' ), 'secondary', 'twofa_send_test_email', false );
 		echo '</p></form></div>';
 
-		echo '<form method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
-		settings_fields( self::GROUP );
+		if ( $network ) {
+			echo '<form method="post" action="' . esc_url( add_query_arg( 'action', self::NETWORK_ACTION, network_admin_url( 'edit.php' ) ) ) . '">';
+			wp_nonce_field( self::NETWORK_ACTION );
+		} else {
+			echo '<form method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
+			settings_fields( self::GROUP );
+		}
 		echo '<input type="hidden" name="' . esc_attr( Twofa_Settings::OPTION ) . '[' . esc_attr( self::FORM_MARKER ) . ']" value="1">';
 		do_settings_sections( self::SLUG );
 		submit_button();

@@ -317,6 +317,9 @@ class Twofa_CLI_Command {
 	 * [--without-2fa]
 	 * : List the users without 2FA instead of the figures per role.
 	 *
+	 * [--network]
+	 * : On a multisite network, every user of the network (default: the current site's).
+	 *
 	 * [--page=<page>]
 	 * : Page of the users without 2FA.
 	 * ---
@@ -344,6 +347,7 @@ class Twofa_CLI_Command {
 	 *
 	 *     wp twofa report
 	 *     wp twofa report --without-2fa --format=csv
+	 *     wp twofa report --network
 	 *
 	 * @param string[]             $args       Positional arguments.
 	 * @param array<string,string> $assoc_args Options.
@@ -356,7 +360,11 @@ class Twofa_CLI_Command {
 		if ( ! in_array( $source, array( 'auto', 'sidecar', 'php' ), true ) ) {
 			WP_CLI::error( sprintf( __( 'Invalid source: %s. Use auto, sidecar or php.', 'twofa' ), $source ) );
 		}
-		$result = Twofa_Report::fetch( $page, $per_page, $source );
+		$network = (bool) WP_CLI\Utils\get_flag_value( $assoc_args, 'network', false );
+		if ( $network && ! is_multisite() ) {
+			WP_CLI::error( __( '--network needs a multisite network.', 'twofa' ) );
+		}
+		$result = Twofa_Report::fetch( $page, $per_page, $source, $network );
 		if ( null === $result['report'] ) {
 			WP_CLI::error( sprintf( __( 'The sidecar could not give the report: %s', 'twofa' ), $result['error'] ? $result['error']->get_error_message() : '' ) );
 		}

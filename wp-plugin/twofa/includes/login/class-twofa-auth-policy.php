@@ -17,8 +17,9 @@ defined( 'ABSPATH' ) || exit;
  * - an application password: allowed or refused by the `app_passwords` setting
  *   (REST checks them outside `authenticate`, hence the second hook), and
  *   refused too while 2FA is misconfigured;
- * - an interactive login: allowed through, but with auth cookies switched off,
- *   so nothing reaches the browser before Twofa_Login's second step.
+ * - an interactive login: allowed through, but with auth cookies switched off
+ *   and no session stored (Twofa_Unsaved_Sessions), so nothing reaches the
+ *   browser or the database before Twofa_Login's second step.
  */
 final class Twofa_Auth_Policy {
 
@@ -72,7 +73,8 @@ final class Twofa_Auth_Policy {
 		}
 		$stage = Twofa_Login_Flow::requirement( $user );
 		if ( Twofa_Login_Flow::GRACE !== $stage && ! Twofa_Login::skips_challenge( $user, $stage ) ) {
-			// The session WordPress is about to create is destroyed by Twofa_Login; its cookies must never leave.
+			// The session WordPress is about to create is never stored, and its cookies never leave.
+			Twofa_Unsaved_Sessions::install();
 			add_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
 		}
 		return $user;

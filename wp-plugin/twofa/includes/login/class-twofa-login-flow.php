@@ -51,8 +51,7 @@ final class Twofa_Login_Flow {
 	 * @param WP_User $user User.
 	 */
 	public static function in_required_role( WP_User $user ): bool {
-		$required = (array) Twofa_Settings::get( 'required_roles' );
-		return $required && array_intersect( (array) $user->roles, $required );
+		return Twofa_User_State::has_policy_role( $user, 'required_roles' );
 	}
 
 	/**
@@ -154,6 +153,8 @@ final class Twofa_Login_Flow {
 	 * @param bool                $is_post Whether it came as POST; GET can only show.
 	 * @return array<string,mixed> outcome ('form'|'success'|'invalid'|'misconfigured'), user_id,
 	 *         stage, nonce, method, error, notice, secret (authenticator setup), redirect_to, remember.
+	 *         After 'success' the step's transaction is open (Twofa_Login_Transaction): the
+	 *         caller stores the session, then commits.
 	 */
 	public static function handle( array $request, bool $is_post ): array {
 		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
@@ -228,6 +229,7 @@ final class Twofa_Login_Flow {
 					return $provider ? $provider->login_action( $do, $out ) : $out;
 			}
 		} catch ( Throwable $e ) {
+			Twofa_Login_Transaction::rollback();
 			// Only the extension throws here; its message may name server paths, so say it plainly.
 			$out['error'] = __( 'Two-factor authentication is not available on this server right now. Please contact the site owner.', 'twofa' );
 			return $out;
@@ -259,7 +261,11 @@ final class Twofa_Login_Flow {
 			$out['error'] = Twofa_Lockout::backoff_message( $wait );
 			return self::prepare_setup( $out );
 		}
+		// Using up the nonce and the code, and a passed step's records, commit only together with
+		// the session (Twofa_Login::finish()): a database outage in between leaves the step to retry.
+		Twofa_Login_Transaction::begin();
 		if ( ! Twofa_Login_Nonce::consume( $user_id, $record['raw'] ) ) {
+			Twofa_Login_Transaction::rollback();
 			return self::result( 'invalid' );
 		}
 
@@ -269,15 +275,27 @@ final class Twofa_Login_Flow {
 		} else {
 			$ok = $provider->verify_login_code( $user_id, $code );
 		}
+		if ( true !== $ok ) {
+			// A refused code uses up the nonce (and whatever the method counts) as before.
+			Twofa_Login_Transaction::commit();
+		}
 
 		if ( true === $ok ) {
+			/**
+			 * Fires when a second-step code was accepted, before the session exists
+			 * (the step's transaction is still open).
+			 *
+			 * @param int    $user_id User ID.
+			 * @param string $method  Method id.
+			 */
+			do_action( 'twofa_login_code_accepted', $user_id, (string) $out['method'] );
 			Twofa_Lockout::reset( $user_id );
 			if ( self::SETUP === $out['stage'] ) {
 				Twofa_User_State::set_primary( $user_id, $out['method'] );
 				delete_user_meta( $user_id, Twofa_User_State::GRACE_STARTED );
 			}
 			Twofa_User_State::mark_used( $user_id, $out['method'] );
-			Twofa_Events::record( Twofa_Events::LOGIN_PASSED, $user_id, array( 'method' => $out['method'], 'actor' => $user_id ) );
+			// The passed step is logged by the caller once the session is committed (Twofa_Login::finish()).
 			$out['outcome'] = 'success';
 			$out['nonce']   = '';
 			foreach ( Twofa_Providers::enabled() as $after ) {

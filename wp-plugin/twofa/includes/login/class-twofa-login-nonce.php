@@ -31,14 +31,17 @@ final class Twofa_Login_Nonce {
 	 */
 	public static function create( int $user_id, string $redirect_to, bool $remember ): string {
 		$nonce = bin2hex( random_bytes( 32 ) );
-		Twofa_User_State::set_json(
+		// One row per user whatever races: concurrent password steps leave the newest.
+		Twofa_User_State::replace_row(
 			$user_id,
 			Twofa_User_State::LOGIN_NONCE,
-			array(
-				'hash'        => (string) twofa_hash_code( $nonce, self::context( $user_id ) ),
-				'expires'     => Twofa_Clock::now() + self::TTL,
-				'redirect_to' => $redirect_to,
-				'remember'    => $remember,
+			(string) wp_json_encode(
+				array(
+					'hash'        => (string) twofa_hash_code( $nonce, self::context( $user_id ) ),
+					'expires'     => Twofa_Clock::now() + self::TTL,
+					'redirect_to' => $redirect_to,
+					'remember'    => $remember,
+				)
 			)
 		);
 		return $nonce;

@@ -9,8 +9,8 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * After a correct password, a user who has 2FA (or must set it up) gets no
- * session: the token the password step created is destroyed, no cookie is sent
- * (Twofa_Auth_Policy stops them), and the second step is shown instead. Only
+ * session: the token the password step creates is never stored and no cookie is
+ * sent (Twofa_Auth_Policy stops both), and the second step is shown instead. Only
  * when it passes is a session created. The decisions live in Twofa_Login_Flow;
  * this class only connects them to WordPress and does the printing, cookies,
  * redirects and exits.
@@ -54,8 +54,6 @@ final class Twofa_Login {
 		add_action( 'set_logged_in_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
 		// Early, so that no other wp_login listener acts on a login that is not complete yet.
 		add_action( 'wp_login', array( __CLASS__, 'on_wp_login' ), 1, 2 );
-		// Last, once the password is known to be right and before WordPress creates a session.
-		add_filter( 'authenticate', array( __CLASS__, 'serialise_password_step' ), PHP_INT_MAX, 1 );
 		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_challenge_request' ) );
 		add_action( 'admin_notices', array( __CLASS__, 'grace_notice' ) );
 	}
@@ -72,6 +70,7 @@ final class Twofa_Login {
 	 */
 	public static function collect_token( $cookie, $expire = 0, $expiration = 0, $user_id = 0, $scheme = '', $token = '' ): void {
 		if ( self::$finishing ) {
+			self::$finish_token = is_string( $token ) ? $token : '';
 			return;
 		}
 		if ( is_string( $token ) && '' !== $token ) {
@@ -81,58 +80,8 @@ final class Twofa_Login {
 	}
 
 	/**
-	 * Password steps of one guarded account run one at a time: WordPress's session
-	 * tokens are one user meta array written read-modify-write, so a token created
-	 * by one request could be lost or restored by another request's destroy. A named
-	 * lock (held by this connection until discard_password_session() or the end of
-	 * the request) makes create-then-destroy of one request happen as a whole.
-	 *
-	 * @param WP_User|WP_Error|null $user Result so far.
-	 * @return WP_User|WP_Error|null Unchanged.
-	 */
-	public static function serialise_password_step( $user ) {
-		global $wpdb;
-		if ( self::$finishing || ! ( $user instanceof WP_User ) || ! self::on_login_screen() || self::$locked ) {
-			return $user;
-		}
-		if ( Twofa_Login_Flow::NONE === Twofa_Login_Flow::requirement( $user ) ) {
-			return $user;
-		}
-		$got = $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 10)', self::lock_name( (int) $user->ID ) ) );
-		self::$locked = '1' === (string) $got ? (int) $user->ID : 0;
-		return $user;
-	}
-
-	/**
-	 * User id whose password-step lock this request holds (0 = none).
-	 *
-	 * @var int
-	 */
-	private static $locked = 0;
-
-	/**
-	 * The named lock of a user's password step.
-	 *
-	 * @param int $user_id User ID.
-	 */
-	private static function lock_name( int $user_id ): string {
-		return 'twofa_pw_' . $user_id . '_' . substr( md5( (string) DB_NAME ), 0, 8 );
-	}
-
-	/**
-	 * Releases the password-step lock, if held.
-	 */
-	private static function release_lock(): void {
-		global $wpdb;
-		if ( self::$locked > 0 ) {
-			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', self::lock_name( self::$locked ) ) );
-			self::$locked = 0;
-		}
-	}
-
-	/**
 	 * The password step succeeded: if the user needs a second step, undo the
-	 * session and show it (on wp-login.php) or send the browser to it.
+	 * login and show it (on wp-login.php) or send the browser to it.
 	 *
 	 * @param string  $user_login Login name.
 	 * @param WP_User $user       User.
@@ -146,18 +95,15 @@ final class Twofa_Login {
 			return;
 		}
 		if ( self::skips_challenge( $user, $stage ) ) {
-			self::release_lock();
 			return;
 		}
 		if ( Twofa_Login_Flow::GRACE === $stage && Twofa_Environment::ready() ) {
 			Twofa_Login_Flow::start_grace( (int) $user->ID );
-			self::release_lock();
 			return;
 		}
 
 		self::discard_password_session( $user );
 		$result = Twofa_Login_Flow::begin( $user, self::requested_redirect(), self::requested_remember() );
-		self::release_lock();
 
 		if ( self::on_login_screen() ) {
 			Twofa_Login_Screen::render( $result, self::is_interim() );
@@ -188,17 +134,21 @@ final class Twofa_Login {
 	}
 
 	/**
-	 * Destroys what the password step created: its session tokens, its cookies,
-	 * and the current user of this request.
+	 * Undoes what the password step created: its cookies and the current user of
+	 * this request. Its session token was never stored (Twofa_Unsaved_Sessions);
+	 * should a token have been stored anyway (something created a session
+	 * without our authenticate filter), it is destroyed.
 	 *
 	 * @param WP_User $user User.
 	 */
 	public static function discard_password_session( WP_User $user ): void {
+		// Through the manager that created the tokens: the unsaved one writes nothing for them.
 		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
 		foreach ( array_unique( self::$tokens ) as $token ) {
 			$sessions->destroy( $token );
 		}
 		self::$tokens = array();
+		Twofa_Unsaved_Sessions::uninstall();
 		// Cookies may have been sent when something bypassed our authenticate filter.
 		remove_filter( 'send_auth_cookies', '__return_false', PHP_INT_MAX );
 		wp_clear_auth_cookie();
@@ -213,29 +163,58 @@ final class Twofa_Login {
 		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
-		$result  = Twofa_Login_Flow::handle( is_array( $request ) ? $request : array(), $is_post );
+		$request = is_array( $request ) ? $request : array();
+		$result  = Twofa_Login_Flow::handle( $request, $is_post );
 		if ( 'success' === $result['outcome'] ) {
-			if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
-				Twofa_Remember_Device::after_challenge( (int) $result['user_id'], is_array( $request ) ? $request : array() );
-			}
-			self::finish( $result );
+			$result = self::finish( $result, $request );
 		}
+		// No transaction outlives the request (each path above has already closed its own).
+		Twofa_Login_Transaction::commit();
 		Twofa_Login_Screen::render( $result, self::is_interim() );
 		exit;
 	}
 
 	/**
-	 * The second step passed: create the session and send the user on.
+	 * The session token wp_set_auth_cookie() created in finish().
 	 *
-	 * @param array<string,mixed> $result A 'success' result of Twofa_Login_Flow.
+	 * @var string
 	 */
-	private static function finish( array $result ): void {
+	private static $finish_token = '';
+
+	/**
+	 * The second step passed: create the session and send the user on. The session
+	 * is stored in the step's transaction; only when the commit succeeds are the
+	 * cookies sent. Otherwise nothing of the step was kept (the nonce and the code
+	 * are still live) and the same form is shown again to retry.
+	 *
+	 * @param array<string,mixed> $result  A 'success' result of Twofa_Login_Flow.
+	 * @param array<string,mixed> $request The request's fields.
+	 * @return array<string,mixed> The result to show when the login could not be completed.
+	 */
+	private static function finish( array $result, array $request ): array {
 		$user = get_userdata( (int) $result['user_id'] );
 		if ( ! $user ) {
-			return;
+			Twofa_Login_Transaction::rollback();
+			return $result;
 		}
-		self::$finishing = true;
+		self::$finishing    = true;
+		self::$finish_token = '';
 		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
+		wp_cache_delete( (int) $user->ID, 'user_meta' );
+		$stored = '' !== self::$finish_token && $sessions->verify( self::$finish_token );
+		if ( ! $stored ) {
+			Twofa_Login_Transaction::rollback();
+		}
+		if ( ! $stored || ! Twofa_Login_Transaction::commit() ) {
+			self::$finishing = false;
+			return self::not_finished( $result, $request, $sessions );
+		}
+		// Only a step that was committed with its session is logged, and its device remembered.
+		Twofa_Events::record( Twofa_Events::LOGIN_PASSED, (int) $user->ID, array( 'method' => (string) $result['method'], 'actor' => (int) $user->ID ) );
+		if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
+			Twofa_Remember_Device::after_challenge( (int) $user->ID, $request );
+		}
 		wp_set_current_user( (int) $user->ID );
 		/** This action is documented in wp-includes/user.php */
 		do_action( 'wp_login', $user->user_login, $user );
@@ -252,6 +231,33 @@ final class Twofa_Login {
 		}
 		wp_safe_redirect( $to );
 		exit;
+	}
+
+	/**
+	 * The session could not be committed with the step: nothing leaves for the browser,
+	 * a token stored outside the transaction (after wpdb reconnected) is destroyed, and
+	 * the same step is shown again with its nonce, which the rollback kept.
+	 *
+	 * @param array<string,mixed> $result   The 'success' result.
+	 * @param array<string,mixed> $request  The request's fields.
+	 * @param WP_Session_Tokens   $sessions The user's sessions.
+	 * @return array<string,mixed>
+	 */
+	private static function not_finished( array $result, array $request, WP_Session_Tokens $sessions ): array {
+		if ( '' !== self::$finish_token ) {
+			$sessions->destroy( self::$finish_token );
+			self::$finish_token = '';
+		}
+		if ( ! headers_sent() ) {
+			header_remove( 'Set-Cookie' );
+		}
+		wp_set_current_user( 0 );
+		$nonce                    = isset( $request[ Twofa_Login_Flow::F_NONCE ] ) && is_string( $request[ Twofa_Login_Flow::F_NONCE ] ) ? strtolower( trim( $request[ Twofa_Login_Flow::F_NONCE ] ) ) : '';
+		$result['outcome']        = 'form';
+		$result['nonce']          = $nonce;
+		$result['configure_step'] = array();
+		$result['error']          = Twofa_Login_Transaction::retry_message();
+		return $result;
 	}
 
 	/**

@@ -59,8 +59,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	public static function backup_only_for( int $user_id ): bool {
-		$user = get_userdata( $user_id );
-		return $user && array_intersect( (array) $user->roles, (array) Twofa_Settings::get( 'email_not_primary_roles' ) );
+		return Twofa_User_State::has_policy_role( $user_id, 'email_not_primary_roles' );
 	}
 
 	/**

@@ -134,7 +134,7 @@ final class Twofa_Health {
 	 */
 	private static function settings(): array {
 		$label  = __( 'Settings', 'twofa' );
-		$stored = get_option( Twofa_Settings::OPTION, array() );
+		$stored = Twofa_Settings::stored();
 		$valid  = is_array( $stored ) ? Twofa_Settings::validate( $stored ) : new WP_Error( 'twofa_settings_type', __( 'the option is not an array', 'twofa' ) );
 		if ( is_wp_error( $valid ) ) {
 			/* translators: %s: the problems found. */

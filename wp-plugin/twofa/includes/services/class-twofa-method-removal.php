@@ -127,7 +127,6 @@ final class Twofa_Method_Removal {
 	 * @param int $user_id User ID.
 	 */
 	public static function role_requires_2fa( int $user_id ): bool {
-		$user = get_userdata( $user_id );
-		return $user && array_intersect( (array) $user->roles, (array) Twofa_Settings::get( 'required_roles' ) );
+		return Twofa_User_State::has_policy_role( $user_id, 'required_roles' );
 	}
 }

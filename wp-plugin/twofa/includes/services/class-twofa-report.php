@@ -13,6 +13,11 @@ defined( 'ABSPATH' ) || exit;
  * plain plugin would (WP_User_Query and user meta): it is the fallback when the
  * sidecar is down and the baseline of bench/report. Both apply the one "has
  * 2FA" rule of docs/CONTRACTS.md. Used by Users → 2FA Report and `wp twofa report`.
+ *
+ * On multisite the figures are always counted here: the sidecar reads one site's tables,
+ * while a site's report covers that site's users and the network's report (Network Admin →
+ * Users → 2FA Report, `wp twofa report --network`) every user of the network, each with
+ * their roles on every site.
  */
 final class Twofa_Report {
 
@@ -29,13 +34,14 @@ final class Twofa_Report {
 	 * @param int    $page     Page of the users-without-2FA list (from 1).
 	 * @param int    $per_page Users per page (1–500).
 	 * @param string $source   'sidecar' (no fallback), 'php', or 'auto' (sidecar, else php).
+	 * @param bool   $network  Every user of the multisite network (counted here).
 	 * @return array{source: string, report: ?array, error: ?WP_Error}
 	 */
-	public static function fetch( int $page = 1, int $per_page = self::PER_PAGE, string $source = 'sidecar' ): array {
+	public static function fetch( int $page = 1, int $per_page = self::PER_PAGE, string $source = 'sidecar', bool $network = false ): array {
 		$page     = max( 1, $page );
 		$per_page = min( 500, max( 1, $per_page ) );
 		$error    = null;
-		if ( 'php' !== $source ) {
+		if ( 'php' !== $source && ! is_multisite() ) {
 			$client = new Twofa_Sidecar_Client();
 			$answer = $client->report(
 				array(
@@ -65,7 +71,7 @@ final class Twofa_Report {
 		}
 		return array(
 			'source' => 'php',
-			'report' => self::compute( $page, $per_page ),
+			'report' => self::compute( $page, $per_page, $network && is_multisite() ),
 			'error'  => $error,
 		);
 	}
@@ -73,11 +79,13 @@ final class Twofa_Report {
 	/**
 	 * The report counted in PHP: every user through WP_User_Query, methods from user meta.
 	 *
-	 * @param int $page     Page of the users-without-2FA list (from 1).
-	 * @param int $per_page Users per page.
+	 * @param int  $page     Page of the users-without-2FA list (from 1).
+	 * @param int  $per_page Users per page.
+	 * @param bool $network  Every user of the multisite network, with their roles on every
+	 *                       site (default: this site's users and roles).
 	 * @return array<string,mixed> Same shape as the sidecar's /v1/report.
 	 */
-	public static function compute( int $page = 1, int $per_page = self::PER_PAGE ): array {
+	public static function compute( int $page = 1, int $per_page = self::PER_PAGE, bool $network = false ): array {
 		$page     = max( 1, $page );
 		$per_page = max( 1, $per_page );
 		$first    = ( $page - 1 ) * $per_page;
@@ -95,21 +103,23 @@ final class Twofa_Report {
 			),
 		);
 		for ( $batch = 1; ; $batch++ ) {
-			$query = new WP_User_Query(
-				array(
-					'fields'      => 'all_with_meta',
-					'orderby'     => 'ID',
-					'order'       => 'ASC',
-					'number'      => self::BATCH,
-					'paged'       => $batch,
-					'count_total' => false,
-				)
+			$args = array(
+				'fields'      => 'all_with_meta',
+				'orderby'     => 'ID',
+				'order'       => 'ASC',
+				'number'      => self::BATCH,
+				'paged'       => $batch,
+				'count_total' => false,
 			);
+			if ( $network ) {
+				$args['blog_id'] = 0; // Every user of the network, members of a site or not.
+			}
+			$query = new WP_User_Query( $args );
 			$users = $query->get_results();
 			foreach ( $users as $user ) {
 				$methods = Twofa_User_State::configured_methods( (int) $user->ID );
 				$has     = Twofa_User_State::has_2fa( (int) $user->ID );
-				$roles   = array_values( (array) $user->roles );
+				$roles   = $network ? Twofa_User_State::network_roles( $user ) : array_values( (array) $user->roles );
 				++$report['total_users'];
 				if ( $has ) {
 					++$report['with_2fa'];

@@ -131,6 +131,9 @@ final class Twofa_Events {
 		add_action( 'init', array( __CLASS__, 'schedule' ) );
 		add_action( 'add_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_added' ), 10, 2 );
 		add_action( 'update_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_updated' ), 10, 2 );
+		// The network's settings (multisite, network-activated) are a site option.
+		add_action( 'add_site_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_network_added' ), 10, 2 );
+		add_action( 'update_site_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_network_updated' ), 10, 3 );
 	}
 
 	/**

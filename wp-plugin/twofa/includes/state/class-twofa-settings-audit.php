@@ -8,8 +8,9 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Listens to the `twofa_settings` option (Twofa_Events::register() adds the hooks), whoever
- * changes it: Settings → Two-Factor, `wp twofa policy set`, or code. One `settings_changed`
+ * Listens to the `twofa_settings` option, and to the network's site option of that name
+ * (Twofa_Events::register() adds the hooks), whoever changes it: Settings → Two-Factor,
+ * Network Admin → Settings → Two-Factor, `wp twofa policy set`, or code. One `settings_changed`
  * event per change, with who made it and which keys differ (never their values).
  */
 final class Twofa_Settings_Audit {
@@ -35,12 +36,34 @@ final class Twofa_Settings_Audit {
 	}
 
 	/**
+	 * The network's settings were created (add_site_option_twofa_settings).
+	 *
+	 * @param string $option Option name.
+	 * @param mixed  $value  New value.
+	 */
+	public static function on_network_added( $option, $value ): void {
+		self::settings_changed( array(), $value, true );
+	}
+
+	/**
+	 * The network's settings changed (update_site_option_twofa_settings).
+	 *
+	 * @param string $option Option name.
+	 * @param mixed  $new    New value.
+	 * @param mixed  $old    Old value.
+	 */
+	public static function on_network_updated( $option, $new, $old ): void {
+		self::settings_changed( $old, $new, true );
+	}
+
+	/**
 	 * Records which settings keys differ between two values of the option.
 	 *
-	 * @param mixed $old Old value.
-	 * @param mixed $new New value.
+	 * @param mixed $old     Old value.
+	 * @param mixed $new     New value.
+	 * @param bool  $network Whether the network's settings changed (details: scope=network).
 	 */
-	private static function settings_changed( $old, $new ): void {
+	private static function settings_changed( $old, $new, bool $network = false ): void {
 		// Effective values: a key missing from the stored option means its default.
 		$old  = array_merge( Twofa_Settings::defaults(), is_array( $old ) ? $old : array() );
 		$new  = array_merge( Twofa_Settings::defaults(), is_array( $new ) ? $new : array() );
@@ -56,7 +79,11 @@ final class Twofa_Settings_Audit {
 		if ( $keys ) {
 			sort( $keys );
 			$actor = get_current_user_id();
-			Twofa_Events::record( Twofa_Events::SETTINGS_CHANGED, $actor, array( 'details' => array( 'keys' => $keys ) ) );
+			$details = array( 'keys' => $keys );
+			if ( $network ) {
+				$details['scope'] = 'network';
+			}
+			Twofa_Events::record( Twofa_Events::SETTINGS_CHANGED, $actor, array( 'details' => $details ) );
 		}
 	}
 }

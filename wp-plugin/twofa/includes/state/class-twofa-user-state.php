@@ -365,6 +365,54 @@ final class Twofa_User_State {
 	}
 
 	/**
+	 * Replaces whatever rows a key has with one new row, without a read before the
+	 * write: the new row is inserted, then every older row of the key is deleted.
+	 * Of requests doing this at the same moment, the row inserted last (highest
+	 * umeta_id) is the one left, whatever the order the statements run in, so a
+	 * key written this way never keeps two rows (update_user_meta() reads, then
+	 * inserts when it found none: two racing requests both insert).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Raw value to store (not unslashed).
+	 * @return bool Whether the new row was written.
+	 */
+	public static function replace_row( int $user_id, string $key, string $value ): bool {
+		global $wpdb;
+		$id = self::insert_row( $user_id, $key, $value );
+		if ( $id > 0 ) {
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
+			wp_cache_delete( $user_id, 'user_meta' );
+			/** This action is documented in wp-includes/meta.php */
+			do_action( 'added_user_meta', $id, $user_id, $key, $value );
+		}
+		return $id > 0;
+	}
+
+	/**
+	 * Inserts one meta row as it is (no unslashing, no serializing).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Raw value.
+	 * @return int The new row's umeta_id, 0 when the insert failed.
+	 */
+	private static function insert_row( int $user_id, string $key, string $value ): int {
+		global $wpdb;
+		$inserted = $wpdb->insert(
+			$wpdb->usermeta,
+			array(
+				'user_id'    => $user_id,
+				'meta_key'   => $key, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key
+				'meta_value' => $value, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
+			),
+			array( '%d', '%s', '%s' )
+		);
+		wp_cache_delete( $user_id, 'user_meta' );
+		return 1 === $inserted ? (int) $wpdb->insert_id : 0;
+	}
+
+	/**
 	 * Makes sure exactly one row exists for a key before conditional updates.
 	 * A named lock serialises the first insert across servers; usermeta has no
 	 * unique index on (user_id, meta_key) that could do it for us.
@@ -384,17 +432,71 @@ final class Twofa_User_State {
 		$lock = 'twofa_meta_' . $user_id . '_' . md5( $key );
 		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $lock ) );
 		if ( ! $exists() ) {
-			$wpdb->insert(
-				$wpdb->usermeta,
-				array(
-					'user_id'    => $user_id,
-					'meta_key'   => $key, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key
-					'meta_value' => $initial, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
-				),
-				array( '%d', '%s', '%s' )
-			);
-			wp_cache_delete( $user_id, 'user_meta' );
+			self::insert_row( $user_id, $key, $initial );
 		}
 		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+	}
+
+	/**
+	 * The roles the site's policy applies to (required roles, email only as a backup): the
+	 * user's roles on this site, and on a network-activated multisite network their roles on
+	 * every site of it (one login cookie opens them all), a super admin counting as an
+	 * administrator.
+	 *
+	 * @param WP_User $user User.
+	 * @return string[]
+	 */
+	public static function policy_roles( WP_User $user ): array {
+		if ( ! Twofa_Settings::is_network() ) {
+			return array_values( (array) $user->roles );
+		}
+		$roles = self::network_roles( $user );
+		if ( is_super_admin( (int) $user->ID ) ) {
+			$roles[] = 'administrator';
+		}
+		return array_values( array_unique( $roles ) );
+	}
+
+	/**
+	 * The user's roles on this site and on every other site of a multisite network (from
+	 * each site's `{prefix}capabilities` meta row), each role once.
+	 *
+	 * @param WP_User $user User.
+	 * @return string[]
+	 */
+	public static function network_roles( WP_User $user ): array {
+		global $wpdb;
+		$roles = array_values( (array) $user->roles );
+		if ( ! is_multisite() ) {
+			return $roles;
+		}
+		$pattern = '/^' . preg_quote( $wpdb->base_prefix, '/' ) . '(?:\d+_)?capabilities$/';
+		foreach ( (array) get_user_meta( (int) $user->ID ) as $key => $values ) {
+			if ( ! is_string( $key ) || ! preg_match( $pattern, $key ) || ! isset( $values[0] ) ) {
+				continue;
+			}
+			$caps = maybe_unserialize( $values[0] );
+			foreach ( is_array( $caps ) ? $caps : array() as $role => $on ) {
+				if ( $on && is_string( $role ) && wp_roles()->is_role( $role ) ) {
+					$roles[] = $role;
+				}
+			}
+		}
+		return array_values( array_unique( $roles ) );
+	}
+
+	/**
+	 * Whether one of the user's policy roles is in a roles setting.
+	 *
+	 * @param WP_User|int $user    User or user ID.
+	 * @param string      $setting required_roles or email_not_primary_roles.
+	 */
+	public static function has_policy_role( $user, string $setting ): bool {
+		$listed = (array) Twofa_Settings::get( $setting );
+		if ( ! $listed ) {
+			return false;
+		}
+		$user = $user instanceof WP_User ? $user : get_userdata( (int) $user );
+		return $user instanceof WP_User && (bool) array_intersect( self::policy_roles( $user ), $listed );
 	}
 }

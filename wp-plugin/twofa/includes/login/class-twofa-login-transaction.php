@@ -1,0 +1,98 @@
+<?php
+/**
+ * The second step's database transaction: a code is used up only together with the session.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Between accepting a code and storing the session, the database may go away. Done
+ * as separate statements, the code (and the login nonce) would then be used up with
+ * no session to show for it, and the retry of the same step would fail. So the second
+ * step runs in one transaction: using up the nonce and the code, the bookkeeping of a
+ * passed step, and the session token are committed together, or not at all (a
+ * connection that is lost rolls its open transaction back on the server).
+ *
+ * wpdb reconnects by itself when a connection was lost; statements after that run
+ * outside the transaction. commit() therefore checks that it still talks over the
+ * connection that began the transaction, and reports failure otherwise.
+ */
+final class Twofa_Login_Transaction {
+
+	/**
+	 * CONNECTION_ID() of the connection that began the open transaction (0 = none open).
+	 *
+	 * @var int
+	 */
+	private static $connection = 0;
+
+	/**
+	 * Begins the transaction (nothing when one is open already).
+	 */
+	public static function begin(): void {
+		global $wpdb;
+		if ( self::$connection > 0 ) {
+			return;
+		}
+		// Each read sees what others committed, as without a transaction (Twofa_User_State reads before inserting).
+		$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
+		if ( false === $wpdb->query( 'START TRANSACTION' ) ) {
+			return;
+		}
+		self::$connection = (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' );
+	}
+
+	/**
+	 * Whether a transaction is open.
+	 */
+	public static function is_open(): bool {
+		return self::$connection > 0;
+	}
+
+	/**
+	 * Commits. True only when everything since begin() was committed as one, on the
+	 * connection that began it; false when the connection was lost on the way (what
+	 * ran before was rolled back by the server) or the commit failed. True when no
+	 * transaction was open.
+	 */
+	public static function commit(): bool {
+		global $wpdb;
+		if ( 0 === self::$connection ) {
+			return true;
+		}
+		$same             = self::same_connection();
+		self::$connection = 0;
+		return $same && false !== $wpdb->query( 'COMMIT' );
+	}
+
+	/**
+	 * Rolls back (if the connection that began the transaction is still there).
+	 */
+	public static function rollback(): void {
+		global $wpdb;
+		if ( 0 === self::$connection ) {
+			return;
+		}
+		if ( self::same_connection() ) {
+			$wpdb->query( 'ROLLBACK' );
+		}
+		self::$connection = 0;
+	}
+
+	/**
+	 * Whether wpdb still uses the connection that began the transaction.
+	 */
+	private static function same_connection(): bool {
+		global $wpdb;
+		return (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' ) === self::$connection;
+	}
+
+	/**
+	 * What the user is told when the step could not be committed.
+	 */
+	public static function retry_message(): string {
+		return __( 'The site\'s database did not answer, so you are not logged in yet. Your code was not used up: enter it again.', 'twofa' );
+	}
+}
