@@ -19,6 +19,8 @@ pub const META_EMAIL_ENABLED: &str = "_twofa_email_enabled";
 pub const META_PRIMARY: &str = "_twofa_primary";
 /// One row per unused backup code: a backup only, never counted for "has 2FA".
 pub const META_BACKUP_CODE: &str = "_twofa_backup_code";
+/// The user's number of passkeys (the passkeys themselves are a table of the plugin's).
+pub const META_PASSKEYS: &str = "_twofa_passkeys";
 
 /// The one rule for "this method is configured" (docs/CONTRACTS.md, "Has 2FA"): the method's
 /// key has a row whose value is neither empty nor `0`. The plugin applies the same rule.
@@ -66,6 +68,8 @@ pub struct ReportUser {
     pub email: bool,
     /// Has unused backup codes (a backup only: not part of "has 2FA").
     pub backup_codes: bool,
+    /// Has at least one passkey.
+    pub passkey: bool,
 }
 
 /// Run once on every new connection: on MariaDB (the `/*M!` part is skipped by MySQL) the
@@ -240,7 +244,7 @@ impl Db {
     /// The user's capabilities value and `_twofa_*` keys the sidecar reads, as (key, value).
     pub async fn user_meta(&self, id: u64) -> Result<Vec<(String, String)>, DbError> {
         let q = format!(
-            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?, ?) ORDER BY umeta_id",
+            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?, ?, ?) ORDER BY umeta_id",
             self.usermeta
         );
         let rows: Vec<(Bytes, Bytes)> = self
@@ -257,6 +261,7 @@ impl Db {
                             META_EMAIL_ENABLED,
                             META_PRIMARY,
                             META_BACKUP_CODE,
+                            META_PASSKEYS,
                         ),
                     )
                     .await
@@ -321,10 +326,15 @@ impl Db {
             let methods: Vec<(u64, Bytes)> = c
                 .exec(
                     format!(
-                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?, ?) AND {CONFIGURED_SQL}",
+                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?, ?, ?) AND {CONFIGURED_SQL}",
                         self.usermeta
                     ),
-                    (META_TOTP_SECRET, META_EMAIL_ENABLED, META_BACKUP_CODE),
+                    (
+                        META_TOTP_SECRET,
+                        META_EMAIL_ENABLED,
+                        META_BACKUP_CODE,
+                        META_PASSKEYS,
+                    ),
                 )
                 .await?;
             for (uid, k) in methods {
@@ -333,6 +343,7 @@ impl Db {
                         Some(b"_twofa_totp_secret") => users[i].totp = true,
                         Some(b"_twofa_email_enabled") => users[i].email = true,
                         Some(b"_twofa_backup_code") => users[i].backup_codes = true,
+                        Some(b"_twofa_passkeys") => users[i].passkey = true,
                         _ => {}
                     }
                 }

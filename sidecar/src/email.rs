@@ -396,7 +396,8 @@ impl Event {
     }
 }
 
-/// A 2FA method: `totp` (an authenticator app) or `email` (OTP over Email).
+/// A 2FA method: `totp` (an authenticator app), `email` (OTP over Email), `backup_codes`
+/// (a backup only) or `passkey` (WebAuthn).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
 )]
@@ -406,6 +407,7 @@ pub enum Method {
     Email,
     #[serde(rename = "backup_codes")]
     BackupCodes,
+    Passkey,
 }
 
 impl Method {
@@ -415,6 +417,7 @@ impl Method {
             Method::Totp => "Google Authenticator",
             Method::Email => "OTP over Email",
             Method::BackupCodes => "Backup codes",
+            Method::Passkey => "Passkeys",
         }
     }
 }

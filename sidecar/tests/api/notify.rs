@@ -17,6 +17,10 @@ async fn each_event_sends_its_fixed_notice() {
             "OTP over Email\" was removed",
         ),
         (
+            json!({"user_id": uid, "event": "method_added", "method": "passkey"}),
+            "Passkeys\" was added",
+        ),
+        (
             json!({"user_id": uid, "event": "method_replaced", "method": "totp"}),
             "Google Authenticator\" was replaced",
         ),
