@@ -225,11 +225,13 @@ final class Twofa_Login {
 	}
 
 	/**
-	 * The second step passed: create the session and send the user on.
+	 * The second step (or a passwordless login, Twofa_Passwordless) passed: create the
+	 * session and send the user on.
 	 *
-	 * @param array<string,mixed> $result A 'success' result of Twofa_Login_Flow.
+	 * @param array<string,mixed> $result A 'success' result of Twofa_Login_Flow: user_id,
+	 *                                    remember, redirect_to, configure_step.
 	 */
-	private static function finish( array $result ): void {
+	public static function finish( array $result ): void {
 		$user = get_userdata( (int) $result['user_id'] );
 		if ( ! $user ) {
 			return;
