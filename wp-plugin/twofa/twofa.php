@@ -27,4 +27,5 @@ Twofa_Autoloader::register( __DIR__ . '/includes' );
 
 add_action( 'plugins_loaded', array( 'Twofa_Plugin', 'boot' ) );
 register_activation_hook( __FILE__, array( 'Twofa_Events', 'activate' ) );
+register_activation_hook( __FILE__, array( 'Twofa_Passkeys', 'install' ) );
 register_deactivation_hook( __FILE__, array( 'Twofa_Events', 'deactivate' ) );

@@ -1,7 +1,7 @@
 <?php
 /**
  * Removes everything twofa stored: its option, its transients, every user's 2FA meta and
- * the activity log table.
+ * the activity log and passkey tables.
  *
  * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
  *
@@ -46,6 +46,7 @@ if ( is_multisite() ) {
 // with the plugin's prefix that an older version may have left behind.
 global $wpdb;
 Twofa_Events::uninstall();
+Twofa_Passkeys::uninstall();
 foreach ( Twofa_User_State::all_keys() as $twofa_key ) {
 	delete_metadata( 'user', 0, $twofa_key, '', true );
 }

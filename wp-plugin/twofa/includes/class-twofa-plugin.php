@@ -19,6 +19,7 @@ final class Twofa_Plugin {
 	 */
 	const FEATURES = array(
 		'Twofa_Events',          // The activity log's table, purge and settings-change events.
+		'Twofa_Passkeys',        // The passkey tables and the purge of ceremony states.
 		'Twofa_Admin_Notices',   // Extension / key problems, told to the site owner.
 		'Twofa_User_Query',      // The "has 2FA" condition for user queries.
 		'Twofa_Configure_Page',  // Users → Configure 2FA.
