@@ -323,9 +323,11 @@ define( 'DB_COLLATE', '' );
 $salts
 \$table_prefix = 'wp_';
 // One copy may be served by several php -S servers on loopback ports (several PHP servers on
-// one database): links then follow the port the request came in on.
+// one database): links then follow the port the request came in on. A request for
+// localhost:PORT (the passkey tests: WebAuthn refuses an IP address as relying party id) gets
+// the site as http://localhost:PORT, with the same files and database.
 \$twofa_site = '$url';
-if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^127\\.0\\.0\\.1:[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
+if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^(127\\.0\\.0\\.1|localhost):[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
 	\$twofa_site = 'http://' . \$_SERVER['HTTP_HOST'];
 }
 define( 'WP_HOME', \$twofa_site );

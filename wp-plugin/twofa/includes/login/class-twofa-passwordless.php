@@ -193,27 +193,23 @@ final class Twofa_Passwordless {
 			$out['error'] = __( 'Logging in with a passkey is turned off on this site.', 'twofa' );
 			return $out;
 		}
-		$state = preg_match( '/^[A-Za-z0-9_-]{22}$/', $state_id ) ? Twofa_Passkey_Ceremonies::take( $state_id, self::PURPOSE, 0 ) : null;
-		if ( null === $state ) {
-			$out['error'] = __( 'This passkey login has expired or was already used. Try again.', 'twofa' );
-			return $out;
-		}
+		// Taken first: whatever happens next, this state has had its one finish.
+		$state   = Twofa_Passkey_Ceremonies::take( $state_id, self::PURPOSE, 0 );
 		$generic = __( 'That passkey could not be used to log in here. Try again, or log in with your password.', 'twofa' );
 		try {
-			$ids = twofa_passkey_response_ids( $response );
+			$ids     = twofa_passkey_response_ids( $response );
+			$user_id = Twofa_Passkeys::user_for_credential( (string) $ids['credential_id'] );
 		} catch ( Throwable $e ) {
-			$out['error'] = $generic;
-			return $out;
+			$user_id = 0;
 		}
-		$user_id = Twofa_Passkeys::user_for_credential( (string) $ids['credential_id'] );
-		$user    = $user_id > 0 ? get_userdata( $user_id ) : false;
+		$user = $user_id > 0 ? get_userdata( $user_id ) : false;
 		if ( ! $user || ! in_array( self::METHOD, Twofa_User_State::usable_methods( $user_id ), true ) ) {
 			// An unknown credential (or one whose account cannot use passkeys now): nobody to count against.
-			$out['error'] = $generic;
+			$out['error'] = null === $state ? self::expired_message() : $generic;
 			return $out;
 		}
 		$out['user_id'] = $user_id;
-
+		// While locked (or backing off) nothing is checked and nothing more is counted.
 		$locked = Twofa_Lockout::locked_for( $user_id );
 		if ( $locked > 0 ) {
 			$out['error'] = Twofa_Lockout::lock_message( $locked );
@@ -222,6 +218,13 @@ final class Twofa_Passwordless {
 		$wait = Twofa_Lockout::backoff_remaining( $user_id );
 		if ( $wait > 0 ) {
 			$out['error'] = Twofa_Lockout::backoff_message( $wait );
+			return $out;
+		}
+
+		if ( null === $state ) {
+			// A state used before (a replay) or never issued: refused and counted.
+			Twofa_Lockout::record_failure( $user, new WP_Error( 'twofa_passkey_state', self::expired_message() ), self::METHOD );
+			$out['error'] = self::expired_message();
 			return $out;
 		}
 
@@ -258,6 +261,13 @@ final class Twofa_Passwordless {
 		$out['outcome'] = 'success';
 		$out['status']  = 200;
 		return $out;
+	}
+
+	/**
+	 * The refusal of a state that is gone (used, expired and purged, or never issued).
+	 */
+	private static function expired_message(): string {
+		return __( 'This passkey login has expired or was already used. Try again.', 'twofa' );
 	}
 
 	/**
