@@ -9,6 +9,7 @@
  *   php site.php email-code LOGIN PURPOSE                     send an OTP email (setup|login)
  *   php site.php give-totp LOGIN                              configure an authenticator; prints its key
  *   php site.php extras LOGIN                                 unused backup codes and remembered devices
+ *   php site.php passkeys LOGIN                               passkeys (no records), failures, passed logins
  *
  * Prints JSON; exits non-zero with a message on stderr when something is refused.
  */
@@ -141,6 +142,27 @@ switch ( $twofa_cmd ) {
 			array(
 				'backup_codes_left' => Twofa_Backup_Codes::remaining( $twofa_user->ID ),
 				'devices'           => array_column( Twofa_Devices::all( $twofa_user->ID ), 'label' ),
+			)
+		);
+		break;
+
+	case 'passkeys':
+		// The user's passkeys as the table lists them (never a record) and the failure count.
+		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
+		if ( ! $twofa_user ) {
+			twofa_site_fail( 'no such user' );
+		}
+		wp_cache_delete( $twofa_user->ID, 'user_meta' );
+		twofa_site_out(
+			array(
+				'passkeys' => Twofa_Passkeys::list_for_user( $twofa_user->ID ),
+				'failures' => (int) get_user_meta( $twofa_user->ID, Twofa_User_State::FAILURES, true ),
+				'logins'   => array_map(
+					static function ( array $row ): string {
+						return trim( $row['method'] . ' ' . $row['details'] );
+					},
+					( new Twofa_Event_Log() )->page( Twofa_Event_Log::filters( array( 'user_id' => $twofa_user->ID, 'event' => Twofa_Events::LOGIN_PASSED ) ) )['rows']
+				),
 			)
 		);
 		break;
