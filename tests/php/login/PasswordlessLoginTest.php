@@ -14,6 +14,22 @@ final class PasswordlessLoginTest extends Login_TestCase {
 	const ENDPOINT = '/wp-login.php?action=twofa_passwordless';
 
 	/**
+	 * Users given a passkey here, removed after each test (later suites count users by method).
+	 *
+	 * @var int[]
+	 */
+	private $passkey_users = array();
+
+	protected function tearDown(): void {
+		foreach ( $this->passkey_users as $id ) {
+			Twofa_Passkeys::remove_all( $id );
+			wp_delete_user( $id );
+		}
+		$this->passkey_users = array();
+		parent::tearDown();
+	}
+
+	/**
 	 * The site as the browser tests see it.
 	 */
 	private function origin(): string {
@@ -28,6 +44,7 @@ final class PasswordlessLoginTest extends Login_TestCase {
 	 * Registers a passkey for the user the way Configure 2FA does (register begin/finish, then the table).
 	 */
 	private function give_passkey( int $user_id, string $name = 'Laptop' ): SoftAuthenticator {
+		$this->passkey_users[] = $user_id;
 		$auth  = new SoftAuthenticator( $this->origin() );
 		$user  = get_userdata( $user_id );
 		$begun = twofa_passkey_register_begin( $user_id, $user->user_login, $user->display_name, Twofa_Passkeys::user_handle( $user_id ), Twofa_Passkeys::records_for_user( $user_id ), 'localhost', $this->origin() );
@@ -64,6 +81,7 @@ final class PasswordlessLoginTest extends Login_TestCase {
 
 	public function test_off_by_default_no_button_and_every_request_refused(): void {
 		$this->assertFalse( Twofa_Settings::defaults()['passwordless'] );
+		$this->settings( array( 'passwordless' => false ) );
 		$user   = $this->make_user( 'editor' );
 		$auth   = $this->give_passkey( $user['id'] );
 		$client = $this->client();
