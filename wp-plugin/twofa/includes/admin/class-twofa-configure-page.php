@@ -33,6 +33,8 @@ final class Twofa_Configure_Page {
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 		add_action( 'admin_post_' . self::POST_ACTION, array( __CLASS__, 'handle_post' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
+		add_action( 'wp_ajax_' . Twofa_Passkey_Screens::AJAX_BEGIN, array( 'Twofa_Passkey_Screens', 'ajax_register_begin' ) );
+		add_action( 'wp_ajax_' . Twofa_Passkey_Screens::AJAX_FINISH, array( 'Twofa_Passkey_Screens', 'ajax_register_finish' ) );
 	}
 
 	/**
@@ -348,6 +350,7 @@ final class Twofa_Configure_Page {
 				<?php esc_html_e( 'Status:', 'twofa' ); ?>
 				<span class="twofa-badge twofa-badge-<?php echo esc_attr( $status_class ); ?>"><?php echo esc_html( $status ); ?></span>
 			</p>
+			<?php $provider->render_card_body( $user_id ); ?>
 			<div class="twofa-actions">
 				<?php
 				$provider->render_configure_button( $user_id, $configured );

@@ -159,7 +159,7 @@ final class Twofa_Login_Flow {
 		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
 		$nonce   = isset( $request[ self::F_NONCE ] ) && is_string( $request[ self::F_NONCE ] ) ? strtolower( trim( $request[ self::F_NONCE ] ) ) : '';
 		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && null !== Twofa_Providers::get( $request[ self::F_METHOD ] ) ? $request[ self::F_METHOD ] : '';
-		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? substr( $request[ self::F_CODE ], 0, 256 ) : '';
+		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? $request[ self::F_CODE ] : '';
 		$do      = isset( $request[ self::F_DO ] ) && is_string( $request[ self::F_DO ] ) ? $request[ self::F_DO ] : 'show';
 		if ( ! $is_post ) {
 			$do = 'show';
@@ -189,6 +189,8 @@ final class Twofa_Login_Flow {
 			$method = '';
 		}
 		$provider = Twofa_Providers::get( (string) $method );
+		// Each method says how long its input may be (a passkey's answer is far longer than a code).
+		$code = substr( $code, 0, $provider ? $provider->max_code_length() : 256 );
 		if ( ! in_array( $do, self::ACTIONS, true ) && ! ( $provider && in_array( $do, $provider->login_actions(), true ) ) ) {
 			$do = 'show';
 		}
@@ -249,7 +251,7 @@ final class Twofa_Login_Flow {
 			return $out;
 		}
 		if ( '' === $code ) {
-			$out['error'] = __( 'Enter the 6-digit code.', 'twofa' );
+			$out['error'] = Twofa_Providers::get( $out['method'] )->missing_code_message();
 			return self::prepare_setup( $out );
 		}
 		$wait = Twofa_Lockout::backoff_remaining( $user_id );

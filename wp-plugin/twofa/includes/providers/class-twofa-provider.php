@@ -180,6 +180,14 @@ abstract class Twofa_Provider {
 	}
 
 	/**
+	 * Content the card always shows below its description (e.g. a list of the user's keys).
+	 *
+	 * @param int $user_id Current user.
+	 */
+	public function render_card_body( int $user_id ): void {
+	}
+
+	/**
 	 * The card's Configure / Reconfigure control.
 	 *
 	 * @param int  $user_id    Current user.
@@ -227,6 +235,21 @@ abstract class Twofa_Provider {
 	 * @return true|WP_Error
 	 */
 	abstract public function verify_login_code( int $user_id, string $code );
+
+	/**
+	 * Longest input the login step passes to verify_login_code() / verify_setup() (bytes);
+	 * longer input is cut, so it fails as a wrong code.
+	 */
+	public function max_code_length(): int {
+		return 256;
+	}
+
+	/**
+	 * What the login step says when the form came without a code.
+	 */
+	public function missing_code_message(): string {
+		return __( 'Enter the 6-digit code.', 'twofa' );
+	}
 
 	/**
 	 * Checks what was entered during setup and turns the method on (first login).

@@ -91,7 +91,8 @@ final class Twofa_Passkey_Ceremonies {
 	/**
 	 * Takes a stored state, once: reads the row, then deletes it; the state is returned only
 	 * when this call's DELETE removed exactly one row and the row's purpose and user match.
-	 * A row of another purpose or user is deleted too (a state is never tried twice).
+	 * A row of another purpose or user, or one whose time is over, is deleted too (a state is
+	 * never tried twice).
 	 *
 	 * @param string $state_id The id the browser sent back.
 	 * @param string $purpose  Expected purpose.
@@ -105,7 +106,7 @@ final class Twofa_Passkey_Ceremonies {
 		}
 		$table = self::table();
 		$row   = $wpdb->get_row(
-			$wpdb->prepare( "SELECT user_id, purpose, state FROM {$table} WHERE state_id = %s", $state_id ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+			$wpdb->prepare( "SELECT user_id, purpose, state, expires_at FROM {$table} WHERE state_id = %s", $state_id ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
 			ARRAY_A
 		);
 		if ( ! is_array( $row ) ) {
@@ -115,7 +116,8 @@ final class Twofa_Passkey_Ceremonies {
 		if ( 1 !== $deleted ) {
 			return null;
 		}
-		if ( $purpose !== (string) $row['purpose'] || $user_id !== (int) $row['user_id'] ) {
+		// The sealed state carries its own expiry (the extension refuses it); the row's is checked too.
+		if ( $purpose !== (string) $row['purpose'] || $user_id !== (int) $row['user_id'] || (int) $row['expires_at'] <= Twofa_Clock::now() ) {
 			return null;
 		}
 		return (string) $row['state'];

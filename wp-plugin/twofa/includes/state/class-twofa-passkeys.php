@@ -178,6 +178,23 @@ final class Twofa_Passkeys {
 	}
 
 	/**
+	 * The user's sealed records by credential id (a login's finish is given these, and the
+	 * one that matched is the old value of the conditional UPDATE).
+	 *
+	 * @param int $user_id User ID.
+	 * @return array<string,string>
+	 */
+	public static function records_by_credential( int $user_id ): array {
+		global $wpdb;
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT credential_id, record FROM ' . self::table() . ' WHERE user_id = %d ORDER BY created_at ASC, id ASC', $user_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
+		$out  = array();
+		foreach ( (array) $rows as $row ) {
+			$out[ (string) $row['credential_id'] ] = (string) $row['record'];
+		}
+		return $out;
+	}
+
+	/**
 	 * Stores a new passkey: one INSERT. A credential id any user already has is refused by
 	 * the unique key and nothing is stored.
 	 *
