@@ -344,7 +344,8 @@ export async function phpServer() {
       '-d', `sys_temp_dir=${tmp}`, '-d', `session.save_path=${tmp}`,
       '-S', `127.0.0.1:${port}`, '-t', env('TWOFA_WP_DIR'), join(repo, 'tests', 'stack', 'router.php'),
     ],
-    { env: { ...process.env, PHP_CLI_SERVER_WORKERS: '2' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    // A process group of its own: stop() ends the server and its workers together.
+    { env: { ...process.env, PHP_CLI_SERVER_WORKERS: '2' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let log = '';
   child.stderr.on('data', (d) => {
@@ -370,10 +371,11 @@ export async function phpServer() {
       new Promise((r) => {
         if (child.exitCode !== null) return r();
         child.once('exit', () => {
+          child.stderr.destroy();
           rmSync(tmp, { recursive: true, force: true });
           r();
         });
-        child.kill('SIGTERM');
+        process.kill(-child.pid, 'SIGTERM');
       }),
   };
 }

@@ -38,11 +38,6 @@ final class Twofa_Passwordless {
 	const ACTION = 'twofa_passwordless';
 
 	/**
-	 * Purpose of the ceremony state (Twofa_Passkey_Ceremonies, bound to user 0).
-	 */
-	const PURPOSE = 'passwordless';
-
-	/**
 	 * Cookie holding the state_id between begin and finish.
 	 */
 	const COOKIE = 'twofa_passkey_login';
@@ -56,7 +51,7 @@ final class Twofa_Passwordless {
 	/**
 	 * The method id the login is recorded under.
 	 */
-	const METHOD = 'passkey';
+	const METHOD = Twofa_Provider_Passkey::ID;
 
 	/**
 	 * Adds the hooks (nothing is read until someone is on the login page).
@@ -67,13 +62,14 @@ final class Twofa_Passwordless {
 	}
 
 	/**
-	 * Whether the site offers passwordless login: the setting, the passkey method and a
-	 * working extension and key.
+	 * Whether the site offers passwordless login: the setting, the passkey method, a
+	 * working extension and key, and an address passkeys work on (HTTPS, or localhost).
 	 */
 	public static function enabled(): bool {
 		return true === Twofa_Settings::get( 'passwordless' )
 			&& Twofa_Settings::method_enabled( self::METHOD )
-			&& Twofa_Environment::ready();
+			&& Twofa_Environment::ready()
+			&& Twofa_Passkey_Ceremony::available();
 	}
 
 	/**
@@ -153,12 +149,12 @@ final class Twofa_Passwordless {
 			'message' => __( 'Logging in with a passkey is not available right now: log in with your password.', 'twofa' ),
 		);
 		try {
-			list( $rp_id, $origin ) = self::relying_party();
-			$begun                  = twofa_passkey_passwordless_begin( $rp_id, $origin, Twofa_Clock::now() );
+			$rp    = Twofa_Passkey_Ceremony::relying_party();
+			$begun = twofa_passkey_passwordless_begin( $rp['rp_id'], $rp['origin'], Twofa_Clock::now() );
 		} catch ( Throwable $e ) {
 			return $unavailable;
 		}
-		if ( ! Twofa_Passkey_Ceremonies::store( (string) $begun['state_id'], 0, self::PURPOSE, (string) $begun['state'], (int) $begun['expires_at'] ) ) {
+		if ( ! Twofa_Passkey_Ceremonies::store( (string) $begun['state_id'], 0, Twofa_Passkey_Ceremonies::PASSWORDLESS, (string) $begun['state'], (int) $begun['expires_at'] ) ) {
 			return $unavailable;
 		}
 		return array(
@@ -194,7 +190,7 @@ final class Twofa_Passwordless {
 			return $out;
 		}
 		// Taken first: whatever happens next, this state has had its one finish.
-		$state   = Twofa_Passkey_Ceremonies::take( $state_id, self::PURPOSE, 0 );
+		$state   = Twofa_Passkey_Ceremonies::take( $state_id, Twofa_Passkey_Ceremonies::PASSWORDLESS, 0 );
 		$generic = __( 'That passkey could not be used to log in here. Try again, or log in with your password.', 'twofa' );
 		try {
 			$ids     = twofa_passkey_response_ids( $response );
@@ -228,12 +224,12 @@ final class Twofa_Passwordless {
 			return $out;
 		}
 
-		$records = Twofa_Passkeys::records_for_user( $user_id );
+		$by_credential = Twofa_Passkeys::records_by_credential( $user_id );
 		try {
-			$done = twofa_passkey_passwordless_finish( $state, $response, $user_id, $records, Twofa_Clock::now() );
-			$old  = self::record_of( $records, (string) $done['credential_id'], $user_id );
-			$ok   = hash_equals( $state_id, (string) $done['state_id'] ) && null !== $old
-				&& Twofa_Passkeys::replace_record( $user_id, (string) $done['credential_id'], $old, (string) $done['record'], Twofa_Clock::now() );
+			$done          = twofa_passkey_passwordless_finish( $state, $response, $user_id, array_values( $by_credential ), Twofa_Clock::now() );
+			$credential_id = (string) $done['credential_id'];
+			$ok            = hash_equals( $state_id, (string) $done['state_id'] ) && isset( $by_credential[ $credential_id ] )
+				&& Twofa_Passkeys::replace_record( $user_id, $credential_id, $by_credential[ $credential_id ], (string) $done['record'], Twofa_Clock::now() );
 		} catch ( Twofa\KeyException $e ) {
 			$out['error']  = Twofa_Provider::misconfigured_message();
 			$out['status'] = 503;
@@ -268,36 +264,6 @@ final class Twofa_Passwordless {
 	 */
 	private static function expired_message(): string {
 		return __( 'This passkey login has expired or was already used. Try again.', 'twofa' );
-	}
-
-	/**
-	 * The stored record of one credential among a user's records, or null.
-	 *
-	 * @param string[] $records       Sealed records.
-	 * @param string   $credential_id Base64url credential id.
-	 * @param int      $user_id       Their user.
-	 */
-	private static function record_of( array $records, string $credential_id, int $user_id ): ?string {
-		foreach ( $records as $record ) {
-			$info = twofa_passkey_record_info( (string) $record, $user_id );
-			if ( hash_equals( (string) $info['credential_id'], $credential_id ) ) {
-				return (string) $record;
-			}
-		}
-		return null;
-	}
-
-	/**
-	 * The relying party id and origin, from the home URL (docs/CONTRACTS.md, "Passkeys").
-	 *
-	 * @return array{0:string, 1:string} rp id, origin.
-	 */
-	public static function relying_party(): array {
-		$parts  = wp_parse_url( home_url() );
-		$scheme = is_array( $parts ) && isset( $parts['scheme'] ) ? strtolower( (string) $parts['scheme'] ) : '';
-		$host   = is_array( $parts ) && isset( $parts['host'] ) ? strtolower( (string) $parts['host'] ) : '';
-		$origin = $scheme . '://' . $host . ( isset( $parts['port'] ) ? ':' . (int) $parts['port'] : '' );
-		return array( $host, $origin );
 	}
 
 	/**
