@@ -109,6 +109,23 @@ export async function loggedIn(page) {
   return cookies.some((c) => c.name.startsWith('wordpress_logged_in_'));
 }
 
+/** Logs out through the admin bar and checks that no logged-in cookie is left. */
+export async function logOut(page) {
+  // The admin bar's "Log Out" sits in a hover menu; following its link is the same request
+  // and does not depend on the menu's hover timing.
+  const logout = page.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out', includeHidden: true });
+  await page.goto(await logout.getAttribute('href'));
+  await page.getByText('You are now logged out.').waitFor();
+  if (await loggedIn(page)) throw new Error('still logged in after Log Out');
+}
+
+/** Users → Configure 2FA, from the profile screen (where the Profile menu is open). */
+export async function openConfigure(page, base = siteUrl()) {
+  await page.goto(`${base}/wp-admin/profile.php`);
+  await page.getByRole('link', { name: 'Configure 2FA', exact: true }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Configure 2FA' }).waitFor();
+}
+
 // --------------------------------------------------------------------------------------------
 // TOTP (RFC 6238, HMAC-SHA1, 30 s steps, 6 digits), as an authenticator app computes it
 

@@ -15,7 +15,9 @@ import {
   launch,
   localhostSite,
   loggedIn,
+  logOut,
   newPage,
+  openConfigure,
   phpServer,
   shot,
   site,
@@ -89,21 +91,8 @@ describe('passkeys in Chromium (virtual authenticator)', { concurrency: false },
     lastStep = step;
   }
 
-  async function logOut(p) {
-    const logout = p.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out', includeHidden: true });
-    await p.goto(await logout.getAttribute('href'));
-    await p.getByText('You are now logged out.').waitFor();
-    assert.equal(await loggedIn(p), false);
-  }
-
-  async function openConfigure(p) {
-    await p.goto(`${base()}/wp-admin/profile.php`);
-    await p.getByRole('link', { name: 'Configure 2FA', exact: true }).first().click();
-    await p.getByRole('heading', { level: 1, name: 'Configure 2FA' }).waitFor();
-  }
-
   async function addPasskey(p, name, button) {
-    await openConfigure(p);
+    await openConfigure(p, base());
     await card(p).getByLabel('Name of the new passkey (e.g. "Work laptop"):').fill(name);
     await card(p).getByRole('button', { name: button }).click();
     await card(p).locator('.twofa-passkey-name', { hasText: name }).waitFor();
@@ -148,7 +137,7 @@ describe('passkeys in Chromium (virtual authenticator)', { concurrency: false },
   });
 
   test('4. removing one asks for the password; the other still logs in', async () => {
-    await openConfigure(page);
+    await openConfigure(page, base());
     const row = card(page).locator('tr.twofa-passkey', { hasText: 'Laptop' });
     await row.getByRole('link', { name: 'Remove' }).click();
     await card(page).getByLabel('Yes, remove the passkey "Laptop" from my account.').check();
