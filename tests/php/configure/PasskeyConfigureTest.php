@@ -113,7 +113,8 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		$this->assertNotNull( Twofa_Passkeys::user_handle( $user['id'] ), 'the user handle is kept' );
 		$this->assertOneEvent( $user['id'], Twofa_Events::PASSKEY_ADDED, 'passkey' );
 		$this->assertOneEvent( $user['id'], Twofa_Events::METHOD_CONFIGURED, 'passkey' );
-		$this->assertSame( $mails + 1, $this->mail_count( $user['email'] ), 'a notice is mailed when a passkey is added' );
+		$notices = $this->sidecar_names_passkeys();
+		$this->assertSame( $mails + ( $notices ? 1 : 0 ), $this->mail_count( $user['email'] ), 'a notice is mailed when a passkey is added' );
 
 		$html = $this->open_page( $client, $user['id'] );
 		$this->assertSame( 'Primary', $this->card_status( $html, 'passkey' ), 'the first method becomes primary' );
@@ -121,6 +122,10 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		$this->assertStringContainsString( 'Laptop', $card );
 		$this->assertStringContainsString( 'Never', $card, 'never used yet' );
 		$this->assertStringContainsString( 'The passkey was added.', $this->messages( $html ) );
+		if ( ! $notices ) {
+			// A sidecar whose templates do not name passkeys refuses the notice: the change stands and the page says so.
+			$this->assertStringContainsString( 'We could not email you a notice', $this->messages( $html ) );
+		}
 
 		// Rename.
 		$id   = $list[0]['id'];
@@ -135,7 +140,7 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		$this->assertSame( '2', $this->db_meta( $user['id'], Twofa_Passkeys::COUNT_KEY ) );
 		$this->assertCount( 2, $this->events_of( $user['id'], Twofa_Events::PASSKEY_ADDED ) );
 		$this->assertCount( 1, $this->events_of( $user['id'], Twofa_Events::METHOD_CONFIGURED ), 'the method was configured once' );
-		$this->assertSame( $mails + 2, $this->mail_count( $user['email'] ) );
+		$this->assertSame( $mails + ( $notices ? 2 : 0 ), $this->mail_count( $user['email'] ) );
 		unset( $second );
 
 		// Remove the second one: without the password nothing happens.
@@ -156,7 +161,7 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		$this->assertSame( 'Work laptop', $left[0]['name'], 'the other passkey stays' );
 		$this->assertOneEvent( $user['id'], Twofa_Events::PASSKEY_REMOVED, 'passkey' );
 		$this->assertSame( array(), $this->events_of( $user['id'], Twofa_Events::METHOD_REMOVED ), 'the method stays' );
-		$this->assertSame( $mails + 3, $this->mail_count( $user['email'] ), 'a notice is mailed when a passkey is removed' );
+		$this->assertSame( $mails + ( $notices ? 3 : 0 ), $this->mail_count( $user['email'] ), 'a notice is mailed when a passkey is removed' );
 		$this->assertSame( 'passkey', Twofa_User_State::primary( $user['id'] ) );
 
 		// The last one: the method goes with it.
@@ -166,6 +171,7 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		$this->assertNull( $this->db_meta( $user['id'], Twofa_Passkeys::COUNT_KEY ), 'no passkey: not configured' );
 		$this->assertCount( 2, $this->events_of( $user['id'], Twofa_Events::PASSKEY_REMOVED ) );
 		$this->assertOneEvent( $user['id'], Twofa_Events::METHOD_REMOVED, 'passkey' );
+		wp_cache_delete( $user['id'], 'user_meta' );
 		$this->assertNull( Twofa_User_State::primary( $user['id'] ) );
 		$this->assertSame( 'Not configured', $this->card_status( $done['body'], 'passkey' ) );
 	}
@@ -212,5 +218,32 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		$this->assertSame( array(), Twofa_Passkeys::list_for_user( $user['id'] ) );
 		$this->assertSame( array(), Twofa_Passkeys::list_for_user( $other['id'] ) );
 		$this->assertSame( array(), $this->events_of( $user['id'], Twofa_Events::PASSKEY_ADDED ) );
+	}
+
+	public function test_one_state_finished_by_several_requests_at_once_adds_one_passkey(): void {
+		$user   = $this->make_user( 'subscriber' );
+		$client = $this->localhost_session( $user['id'] );
+		$nonce  = $this->add_nonce( $this->open_page( $client, $user['id'] ) );
+		$begin  = $this->begin( $client, $nonce );
+		$posts  = array();
+		// Four different authenticators answer the same ceremony: only the DELETE of the state decides.
+		for ( $i = 0; $i < 4; $i++ ) {
+			$posts[] = array(
+				'url'    => $client->base . '/wp-admin/admin-ajax.php',
+				'cookie' => $client->cookie_header(),
+				'fields' => array(
+					'action'      => 'twofa_passkey_register_finish',
+					'_ajax_nonce' => $nonce,
+					'state_id'    => $begin['state_id'],
+					'response'    => $this->authenticator()->register( $begin['options'] ),
+					'name'        => 'Key ' . $i,
+				),
+			);
+		}
+		$statuses = array_column( Http_Client::parallel_posts( $posts ), 'status' );
+		sort( $statuses );
+		$this->assertSame( array( 200, 400, 400, 400 ), $statuses, 'one finish passes' );
+		$this->assertCount( 1, Twofa_Passkeys::list_for_user( $user['id'] ), 'one passkey from one ceremony' );
+		$this->assertOneEvent( $user['id'], Twofa_Events::PASSKEY_ADDED, 'passkey' );
 	}
 }

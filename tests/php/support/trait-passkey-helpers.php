@@ -72,6 +72,21 @@ trait Passkey_Helpers {
 	}
 
 	/**
+	 * Whether the sidecar's notice templates accept the method `passkey` (asked once, with a
+	 * notice to a throwaway account): the plugin sends passkey notices as method_added /
+	 * method_removed of that method.
+	 */
+	protected function sidecar_names_passkeys(): bool {
+		static $known = null;
+		if ( null === $known ) {
+			$id    = wp_insert_user( array( 'user_login' => 'probe' . bin2hex( random_bytes( 4 ) ), 'user_pass' => wp_generate_password(), 'user_email' => 'probe' . bin2hex( random_bytes( 4 ) ) . '@example.test' ) );
+			$known = true === Twofa_Notifier::send( (int) $id, 'method_added', 'passkey' );
+			wp_delete_user( (int) $id );
+		}
+		return $known;
+	}
+
+	/**
 	 * The stored passkey rows of a user, records included, straight from the table.
 	 *
 	 * @param int $user_id User ID.

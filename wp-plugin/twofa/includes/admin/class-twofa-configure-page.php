@@ -33,8 +33,10 @@ final class Twofa_Configure_Page {
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 		add_action( 'admin_post_' . self::POST_ACTION, array( __CLASS__, 'handle_post' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
-		add_action( 'wp_ajax_' . Twofa_Passkey_Screens::AJAX_BEGIN, array( 'Twofa_Passkey_Screens', 'ajax_register_begin' ) );
-		add_action( 'wp_ajax_' . Twofa_Passkey_Screens::AJAX_FINISH, array( 'Twofa_Passkey_Screens', 'ajax_register_finish' ) );
+		// Adding a passkey (Twofa_Passkey_Screens::AJAX_BEGIN / AJAX_FINISH; written out so the
+		// class loads only when one of them is called).
+		add_action( 'wp_ajax_twofa_passkey_register_begin', array( 'Twofa_Passkey_Screens', 'ajax_register_begin' ) );
+		add_action( 'wp_ajax_twofa_passkey_register_finish', array( 'Twofa_Passkey_Screens', 'ajax_register_finish' ) );
 	}
 
 	/**

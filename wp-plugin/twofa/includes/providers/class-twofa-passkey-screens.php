@@ -244,6 +244,9 @@ final class Twofa_Passkey_Screens {
 		$others = 'get' === $mode
 			? __( 'Choose another method below.', 'twofa' )
 			: __( 'Choose another method to set up instead.', 'twofa' );
+		if ( 'get' === $mode && array( Twofa_Provider_Passkey::ID ) === Twofa_Login_Flow::challenge_methods( (int) $result['user_id'] ) ) {
+			$others = __( 'Your account has no other method: use a browser that supports passkeys, or ask the site owner to reset your two-factor authentication.', 'twofa' );
+		}
 		if ( is_wp_error( $begin ) ) {
 			Twofa_Login_Screen::error( $begin->get_error_message() . ' ' . $others );
 			return;

@@ -72,13 +72,37 @@ class Twofa_Provider_Passkey extends Twofa_Provider {
 	}
 
 	/**
-	 * `wp twofa status`: how many passkeys (the list is printed by the command).
+	 * "Passkeys (2)" in the Users column.
 	 *
 	 * @param int $user_id User ID.
-	 * @return array<string,scalar|null>
+	 */
+	public function summary_label( int $user_id ): string {
+		/* translators: 1: method name (Passkeys), 2: how many the user has. */
+		return sprintf( __( '%1$s (%2$d)', 'twofa' ), $this->label(), Twofa_Passkeys::count_for_user( $user_id ) );
+	}
+
+	/**
+	 * `wp twofa status`: passkey_count, and passkey_list with each one's name, created and
+	 * last used (UTC). Never a credential id, a key or a record.
+	 *
+	 * @param int $user_id User ID.
+	 * @return array<string,scalar|string[]|null>
 	 */
 	public function status_fields( int $user_id ): array {
-		return array( 'passkeys' => Twofa_Passkeys::count_for_user( $user_id ) );
+		$list = array();
+		foreach ( Twofa_Passkeys::list_for_user( $user_id ) as $passkey ) {
+			$list[] = sprintf(
+				/* translators: 1: passkey name, 2: when it was created, 3: when it was last used (or "never"). */
+				__( '%1$s (created %2$s, last used %3$s)', 'twofa' ),
+				$passkey['name'],
+				gmdate( 'Y-m-d H:i:s', $passkey['created_at'] ) . ' UTC',
+				$passkey['last_used_at'] > 0 ? gmdate( 'Y-m-d H:i:s', $passkey['last_used_at'] ) . ' UTC' : __( 'never', 'twofa' )
+			);
+		}
+		return array(
+			'count' => count( $list ),
+			'list'  => $list,
+		);
 	}
 
 	/* ------------------------------------------------------------------ */

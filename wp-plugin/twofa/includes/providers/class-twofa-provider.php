@@ -57,6 +57,15 @@ abstract class Twofa_Provider {
 	abstract public function label(): string;
 
 	/**
+	 * The method's name in a list of a user's methods (the Users column), e.g. with a count.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function summary_label( int $user_id ): string {
+		return $this->label();
+	}
+
+	/**
 	 * One sentence for the card and the first-login choice.
 	 */
 	abstract public function description(): string;
@@ -125,10 +134,11 @@ abstract class Twofa_Provider {
 	}
 
 	/**
-	 * Extra fields for `wp twofa status` (field => scalar); never a secret or a code.
+	 * Extra fields for `wp twofa status` (field => scalar, or a list of strings); never a
+	 * secret or a code.
 	 *
 	 * @param int $user_id User ID.
-	 * @return array<string,scalar|null>
+	 * @return array<string,scalar|string[]|null>
 	 */
 	public function status_fields( int $user_id ): array {
 		return array();

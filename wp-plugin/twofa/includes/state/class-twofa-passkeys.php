@@ -60,11 +60,15 @@ final class Twofa_Passkeys {
 	const CREDENTIAL_ID_LENGTH = 1366;
 
 	/**
-	 * Adds the hooks: schema upgrade on version change, the daily purge of ceremony states.
+	 * Adds the hooks: schema upgrade on version change, the daily purge of ceremony states,
+	 * the removal of a deleted user's passkeys.
 	 */
 	public static function register(): void {
 		self::maybe_upgrade();
 		add_action( Twofa_Events::CRON_HOOK, array( 'Twofa_Passkey_Ceremonies', 'cron_purge' ) );
+		// A deleted account's passkeys go with it (the table is not user meta).
+		add_action( 'deleted_user', array( __CLASS__, 'remove_all' ) );
+		add_action( 'wpmu_delete_user', array( __CLASS__, 'remove_all' ) );
 	}
 
 	/**
@@ -79,9 +83,7 @@ final class Twofa_Passkeys {
 	 * Runs dbDelta when the tables' schema version is not this code's.
 	 */
 	public static function maybe_upgrade(): void {
-		// On a single site an autoloaded option: checking costs no query on any page.
-		$stored = is_multisite() ? get_site_option( self::DB_VERSION_OPTION ) : get_option( self::DB_VERSION_OPTION );
-		if ( self::DB_VERSION !== $stored ) {
+		if ( Twofa_Events::schema_stale( self::DB_VERSION_OPTION, self::DB_VERSION ) ) {
 			self::install();
 		}
 	}
@@ -112,11 +114,7 @@ final class Twofa_Passkeys {
 ) {$charset};"
 		);
 		Twofa_Passkey_Ceremonies::install();
-		if ( is_multisite() ) {
-			update_site_option( self::DB_VERSION_OPTION, self::DB_VERSION );
-		} else {
-			update_option( self::DB_VERSION_OPTION, self::DB_VERSION, true );
-		}
+		Twofa_Events::schema_installed( self::DB_VERSION_OPTION, self::DB_VERSION );
 	}
 
 	/**

@@ -241,11 +241,15 @@ final class Twofa_User_State {
 	}
 
 	/**
-	 * Removes every twofa key of a user (administrator reset, uninstall).
+	 * Removes every method and every twofa key of a user (administrator reset): each
+	 * provider's remove() first (a method may keep data outside user meta, as passkeys do).
 	 *
 	 * @param int $user_id User ID.
 	 */
 	public static function remove_all( int $user_id ): void {
+		foreach ( Twofa_Providers::all() as $provider ) {
+			$provider->remove( $user_id );
+		}
 		foreach ( self::all_keys() as $key ) {
 			delete_user_meta( $user_id, $key );
 		}
