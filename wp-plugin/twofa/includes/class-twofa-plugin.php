@@ -27,6 +27,7 @@ final class Twofa_Plugin {
 		'Twofa_Email_Change',    // An email change asks who is there when codes go to it.
 		'Twofa_Reset_Screen',    // An administrator resets another user's 2FA.
 		'Twofa_Login',           // The second step on wp-login.php, first-login setup.
+		'Twofa_Passwordless',    // "Log in with a passkey" on wp-login.php (a setting, off by default).
 		'Twofa_Auth_Policy',     // XML-RPC, REST, application passwords.
 		'Twofa_Login_Errors',    // One error for unknown users and wrong passwords.
 		'Twofa_Settings_Page',   // Settings → Two-Factor.

@@ -65,6 +65,8 @@ final class Twofa_Settings {
 			'remember_devices' => false,
 			'remember_days'    => 30,
 			'log_retention_days' => 90,
+			// "Log in with a passkey" on wp-login.php: off unless the site owner turns it on.
+			'passwordless'       => false,
 		);
 	}
 
@@ -222,13 +224,10 @@ final class Twofa_Settings {
 				return self::validate_sidecar_url( $value );
 
 			case 'remember_devices':
-				if ( in_array( $value, array( true, 1, '1', 'on', 'yes', 'true' ), true ) ) {
-					return true;
-				}
-				if ( in_array( $value, array( false, 0, '0', '', 'off', 'no', 'false' ), true ) ) {
-					return false;
-				}
-				return new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) );
+				return self::on_off( $value, new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) ) );
+
+			case 'passwordless':
+				return self::on_off( $value, new WP_Error( 'twofa_bad_passwordless', __( 'Passwordless login must be turned on (1) or off (0).', 'twofa' ) ) );
 
 			default:
 				if ( ! isset( self::BOUNDS[ $field ] ) ) {
@@ -247,6 +246,23 @@ final class Twofa_Settings {
 					sprintf( __( '%1$s must be a whole number from %2$d to %3$d.', 'twofa' ), $field, $min, $max )
 				);
 		}
+	}
+
+	/**
+	 * An on/off setting: true, false, or the error when the value is neither.
+	 *
+	 * @param mixed    $value Raw value.
+	 * @param WP_Error $error What to return for anything else.
+	 * @return bool|WP_Error
+	 */
+	private static function on_off( $value, WP_Error $error ) {
+		if ( in_array( $value, array( true, 1, '1', 'on', 'yes', 'true' ), true ) ) {
+			return true;
+		}
+		if ( in_array( $value, array( false, 0, '0', '', 'off', 'no', 'false' ), true ) ) {
+			return false;
+		}
+		return $error;
 	}
 
 	/**

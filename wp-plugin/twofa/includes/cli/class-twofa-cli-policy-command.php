@@ -35,6 +35,7 @@ class Twofa_CLI_Policy_Command {
 		'login-errors'            => 'login_errors',
 		'remember-devices'        => 'remember_devices',
 		'remember-days'           => 'remember_days',
+		'passwordless'            => 'passwordless',
 	);
 
 	/**
@@ -167,6 +168,9 @@ class Twofa_CLI_Policy_Command {
 	 *
 	 * [--remember-days=<days>]
 	 * : Days a remembered device skips the challenge (1-90).
+	 *
+	 * [--passwordless=<on-off>]
+	 * : Whether wp-login.php offers "Log in with a passkey" (a registered passkey with user verification, no password) (1 or 0).
 	 *
 	 * ## EXAMPLES
 	 *

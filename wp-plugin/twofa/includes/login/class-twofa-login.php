@@ -189,16 +189,19 @@ final class Twofa_Login {
 	private static $finish_token = '';
 
 	/**
-	 * The second step passed: create the session and send the user on. The session
+	 * The second step (or a passwordless login, Twofa_Passwordless) passed: create the
+	 * session and send the user on. The session
 	 * is stored in the step's transaction; only when the commit succeeds are the
 	 * cookies sent. Otherwise nothing of the step was kept (the nonce and the code
 	 * are still live) and the same form is shown again to retry.
 	 *
-	 * @param array<string,mixed> $result  A 'success' result of Twofa_Login_Flow.
+	 * @param array<string,mixed> $result  A 'success' result of Twofa_Login_Flow (or Twofa_Passwordless):
+	 *                                     user_id, remember, redirect_to, configure_step, method, stage,
+	 *                                     optional event_details.
 	 * @param array<string,mixed> $request The request's fields.
 	 * @return array<string,mixed> The result to show when the login could not be completed.
 	 */
-	private static function finish( array $result, array $request ): array {
+	public static function finish( array $result, array $request ): array {
 		$user = get_userdata( (int) $result['user_id'] );
 		if ( ! $user ) {
 			Twofa_Login_Transaction::rollback();
@@ -218,7 +221,14 @@ final class Twofa_Login {
 			return self::not_finished( $result, $request, $sessions );
 		}
 		// Only a step that was committed with its session is logged, and its device remembered.
-		Twofa_Events::record( Twofa_Events::LOGIN_PASSED, (int) $user->ID, array( 'method' => (string) $result['method'], 'actor' => (int) $user->ID ) );
+		$event = array(
+			'method' => (string) $result['method'],
+			'actor'  => (int) $user->ID,
+		);
+		if ( ! empty( $result['event_details'] ) && is_array( $result['event_details'] ) ) {
+			$event['details'] = $result['event_details'];
+		}
+		Twofa_Events::record( Twofa_Events::LOGIN_PASSED, (int) $user->ID, $event );
 		if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
 			Twofa_Remember_Device::after_challenge( (int) $user->ID, $request );
 		}
