@@ -199,7 +199,15 @@ final class Twofa_Passwordless {
 			return $out;
 		}
 		// Taken first: whatever happens next, this state has had its one finish.
-		$state   = Twofa_Passkey_Ceremonies::take( $state_id, Twofa_Passkey_Ceremonies::PASSWORDLESS, 0 );
+		// The state was written by the begin request, maybe on another database node.
+		Twofa_User_State::causal_reads();
+		$state = Twofa_Passkey_Ceremonies::take( $state_id, Twofa_Passkey_Ceremonies::PASSWORDLESS, 0 );
+		if ( is_wp_error( $state ) ) {
+			// The database refused: nothing was decided or counted.
+			$out['error']  = $state->get_error_message();
+			$out['status'] = 503;
+			return $out;
+		}
 		$generic = __( 'That passkey could not be used to log in here. Try again, or log in with your password.', 'twofa' );
 		try {
 			$ids     = twofa_passkey_response_ids( $response );
@@ -238,13 +246,20 @@ final class Twofa_Passwordless {
 			$done          = twofa_passkey_passwordless_finish( $state, $response, $user_id, array_values( $by_credential ), Twofa_Clock::now() );
 			$credential_id = (string) $done['credential_id'];
 			$ok            = hash_equals( $state_id, (string) $done['state_id'] ) && isset( $by_credential[ $credential_id ] )
-				&& Twofa_Passkeys::replace_record( $user_id, $credential_id, $by_credential[ $credential_id ], (string) $done['record'], Twofa_Clock::now() );
+				? Twofa_Passkeys::replace_record( $user_id, $credential_id, $by_credential[ $credential_id ], (string) $done['record'], Twofa_Clock::now() )
+				: false;
 		} catch ( Twofa\KeyException $e ) {
 			$out['error']  = Twofa_Provider::misconfigured_message();
 			$out['status'] = 503;
 			return $out;
 		} catch ( Throwable $e ) {
 			$ok = false;
+		}
+		if ( null === $ok ) {
+			// The database refused the record's update: not a failure of the user's, nothing counted.
+			$out['error']  = Twofa_User_State::busy_error()->get_error_message();
+			$out['status'] = 503;
+			return $out;
 		}
 		if ( ! $ok ) {
 			$failure      = Twofa_Lockout::record_failure( $user, new WP_Error( 'twofa_passkey_refused', $generic ), self::METHOD );

@@ -101,7 +101,12 @@ final class Twofa_Passkey_Ceremony {
 	 * @return array{id:int, first:bool, notified:bool}|WP_Error
 	 */
 	public static function register_finish( int $user_id, string $state_id, string $response, string $name ) {
+		// The state was written by the begin request, maybe on another database node.
+		Twofa_User_State::causal_reads();
 		$state = Twofa_Passkey_Ceremonies::take( $state_id, Twofa_Passkey_Ceremonies::REGISTRATION, $user_id );
+		if ( is_wp_error( $state ) ) {
+			return $state;
+		}
 		if ( null === $state ) {
 			return self::expired();
 		}
@@ -174,6 +179,9 @@ final class Twofa_Passkey_Ceremony {
 	 */
 	public static function login_finish( int $user_id, string $state_id, string $response ) {
 		$state = Twofa_Passkey_Ceremonies::take( $state_id, Twofa_Passkey_Ceremonies::AUTHENTICATION, $user_id );
+		if ( is_wp_error( $state ) ) {
+			return $state;
+		}
 		if ( null === $state ) {
 			return self::expired();
 		}
@@ -192,8 +200,15 @@ final class Twofa_Passkey_Ceremony {
 			return self::refused();
 		}
 		$credential_id = (string) $done['credential_id'];
-		if ( ! isset( $by_credential[ $credential_id ] )
-			|| ! Twofa_Passkeys::replace_record( $user_id, $credential_id, $by_credential[ $credential_id ], (string) $done['record'], Twofa_Clock::now() ) ) {
+		if ( ! isset( $by_credential[ $credential_id ] ) ) {
+			return self::refused();
+		}
+		$replaced = Twofa_Passkeys::replace_record( $user_id, $credential_id, $by_credential[ $credential_id ], (string) $done['record'], Twofa_Clock::now() );
+		if ( null === $replaced ) {
+			// Not decided: the login step rolls back (the state comes back with it) and says "try again".
+			return Twofa_User_State::busy_error();
+		}
+		if ( ! $replaced ) {
 			// Another login with the same record won the race (or the passkey was removed meanwhile).
 			return self::refused();
 		}

@@ -97,9 +97,10 @@ final class Twofa_Passkey_Ceremonies {
 	 * @param string $state_id The id the browser sent back.
 	 * @param string $purpose  Expected purpose.
 	 * @param int    $user_id  Expected user (0 for passwordless).
-	 * @return string|null The sealed state.
+	 * @return string|WP_Error|null The sealed state; the BUSY error when the database refused
+	 *                              the DELETE; null when the state is gone, used or not this one.
 	 */
-	public static function take( string $state_id, string $purpose, int $user_id ): ?string {
+	public static function take( string $state_id, string $purpose, int $user_id ) {
 		global $wpdb;
 		if ( ! self::valid_state_id( $state_id ) ) {
 			return null;
@@ -112,7 +113,11 @@ final class Twofa_Passkey_Ceremonies {
 		if ( ! is_array( $row ) ) {
 			return null;
 		}
-		$deleted = $wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE state_id = %s", $state_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		$deleted = Twofa_User_State::write( $wpdb->prepare( "DELETE FROM {$table} WHERE state_id = %s", $state_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		if ( null === $deleted ) {
+			// The database refused (a deadlock, a Galera conflict): nothing was decided, the caller says "try again".
+			return Twofa_User_State::busy_error();
+		}
 		if ( 1 !== $deleted ) {
 			return null;
 		}

@@ -252,16 +252,16 @@ final class Twofa_Passkeys {
 	 * @param string $old           The record the finish was given.
 	 * @param string $new           The record the finish returned.
 	 * @param int    $now           Unix time (stored as last used).
-	 * @return bool Whether exactly one row changed.
+	 * @return bool|null Whether exactly one row changed; null when the database refused the UPDATE.
 	 */
-	public static function replace_record( int $user_id, string $credential_id, string $old, string $new, int $now ): bool {
+	public static function replace_record( int $user_id, string $credential_id, string $old, string $new, int $now ): ?bool {
 		global $wpdb;
 		if ( ! self::valid_credential_id( $credential_id ) || '' === $new ) {
 			return false;
 		}
 		// A finish always returns a freshly sealed record (new nonce), so a matched row always
 		// changes and its affected rows are 1; a row whose record was replaced meanwhile is 0.
-		return 1 === $wpdb->query(
+		$changed = Twofa_User_State::write(
 			$wpdb->prepare(
 				'UPDATE ' . self::table() . ' SET record = %s, last_used_at = %d WHERE user_id = %d AND credential_id = %s AND record = %s', // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
 				$new,
@@ -271,6 +271,7 @@ final class Twofa_Passkeys {
 				$old
 			)
 		);
+		return null === $changed ? null : 1 === $changed;
 	}
 
 	/**
