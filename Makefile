@@ -3,7 +3,7 @@ SHELL := /bin/bash
 # rustup's cargo, for shells that do not have it on PATH.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test build demo demo-stop bench screenshots
+.PHONY: test build demo demo-stop bench screenshots pot
 
 ## Install what is missing, build in release mode, run every test suite against the test stack.
 test:
@@ -16,6 +16,10 @@ screenshots:
 ## Release build of the extension and the sidecar.
 build:
 	cargo build --release --workspace
+
+## The plugin's translation template, wp-plugin/twofa/languages/twofa.pot (scripts/make-pot.sh).
+pot:
+	bash scripts/make-pot.sh
 
 ## The demo site (scripts/demo.sh).
 demo:

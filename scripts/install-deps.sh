@@ -17,6 +17,8 @@ packages=(
   # The cluster stack (tests/cluster): Galera nodes with rsync state transfers; the Debian
   # package build (packaging/deb) is checked with lintian.
   galera-4 rsync iproute2 lintian dpkg-dev
+  # xgettext makes the plugin's translation template (scripts/make-pot.sh).
+  gettext
 )
 
 # --print-apt-args: the words of the apt-get install call for a machine with nothing installed

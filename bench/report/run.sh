@@ -11,31 +11,15 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/stack/lib.sh
-. "$REPO/tests/stack/lib.sh"
-
-if [[ -z ${TWOFA_MYSQL_SOCKET:-} ]]; then
-  env_file=${TWOFA_STACK_DIR:-$REPO/.stack}/env
-  [[ -f $env_file ]] || { echo "no test stack: run tests/stack/stack.sh up first" >&2; exit 1; }
-  set -a
-  # shellcheck disable=SC1090
-  . "$env_file"
-  set +a
-fi
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 
 USERS=${BENCH_USERS:-100000}
 ROUNDS=${BENCH_ROUNDS:-3}
 [[ $USERS =~ ^[0-9]+$ && $ROUNDS =~ ^[0-9]+$ ]] || { echo "BENCH_USERS and BENCH_ROUNDS must be numbers" >&2; exit 2; }
-DB=twofa_bench
-DIR="$TWOFA_STACK_DIR/bench-report"
-mkdir -p "$DIR"
-SOCK_DIR=$(dirname "$TWOFA_MYSQL_SOCKET")
-sql() { mariadb --no-defaults --socket="$TWOFA_MYSQL_SOCKET" -uroot "$DB" "$@"; }
 
 # A second WordPress in its own database (the stack's site is left alone).
-mariadb_create_db "$SOCK_DIR" "$DB"
-MARIADB_PORT=$TWOFA_MYSQL_PORT MARIADB_USER=$TWOFA_MYSQL_USER MARIADB_PASSWORD=$TWOFA_MYSQL_PASSWORD
-export MARIADB_PORT MARIADB_USER MARIADB_PASSWORD TWOFA_KEY_FILE
+bench_database twofa_bench bench-report
 sidecar_port=$(free_port)
 sidecar_url="http://127.0.0.1:$sidecar_port"
 wp_url="http://127.0.0.1:$(free_port)"

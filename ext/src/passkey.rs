@@ -11,6 +11,7 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
+use twofa_core::key::SiteKey;
 use twofa_core::passkey::{self, PasskeyError, RelyingParty};
 
 use crate::args::{Int, OptInt, OptStr, Str};
@@ -86,6 +87,21 @@ fn relying_party(rp_id: &[u8], origin: &[u8]) -> PhpResult<RelyingParty> {
     RelyingParty::new(text("rp_id", rp_id)?, text("origin", origin)?).map_err(passkey_error)
 }
 
+/// A sealed state or record argument: text, else a `Twofa\SealException`.
+fn sealed(value: &[u8]) -> PhpResult<&str> {
+    std::str::from_utf8(value).map_err(|_| to_php(twofa_core::Error::SealMalformed("not ASCII")))
+}
+
+/// The time (`now`, else the clock) and the site key, in that order, then the core call `f`.
+fn with_key<T>(
+    now: Option<i64>,
+    f: impl FnOnce(&SiteKey, i64) -> passkey::Result<T>,
+) -> PhpResult<T> {
+    let now = now_or(now)?;
+    let key = key::site_key().map_err(to_php)?;
+    f(&key, now).map_err(passkey_error)
+}
+
 fn begun_array(b: passkey::Begun) -> PhpResult<ZBox<ZendHashTable>> {
     let mut out = ZendHashTable::new();
     out.insert("options", b.options)?;
@@ -108,6 +124,31 @@ fn authenticated_array(a: passkey::Authenticated) -> PhpResult<ZBox<ZendHashTabl
     out.insert("user_handle", a.user_handle)?;
     out.insert("state_id", a.state_id)?;
     Ok(out)
+}
+
+/// A core finish of an authentication: `login_finish` or `passwordless_finish`.
+type AuthenticationFinish =
+    fn(&SiteKey, &str, &str, i64, &[&str], i64) -> passkey::Result<passkey::Authenticated>;
+
+/// What the two authentication finishes share: the arguments checked in the same order, the
+/// core `finish`, the matched credential and its new record as an array.
+fn authentication_finish(
+    finish: AuthenticationFinish,
+    state: &[u8],
+    response: &[u8],
+    user_id: Int,
+    credentials: &ZendHashTable,
+    now: OptInt,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    guarded(|| {
+        let state = sealed(state)?;
+        let response = text("response", response)?;
+        let stored = records(credentials)?;
+        let a = with_key(now.0, |key, now| {
+            finish(key, state, response, user_id.0, &refs(&stored), now)
+        })?;
+        authenticated_array(a)
+    })
 }
 
 /// Starts adding a passkey: creation options for the browser and the sealed state.
@@ -156,13 +197,11 @@ pub fn twofa_passkey_register_finish(
     now: OptInt,
 ) -> PhpResult<ZBox<ZendHashTable>> {
     guarded(|| {
-        let state = std::str::from_utf8(&state)
-            .map_err(|_| to_php(twofa_core::Error::SealMalformed("not ASCII")))?;
+        let state = sealed(&state)?;
         let response = text("response", &response)?;
-        let now = now_or(now.0)?;
-        let key = key::site_key().map_err(to_php)?;
-        let r = passkey::register_finish(&key, state, response, user_id.0, now)
-            .map_err(passkey_error)?;
+        let r = with_key(now.0, |key, now| {
+            passkey::register_finish(key, state, response, user_id.0, now)
+        })?;
         let mut out = ZendHashTable::new();
         out.insert("credential_id", r.credential_id)?;
         out.insert("record", r.record)?;
@@ -187,10 +226,9 @@ pub fn twofa_passkey_login_begin(
     guarded(|| {
         let rp = relying_party(&rp_id, &origin)?;
         let stored = records(credentials)?;
-        let now = now_or(now.0)?;
-        let key = key::site_key().map_err(to_php)?;
-        let begun = passkey::login_begin(&key, &rp, user_id.0, &refs(&stored), now)
-            .map_err(passkey_error)?;
+        let begun = with_key(now.0, |key, now| {
+            passkey::login_begin(key, &rp, user_id.0, &refs(&stored), now)
+        })?;
         begun_array(begun)
     })
 }
@@ -204,17 +242,14 @@ pub fn twofa_passkey_login_finish(
     credentials: &ZendHashTable,
     now: OptInt,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    guarded(|| {
-        let state = std::str::from_utf8(&state)
-            .map_err(|_| to_php(twofa_core::Error::SealMalformed("not ASCII")))?;
-        let response = text("response", &response)?;
-        let stored = records(credentials)?;
-        let now = now_or(now.0)?;
-        let key = key::site_key().map_err(to_php)?;
-        let a = passkey::login_finish(&key, state, response, user_id.0, &refs(&stored), now)
-            .map_err(passkey_error)?;
-        authenticated_array(a)
-    })
+    authentication_finish(
+        passkey::login_finish,
+        &state,
+        &response,
+        user_id,
+        credentials,
+        now,
+    )
 }
 
 /// Starts a passwordless login (no user; a discoverable credential).
@@ -226,9 +261,7 @@ pub fn twofa_passkey_passwordless_begin(
 ) -> PhpResult<ZBox<ZendHashTable>> {
     guarded(|| {
         let rp = relying_party(&rp_id, &origin)?;
-        let now = now_or(now.0)?;
-        let key = key::site_key().map_err(to_php)?;
-        let begun = passkey::passwordless_begin(&key, &rp, now).map_err(passkey_error)?;
+        let begun = with_key(now.0, |key, now| passkey::passwordless_begin(key, &rp, now))?;
         begun_array(begun)
     })
 }
@@ -242,17 +275,14 @@ pub fn twofa_passkey_passwordless_finish(
     credentials: &ZendHashTable,
     now: OptInt,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    guarded(|| {
-        let state = std::str::from_utf8(&state)
-            .map_err(|_| to_php(twofa_core::Error::SealMalformed("not ASCII")))?;
-        let response = text("response", &response)?;
-        let stored = records(credentials)?;
-        let now = now_or(now.0)?;
-        let key = key::site_key().map_err(to_php)?;
-        let a = passkey::passwordless_finish(&key, state, response, user_id.0, &refs(&stored), now)
-            .map_err(passkey_error)?;
-        authenticated_array(a)
-    })
+    authentication_finish(
+        passkey::passwordless_finish,
+        &state,
+        &response,
+        user_id,
+        credentials,
+        now,
+    )
 }
 
 /// The credential id and user handle a browser's authentication response names (unverified).
@@ -271,8 +301,7 @@ pub fn twofa_passkey_response_ids(response: Str) -> PhpResult<ZBox<ZendHashTable
 #[php_function]
 pub fn twofa_passkey_record_info(record: Str, user_id: Int) -> PhpResult<ZBox<ZendHashTable>> {
     guarded(|| {
-        let record = std::str::from_utf8(&record)
-            .map_err(|_| to_php(twofa_core::Error::SealMalformed("not ASCII")))?;
+        let record = sealed(&record)?;
         let key = key::site_key().map_err(to_php)?;
         let info = passkey::record_info(&key, record, user_id.0).map_err(passkey_error)?;
         let mut out = ZendHashTable::new();

@@ -1,5 +1,5 @@
-//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the one
-//! `{prefix}user_roles` row of `{prefix}options` (mysql_async pool).
+//! Read-only access to WordPress's `{prefix}users` and `{prefix}usermeta`, and the
+//! `{prefix}user_roles` and `admin_email` rows of `{prefix}options` (mysql_async pool).
 //!
 //! Table names are built from the validated prefix (`^[A-Za-z0-9_]{1,32}$`); every value is a
 //! bound parameter. Text columns are read as bytes and decoded lossily, so odd data in the
@@ -19,6 +19,8 @@ pub const META_EMAIL_ENABLED: &str = "_twofa_email_enabled";
 pub const META_PRIMARY: &str = "_twofa_primary";
 /// One row per unused backup code: a backup only, never counted for "has 2FA".
 pub const META_BACKUP_CODE: &str = "_twofa_backup_code";
+/// The user's number of passkeys (the passkeys themselves are a table of the plugin's).
+pub const META_PASSKEYS: &str = "_twofa_passkeys";
 
 /// The one rule for "this method is configured" (docs/CONTRACTS.md, "Has 2FA"): the method's
 /// key has a row whose value is neither empty nor `0`. The plugin applies the same rule.
@@ -66,7 +68,17 @@ pub struct ReportUser {
     pub email: bool,
     /// Has unused backup codes (a backup only: not part of "has 2FA").
     pub backup_codes: bool,
+    /// Has at least one passkey.
+    pub passkey: bool,
 }
+
+/// Run once on every new connection: on MariaDB (the `/*M!` part is skipped by MySQL) the
+/// session's reads wait for everything the Galera cluster had committed when they were
+/// issued, so the sidecar sees what the plugin wrote a moment ago on another node
+/// (docs/CLUSTER.md). Without Galera the variable has no effect; the user variable keeps
+/// the statement valid where the comment is skipped.
+pub const CAUSAL_READS: &str =
+    "SET @twofa_causal_reads = 1 /*M!100200 , SESSION wsrep_sync_wait = 1 */";
 
 #[derive(Clone)]
 pub struct Db {
@@ -116,7 +128,8 @@ impl Db {
                     .with_inactive_connection_ttl(Duration::from_secs(60))
                     .with_reset_connection(false),
             )
-            .wait_timeout(Some(28_800));
+            .wait_timeout(Some(28_800))
+            .init(vec![CAUSAL_READS]);
         Ok(Db {
             pool: Pool::new(opts),
             users: format!("{prefix}users"),
@@ -177,6 +190,22 @@ impl Db {
         self.run(|mut c| async move { c.ping().await }).await
     }
 
+    /// Whether a pooled connection's reads are causal: `@@SESSION.wsrep_sync_wait` as set by
+    /// CAUSAL_READS (None where the server has no such variable, e.g. MySQL).
+    pub async fn session_sync_wait(&self) -> Result<Option<u64>, DbError> {
+        self.run(|mut c| async move {
+            match c
+                .query_first::<Option<u64>, _>("SELECT @@SESSION.wsrep_sync_wait")
+                .await
+            {
+                Ok(v) => Ok(v.flatten()),
+                Err(mysql_async::Error::Server(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+
     /// Checks that both tables exist (for `check`).
     pub async fn check_tables(&self) -> Result<(), DbError> {
         let q = format!(
@@ -215,7 +244,7 @@ impl Db {
     /// The user's capabilities value and `_twofa_*` keys the sidecar reads, as (key, value).
     pub async fn user_meta(&self, id: u64) -> Result<Vec<(String, String)>, DbError> {
         let q = format!(
-            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?, ?) ORDER BY umeta_id",
+            "SELECT meta_key, meta_value FROM {} WHERE user_id = ? AND meta_key IN (?, ?, ?, ?, ?, ?) ORDER BY umeta_id",
             self.usermeta
         );
         let rows: Vec<(Bytes, Bytes)> = self
@@ -232,6 +261,7 @@ impl Db {
                             META_EMAIL_ENABLED,
                             META_PRIMARY,
                             META_BACKUP_CODE,
+                            META_PASSKEYS,
                         ),
                     )
                     .await
@@ -296,10 +326,15 @@ impl Db {
             let methods: Vec<(u64, Bytes)> = c
                 .exec(
                     format!(
-                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?, ?) AND {CONFIGURED_SQL}",
+                        "SELECT user_id, meta_key FROM {} WHERE meta_key IN (?, ?, ?, ?) AND {CONFIGURED_SQL}",
                         self.usermeta
                     ),
-                    (META_TOTP_SECRET, META_EMAIL_ENABLED, META_BACKUP_CODE),
+                    (
+                        META_TOTP_SECRET,
+                        META_EMAIL_ENABLED,
+                        META_BACKUP_CODE,
+                        META_PASSKEYS,
+                    ),
                 )
                 .await?;
             for (uid, k) in methods {
@@ -308,6 +343,7 @@ impl Db {
                         Some(b"_twofa_totp_secret") => users[i].totp = true,
                         Some(b"_twofa_email_enabled") => users[i].email = true,
                         Some(b"_twofa_backup_code") => users[i].backup_codes = true,
+                        Some(b"_twofa_passkeys") => users[i].passkey = true,
                         _ => {}
                     }
                 }
@@ -334,6 +370,22 @@ impl Db {
             })
             .await?;
         Ok(row.map(|v| v.unwrap_or_default()))
+    }
+
+    /// The site's `admin_email` option (Settings → General "Administration Email Address"),
+    /// `None` when the row is missing or empty.
+    pub async fn admin_email(&self) -> Result<Option<String>, DbError> {
+        let q = format!(
+            "SELECT option_value FROM {} WHERE option_name = 'admin_email' LIMIT 1",
+            self.options
+        );
+        let row: Option<Bytes> = self
+            .run(|mut c| {
+                let q = q.clone();
+                async move { c.query_first(q).await }
+            })
+            .await?;
+        Ok(row.map(text).filter(|v| !v.trim().is_empty()))
     }
 
     /// Login and display name of the given users (one query; ids come from the report page).

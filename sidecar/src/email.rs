@@ -16,6 +16,7 @@ use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executo
 use thiserror::Error;
 
 use crate::config::{MailTransport, TlsMode};
+use crate::i18n::{fill, Tr};
 
 #[derive(Debug, Error)]
 pub enum MailError {
@@ -304,44 +305,57 @@ pub enum Purpose {
 
 const IF_NOT_YOU: &str = "If this wasn't you, do not share this code and do not type it anywhere. Someone may know your password: change it and tell the site administrator.";
 
-pub fn code_body(site: &str, display: &str, code: &str, purpose: Purpose, expires_in: u32) -> Body {
+/// The code email, in the recipient's language (`tr`).
+pub fn code_body(
+    tr: Tr<'_>,
+    site: &str,
+    display: &str,
+    code: &str,
+    purpose: Purpose,
+    expires_in: u32,
+) -> Body {
     let minutes = expires_in.div_ceil(60);
-    let unit = if minutes == 1 { "minute" } else { "minutes" };
     let (subject, intro) = match purpose {
         Purpose::Setup => (
-            format!("{site}: your code to set up OTP over Email"),
-            format!("Use this code to finish setting up OTP over Email on {site}:"),
+            tr.t("{site}: your code to set up OTP over Email"),
+            tr.t("Use this code to finish setting up OTP over Email on {site}:"),
         ),
         Purpose::Login => (
-            format!("{site}: your login verification code"),
-            format!("Use this code to finish signing in to {site}:"),
+            tr.t("{site}: your login verification code"),
+            tr.t("Use this code to finish signing in to {site}:"),
         ),
     };
+    let validity = tr.n(
+        "The code is valid for {minutes} minute. Never give it to anyone, including someone claiming to be from {site}.",
+        "The code is valid for {minutes} minutes. Never give it to anyone, including someone claiming to be from {site}.",
+        u64::from(minutes),
+    );
+    let minutes = minutes.to_string();
+    let args = [("site", site), ("minutes", minutes.as_str())];
     Body {
-        subject,
-        greeting: greeting(display),
-        before: vec![intro],
+        subject: fill(subject, &args),
+        greeting: greeting(tr, display),
+        before: vec![fill(intro, &args)],
         code: Some(code.to_string()),
-        after: vec![
-            format!("The code is valid for {minutes} {unit}. Never give it to anyone, including someone claiming to be from {site}."),
-            IF_NOT_YOU.to_string(),
-        ],
+        after: vec![fill(validity, &args), tr.t(IF_NOT_YOU).to_string()],
     }
 }
 
-fn greeting(display: &str) -> String {
+fn greeting(tr: Tr<'_>, display: &str) -> String {
     let name = clean_name(display, 100);
     if name.is_empty() {
-        "Hello,".to_string()
+        tr.t("Hello,").to_string()
     } else {
-        format!("Hello {name},")
+        fill(tr.t("Hello {name},"), &[("name", &name)])
     }
 }
 
 /// Security notices: `method_added`, `method_replaced`, `method_removed` and `primary_changed`
 /// (all need `method`), `email_changed` (to the old address, before the change), `reset` (an
-/// administrator reset the user's 2FA), `lockout` (too many wrong codes), and `test` (the
-/// settings page's "Send test email" and `wp twofa send-test-email`; no call to action).
+/// administrator reset the user's 2FA), `lockout` (too many wrong codes), `lockout_permanent`
+/// (locked until an administrator unlocks it), `admin_lockout_permanent` (the same, to the
+/// site's administration address) and `test` (the settings page's "Send test email" and
+/// `wp twofa send-test-email`; no call to action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
@@ -355,6 +369,11 @@ pub enum Event {
     EmailChanged,
     Reset,
     Lockout,
+    /// Locked until an administrator unlocks it, after too many wrong codes in a row.
+    LockoutPermanent,
+    /// The same, told to the site's administration email address (`admin_email`) about the
+    /// user: not to the user's own address.
+    AdminLockoutPermanent,
     /// "Send test email" of the site owner's settings page and `wp twofa send-test-email`.
     Test,
     /// A backup code was used to log in (`remaining` required).
@@ -377,7 +396,8 @@ impl Event {
     }
 }
 
-/// A 2FA method: `totp` (an authenticator app) or `email` (OTP over Email).
+/// A 2FA method: `totp` (an authenticator app), `email` (OTP over Email), `backup_codes`
+/// (a backup only) or `passkey` (WebAuthn).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
 )]
@@ -387,94 +407,131 @@ pub enum Method {
     Email,
     #[serde(rename = "backup_codes")]
     BackupCodes,
+    Passkey,
 }
 
 impl Method {
+    /// The English label (the product's fixed names); translated through the catalogs.
     pub fn label(self) -> &'static str {
         match self {
             Method::Totp => "Google Authenticator",
             Method::Email => "OTP over Email",
             Method::BackupCodes => "Backup codes",
+            Method::Passkey => "Passkeys",
         }
     }
 }
 
+/// The notice to the site's administration address that `login` (`display`, user `id`) is
+/// locked until unlocked. Names come from the database and are cleaned like any name.
+pub fn admin_notice_body(site: &str, id: u64, login: &str, display: &str) -> Body {
+    let login = clean_name(login, 60);
+    let display = clean_name(display, 100);
+    Body {
+        subject: format!("{site}: the account \"{login}\" was locked"),
+        greeting: "Hello,".to_string(),
+        before: vec![format!(
+            "The account \"{login}\" ({display}, user ID {id}) on {site} was locked after too many wrong verification codes in a row. Someone may know its password. It stays locked until an administrator unlocks it: the Unlock button on the user's profile screen, or wp twofa unlock {id}."
+        )],
+        code: None,
+        after: vec![
+            "The user was told too. Ask them to change their password before you unlock the account."
+                .to_string(),
+        ],
+    }
+}
+
+/// A notice email, in the recipient's language (`tr`).
 pub fn notice_body(
+    tr: Tr<'_>,
     site: &str,
     display: &str,
     event: Event,
     method: Option<Method>,
     remaining: Option<u32>,
 ) -> Body {
-    let left = match remaining.unwrap_or(0) {
-        1 => "1 unused backup code is left.".to_string(),
-        n => format!("{n} unused backup codes are left."),
-    };
-    let what = method
-        .map(|m| format!("The two-factor method \"{}\"", m.label()))
-        .unwrap_or_else(|| "A two-factor method".to_string());
+    let n = remaining.unwrap_or(0);
+    let count = n.to_string();
+    let left = fill(
+        tr.n(
+            "{left} unused backup code is left.",
+            "{left} unused backup codes are left.",
+            u64::from(n),
+        ),
+        &[("left", &count)],
+    );
+    let label = method.map_or("?", |m| tr.t(m.label()));
     let (subject, line) = match event {
         Event::MethodAdded => (
-            format!("{site}: a two-factor method was added to your account"),
-            format!("{what} was added to your account on {site}."),
+            tr.t("{site}: a two-factor method was added to your account"),
+            tr.t("The two-factor method \"{method}\" was added to your account on {site}."),
         ),
         Event::MethodReplaced => (
-            format!("{site}: a two-factor method was replaced on your account"),
-            format!("{what} was replaced on your account on {site}; the one set up before no longer works."),
+            tr.t("{site}: a two-factor method was replaced on your account"),
+            tr.t("The two-factor method \"{method}\" was replaced on your account on {site}; the one set up before no longer works."),
         ),
         Event::PrimaryChanged => (
-            format!("{site}: your primary two-factor method was changed"),
-            format!("{what} is now the primary two-factor method of your account on {site}."),
+            tr.t("{site}: your primary two-factor method was changed"),
+            tr.t("The two-factor method \"{method}\" is now the primary two-factor method of your account on {site}."),
         ),
         Event::EmailChanged => (
-            format!("{site}: the email address of your account is being changed"),
-            format!("The email address of your account on {site} is being changed away from this address. Codes of OTP over Email will go to the new address."),
+            tr.t("{site}: the email address of your account is being changed"),
+            tr.t("The email address of your account on {site} is being changed away from this address. Codes of OTP over Email will go to the new address."),
         ),
         Event::MethodRemoved => (
-            format!("{site}: a two-factor method was removed from your account"),
-            format!("{what} was removed from your account on {site}."),
+            tr.t("{site}: a two-factor method was removed from your account"),
+            tr.t("The two-factor method \"{method}\" was removed from your account on {site}."),
         ),
         Event::Reset => (
-            format!("{site}: your two-factor authentication was reset"),
-            format!("Two-factor authentication for your account on {site} was reset. You will be asked to set it up again when you next log in."),
+            tr.t("{site}: your two-factor authentication was reset"),
+            tr.t("Two-factor authentication for your account on {site} was reset. You will be asked to set it up again when you next log in."),
         ),
         Event::Lockout => (
-            format!("{site}: your account was temporarily locked"),
-            format!("Your account on {site} was temporarily locked after too many wrong verification codes."),
+            tr.t("{site}: your account was temporarily locked"),
+            tr.t("Your account on {site} was temporarily locked after too many wrong verification codes."),
+        ),
+        Event::LockoutPermanent => (
+            tr.t("{site}: your account was locked"),
+            tr.t("Your account on {site} was locked after too many wrong verification codes in a row. It stays locked until a site administrator unlocks it; even a correct code is refused until then."),
+        ),
+        // Sent through admin_notice_body(); this wording is only a fallback.
+        Event::AdminLockoutPermanent => (
+            tr.t("{site}: an account was locked"),
+            tr.t("An account on {site} was locked after too many wrong verification codes in a row."),
         ),
         Event::Test => (
-            format!("{site}: test email"),
-            format!("This is a test email from {site}: two-factor emails reach this address."),
+            tr.t("{site}: test email"),
+            tr.t("This is a test email from {site}: two-factor emails reach this address."),
         ),
         Event::BackupCodeUsed => (
-            format!("{site}: a backup code was used to log in"),
-            format!("A backup code was used to log in to your account on {site}. {left}"),
+            tr.t("{site}: a backup code was used to log in"),
+            tr.t("A backup code was used to log in to your account on {site}. {left}"),
         ),
         Event::BackupCodesGenerated => (
-            format!("{site}: backup codes were generated"),
-            format!("Backup codes were generated for your account on {site}. {left}"),
+            tr.t("{site}: backup codes were generated"),
+            tr.t("Backup codes were generated for your account on {site}. {left}"),
         ),
         Event::BackupCodesRegenerated => (
-            format!("{site}: your backup codes were replaced"),
-            format!("New backup codes were generated for your account on {site}; the old ones no longer work. {left}"),
+            tr.t("{site}: your backup codes were replaced"),
+            tr.t("New backup codes were generated for your account on {site}; the old ones no longer work. {left}"),
         ),
         Event::DevicesForgotten => (
-            format!("{site}: your remembered devices were forgotten"),
-            format!("A site administrator made your account on {site} forget every remembered device. You will be asked for a two-factor code at your next login on each of them."),
+            tr.t("{site}: your remembered devices were forgotten"),
+            tr.t("A site administrator made your account on {site} forget every remembered device. You will be asked for a two-factor code at your next login on each of them."),
         ),
     };
+    let args = [("site", site), ("method", label), ("left", left.as_str())];
     Body {
-        subject,
-        greeting: greeting(display),
-        before: vec![line],
+        subject: fill(subject, &args),
+        greeting: greeting(tr, display),
+        before: vec![fill(line, &args)],
         code: None,
-        after: match event {
-            Event::Test => vec!["No action is needed.".to_string()],
-            _ => vec![
-                "If this wasn't you, change your password now and tell the site administrator."
-                    .to_string(),
-            ],
-        },
+        after: vec![match event {
+            Event::Test => tr.t("No action is needed.").to_string(),
+            _ => tr
+                .t("If this wasn't you, change your password now and tell the site administrator.")
+                .to_string(),
+        }],
     }
 }
 
@@ -486,7 +543,7 @@ mod tests {
     fn test_event_is_a_plain_notice() {
         let e: Event = serde_json::from_str("\"test\"").unwrap();
         assert_eq!(e, Event::Test);
-        let b = notice_body("Site", "Ann", Event::Test, None, None);
+        let b = notice_body(Tr::english(), "Site", "Ann", Event::Test, None, None);
         assert_eq!(b.subject, "Site: test email");
         assert!(b.code.is_none());
         assert!(!b.after.join(" ").contains("change your password"));
@@ -495,7 +552,7 @@ mod tests {
     #[test]
     fn replaced_primary_and_email_changed_have_their_own_wording() {
         let e: Event = serde_json::from_str("\"method_replaced\"").unwrap();
-        let b = notice_body("Site", "Ann", e, Some(Method::Totp), None);
+        let b = notice_body(Tr::english(), "Site", "Ann", e, Some(Method::Totp), None);
         assert_eq!(
             b.subject,
             "Site: a two-factor method was replaced on your account"
@@ -503,10 +560,10 @@ mod tests {
         assert!(b.before[0].contains("\"Google Authenticator\" was replaced"));
         assert!(!b.before[0].contains("added"));
         let e: Event = serde_json::from_str("\"primary_changed\"").unwrap();
-        let b = notice_body("Site", "Ann", e, Some(Method::Email), None);
+        let b = notice_body(Tr::english(), "Site", "Ann", e, Some(Method::Email), None);
         assert!(b.before[0].contains("\"OTP over Email\" is now the primary"));
         let e: Event = serde_json::from_str("\"email_changed\"").unwrap();
-        let b = notice_body("Site", "Ann", e, None, None);
+        let b = notice_body(Tr::english(), "Site", "Ann", e, None, None);
         assert!(b
             .subject
             .contains("email address of your account is being changed"));
@@ -517,14 +574,128 @@ mod tests {
     fn backup_notices_say_how_many_codes_are_left() {
         let e: Event = serde_json::from_str("\"backup_code_used\"").unwrap();
         assert!(e.needs_remaining());
-        let b = notice_body("Site", "Ann", e, None, Some(1));
+        let b = notice_body(Tr::english(), "Site", "Ann", e, None, Some(1));
         assert!(b.before.join(" ").contains("1 unused backup code is left."));
-        let b = notice_body("Site", "Ann", Event::BackupCodesRegenerated, None, Some(10));
+        let b = notice_body(
+            Tr::english(),
+            "Site",
+            "Ann",
+            Event::BackupCodesRegenerated,
+            None,
+            Some(10),
+        );
         assert!(b
             .before
             .join(" ")
             .contains("10 unused backup codes are left."));
         assert!(!Event::DevicesForgotten.needs_remaining());
+    }
+
+    #[test]
+    fn bodies_follow_the_recipients_catalog_and_unknown_locales_get_english() {
+        let all = crate::i18n::Catalogs::built_in().unwrap();
+        let de = code_body(
+            all.get(Some("de_DE")),
+            "Site",
+            "Ann",
+            "123456",
+            Purpose::Login,
+            60,
+        );
+        assert_eq!(de.subject, "Site: Ihr Bestätigungscode für die Anmeldung");
+        assert_eq!(de.greeting, "Hallo Ann,");
+        assert!(
+            de.after[0].starts_with("Der Code ist 1 Minute gültig."),
+            "{}",
+            de.after[0]
+        );
+        let fr = notice_body(
+            all.get(Some("fr_FR")),
+            "Site",
+            "",
+            Event::BackupCodeUsed,
+            None,
+            Some(0),
+        );
+        assert_eq!(fr.greeting, "Bonjour,");
+        assert!(
+            fr.before[0].ends_with("Il reste 0 code de secours inutilisé."),
+            "{}",
+            fr.before[0]
+        );
+        let fr = notice_body(
+            all.get(Some("fr_FR")),
+            "Site",
+            "Ann",
+            Event::MethodAdded,
+            Some(Method::Email),
+            None,
+        );
+        assert!(
+            fr.before[0].contains("« OTP par e-mail »"),
+            "{}",
+            fr.before[0]
+        );
+        for locale in [Some("xx_XX"), Some("en_GB"), None] {
+            let en = code_body(
+                all.get(locale),
+                "Site",
+                "Ann",
+                "123456",
+                Purpose::Login,
+                120,
+            );
+            assert_eq!(en.subject, "Site: your login verification code");
+            assert!(en.after[0].starts_with("The code is valid for 2 minutes."));
+        }
+        // Every text of every message has its German and French translation.
+        let events = [
+            Event::MethodAdded,
+            Event::MethodReplaced,
+            Event::MethodRemoved,
+            Event::PrimaryChanged,
+            Event::EmailChanged,
+            Event::Reset,
+            Event::Lockout,
+            Event::LockoutPermanent,
+            Event::AdminLockoutPermanent,
+            Event::Test,
+            Event::BackupCodeUsed,
+            Event::BackupCodesGenerated,
+            Event::BackupCodesRegenerated,
+            Event::DevicesForgotten,
+        ];
+        for locale in ["de_DE", "fr_FR"] {
+            let tr = all.get(Some(locale));
+            for e in events {
+                let m = Some(Method::Totp);
+                let r = e.needs_remaining().then_some(2);
+                let (en, t) = (
+                    notice_body(Tr::english(), "S", "A", e, m, r),
+                    notice_body(tr, "S", "A", e, m, r),
+                );
+                assert_ne!(en.subject, t.subject, "{locale} {e:?}");
+                assert_ne!(en.before, t.before, "{locale} {e:?}");
+                assert_ne!(en.after, t.after, "{locale} {e:?}");
+            }
+            for p in [Purpose::Setup, Purpose::Login] {
+                let (en, t) = (
+                    code_body(Tr::english(), "S", "A", "1", p, 600),
+                    code_body(tr, "S", "A", "1", p, 600),
+                );
+                assert_ne!(en.subject, t.subject);
+                assert_ne!(en.before, t.before);
+                assert_ne!(en.after[0], t.after[0]);
+                assert_ne!(en.after[1], t.after[1]);
+            }
+            for m in [Method::Email, Method::BackupCodes] {
+                assert_ne!(tr.t(m.label()), m.label());
+            }
+            // German writes "Passkeys" too: the catalog must have it all the same.
+            if locale == "fr_FR" {
+                assert_ne!(tr.t(Method::Passkey.label()), Method::Passkey.label());
+            }
+        }
     }
 
     #[test]
@@ -550,6 +721,7 @@ mod tests {
             site_name: "Evil\r\nX-Injected: 1",
         };
         let body = code_body(
+            Tr::english(),
             "Evil\r\nX-Injected: 1",
             env.to_name,
             "123456",

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod errors;
+pub mod i18n;
 pub mod metrics;
 pub mod php_unserialize;
 pub mod rate_limit;

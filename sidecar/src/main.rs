@@ -139,6 +139,9 @@ fn check(config: Option<PathBuf>) -> ExitCode {
                 match db.ping().await {
                     Ok(()) => {
                         println!("ok   database {shown} answers");
+                        if let Ok(Some(1)) = db.session_sync_wait().await {
+                            println!("ok   reads are causal on a Galera cluster (wsrep_sync_wait = 1)");
+                        }
                         match db.check_tables().await {
                             Ok(()) => println!(
                                 "ok   tables {p}users and {p}usermeta exist",

@@ -27,6 +27,8 @@ pub enum StartupError {
     Mail(#[from] MailError),
     #[error("mail.from is not a valid mailbox")]
     From,
+    #[error("translations: {0}")]
+    Catalog(#[from] crate::i18n::CatalogError),
     #[error("cannot listen on {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
 }
@@ -44,6 +46,8 @@ pub struct Inner {
     pub mail_timeout: Duration,
     pub request_timeout: Duration,
     pub connections: ConnectionLimits,
+    /// The email templates' translations (sidecar/locales/), parsed at start.
+    pub catalogs: crate::i18n::Catalogs,
 }
 
 #[derive(Clone)]
@@ -94,6 +98,7 @@ impl AppState {
             mail_timeout: s.mail_timeout,
             request_timeout: s.request_timeout,
             connections: s.connections,
+            catalogs: crate::i18n::Catalogs::built_in()?,
         })))
     }
 }

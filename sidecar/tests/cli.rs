@@ -2,7 +2,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_twofa-sidecar");
@@ -15,6 +16,11 @@ fn cmd() -> Command {
         c.env("PATH", p);
     }
     c
+}
+
+/// `twofa-sidecar check --config CFG` run by `c`, to its end.
+fn check(mut c: Command, cfg: &Path) -> Output {
+    c.arg("check").arg("--config").arg(cfg).output().unwrap()
 }
 
 fn stack_url() -> String {
@@ -73,12 +79,7 @@ timeout_secs = 3
         ),
     )
     .unwrap();
-    let out = cmd()
-        .arg("check")
-        .arg("--config")
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = check(cmd(), &cfg);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -99,12 +100,7 @@ timeout_secs = 3
 
     // A configuration error names the key.
     std::fs::write(&cfg, "table_prefix = \"wp_;--\"\n").unwrap();
-    let out = cmd()
-        .arg("check")
-        .arg("--config")
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = check(cmd(), &cfg);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(!out.status.success());
     assert!(text.contains("table_prefix"), "{text}");
@@ -136,13 +132,9 @@ fn check_passes_against_the_stack_and_env_overrides_the_file() {
         ),
     )
     .unwrap();
-    let out = cmd()
-        .env("TWOFA_MYSQL_URL", &url)
-        .arg("check")
-        .arg("--config")
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let mut with_url = cmd();
+    with_url.env("TWOFA_MYSQL_URL", &url);
+    let out = check(with_url, &cfg);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("all checks passed"), "{text}");

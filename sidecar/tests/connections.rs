@@ -5,44 +5,25 @@
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
+mod log_capture;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use helpers::*;
+use log_capture::Captured;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use twofa_sidecar::config::ConnectionLimits;
-use twofa_sidecar::telemetry::{get_subscriber, init_subscriber};
-
-#[derive(Clone)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The process's log lines (one subscriber for all tests of this binary).
-fn logs() -> &'static Buf {
-    static LOGS: OnceLock<Buf> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Buf(Arc::new(Mutex::new(Vec::new())));
-        let sink = buf.clone();
-        std::env::remove_var("RUST_LOG");
-        init_subscriber(get_subscriber("info", move || sink.clone()));
-        buf
-    })
+fn logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| log_capture::capture("info"))
 }
 
 fn log_text() -> String {
-    String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned()
+    logs().text()
 }
 
 async fn connect(app: &TestApp) -> TcpStream {

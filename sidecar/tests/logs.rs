@@ -4,34 +4,14 @@
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod log_capture;
 
 use helpers::*;
 use serde_json::json;
-use twofa_sidecar::telemetry::{get_subscriber, init_subscriber};
-
-#[derive(Clone)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_never_reach_the_logs_even_at_trace_level() {
-    let buf = Buf(Arc::new(Mutex::new(Vec::new())));
-    let sink = buf.clone();
-    // RUST_LOG would override the level under test.
-    std::env::remove_var("RUST_LOG");
-    init_subscriber(get_subscriber("trace", move || sink.clone()));
+    let captured = log_capture::capture("trace");
 
     let app = spawn_app_with(Options {
         mail: Mail::Sink,
@@ -95,7 +75,7 @@ async fn codes_never_reach_the_logs_even_at_trace_level() {
     bad.finish().await;
     app.finish().await;
 
-    let logs = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(
         logs.contains("code email sent"),
         "capture did not work:\n{logs}"

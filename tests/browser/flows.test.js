@@ -12,6 +12,7 @@ import {
   freshTotp,
   launch,
   loggedIn,
+  logOut,
   newPage,
   outbox,
   selfTestTotp,
@@ -93,15 +94,6 @@ describe('the seed, end to end in Chromium', { concurrency: false }, () => {
   async function openConfigurePage(p) {
     await p.getByRole('link', { name: 'Configure 2FA', exact: true }).first().click();
     await p.getByRole('heading', { level: 1, name: 'Configure 2FA' }).waitFor();
-  }
-
-  async function logOut(p) {
-    // The admin bar's "Log Out" sits in a hover menu; following its link is the same request
-    // and does not depend on the menu's hover timing.
-    const logout = p.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out', includeHidden: true });
-    await p.goto(await logout.getAttribute('href'));
-    await p.getByText('You are now logged out.').waitFor();
-    assert.equal(await loggedIn(p), false, 'logged out');
   }
 
   test('1. first login: a subscriber sets up the authenticator app and arrives logged in', async () => {

@@ -1,8 +1,10 @@
 // Shared pieces of the browser tests: Debian's Chromium through playwright-core, TOTP codes
 // computed here (RFC 6238), the sidecar's file outbox, the site's policy set through PHP.
 import { createHmac } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -92,9 +94,9 @@ export async function failureShots(browser, label) {
   }
 }
 
-/** Fills the WordPress login form and submits it. */
-export async function submitPassword(page, login, password) {
-  await page.goto(`${siteUrl()}/wp-login.php`);
+/** Fills the WordPress login form (of the stack's site, or of `base`) and submits it. */
+export async function submitPassword(page, login, password, base = siteUrl()) {
+  await page.goto(`${base}/wp-login.php`);
   await page.getByLabel('Username or Email Address').fill(login);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log In' }).click();
@@ -105,6 +107,23 @@ export async function submitPassword(page, login, password) {
 export async function loggedIn(page) {
   const cookies = await page.context().cookies();
   return cookies.some((c) => c.name.startsWith('wordpress_logged_in_'));
+}
+
+/** Logs out through the admin bar and checks that no logged-in cookie is left. */
+export async function logOut(page) {
+  // The admin bar's "Log Out" sits in a hover menu; following its link is the same request
+  // and does not depend on the menu's hover timing.
+  const logout = page.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out', includeHidden: true });
+  await page.goto(await logout.getAttribute('href'));
+  await page.getByText('You are now logged out.').waitFor();
+  if (await loggedIn(page)) throw new Error('still logged in after Log Out');
+}
+
+/** Users → Configure 2FA, from the profile screen (where the Profile menu is open). */
+export async function openConfigure(page, base = siteUrl()) {
+  await page.goto(`${base}/wp-admin/profile.php`);
+  await page.getByRole('link', { name: 'Configure 2FA', exact: true }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Configure 2FA' }).waitFor();
 }
 
 // --------------------------------------------------------------------------------------------
@@ -269,4 +288,139 @@ export function site(...args) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(out.trim().split('\n').pop());
+}
+
+// --------------------------------------------------------------------------------------------
+// Passkeys: the site as http://localhost:PORT, extra PHP servers, the virtual authenticator
+
+/** A free TCP port on loopback (the kernel's pick; closed again before use). */
+export function freePort() {
+  return new Promise((resolveIt, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolveIt(port));
+    });
+  });
+}
+
+/**
+ * The stack's site as http://localhost:PORT. WebAuthn refuses an IP address as relying party
+ * id, and the stack serves http://127.0.0.1:PORT: this is a plain HTTP forwarder on a loopback
+ * port of its own that passes every request, with its Host header (localhost:PORT) untouched,
+ * to a PHP server of the stack (the stack's wp-config.php then gives WordPress that name as
+ * home and site URL, with the same files and database). `pick(req)` chooses the PHP server of
+ * each request (default: the stack's), as a load balancer in front of several would.
+ */
+export async function localhostSite() {
+  const port = await freePort();
+  const stack = new URL(siteUrl());
+  const site = {
+    url: `http://localhost:${port}`,
+    backends: { stack: { host: '127.0.0.1', port: Number(stack.port), served: [] } },
+    pick: () => 'stack',
+  };
+  const server = createServer((req, res) => {
+    const name = site.pick(req);
+    const backend = site.backends[name];
+    backend.served.push(`${req.method} ${req.url}`);
+    const upstream = httpRequest(
+      { host: backend.host, port: backend.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => {
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`no PHP server (${name}): ${err.message}`);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  site.close = () => new Promise((r) => server.close(r));
+  return site;
+}
+
+/**
+ * Another `php -S` on the stack's WordPress copy: the same files, database and key, with the
+ * stack's PHP and extension, a process of its own (no memory or temporary files shared with
+ * the stack's server). Returns { host, port, served, stop() } to add to localhostSite().backends.
+ */
+export async function phpServer() {
+  const port = await freePort();
+  const php = env('TWOFA_PHP').split(/\s+/).filter(Boolean);
+  const tmp = mkdtempSync(join(tmpdir(), 'twofa-php-'));
+  const child = spawn(
+    php[0],
+    [
+      ...php.slice(1),
+      '-d', 'display_errors=stderr', '-d', 'log_errors=1', '-d', 'variables_order=EGPCS',
+      '-d', `sys_temp_dir=${tmp}`, '-d', `session.save_path=${tmp}`,
+      '-S', `127.0.0.1:${port}`, '-t', env('TWOFA_WP_DIR'), join(repo, 'tests', 'stack', 'router.php'),
+    ],
+    // A process group of its own: stop() ends the server and its workers together.
+    { env: { ...process.env, PHP_CLI_SERVER_WORKERS: '2' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  let log = '';
+  child.stderr.on('data', (d) => {
+    log = (log + d).slice(-4000);
+  });
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/wp-includes/version.php`);
+      if (r.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`php -S on ${port} did not start: ${log}`);
+    await sleep(100);
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    served: [],
+    pid: child.pid,
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => {
+          child.stderr.destroy();
+          rmSync(tmp, { recursive: true, force: true });
+          r();
+        });
+        process.kill(-child.pid, 'SIGTERM');
+      }),
+  };
+}
+
+/**
+ * A DevTools virtual authenticator on the page's tab: CTAP2, internal transport (a platform
+ * authenticator), resident keys, user verification that always succeeds. Real WebAuthn: the
+ * browser signs with the authenticator's keys and the extension verifies.
+ */
+export async function virtualAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    cdp,
+    id: authenticatorId,
+    /** The credentials the authenticator holds (id base64, rpId, userHandle, signCount…). */
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    /** Whether the authenticator verifies the user (false: the "fingerprint" fails). */
+    setUserVerified: (isUserVerified) => cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified }),
+  };
 }

@@ -7,7 +7,7 @@ import { after, before, describe, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { failureShots, freshTotp, launch, loggedIn, newPage, shot, site, siteUrl, submitPassword } from './lib.js';
+import { failureShots, freshTotp, launch, loggedIn, logOut, newPage, openConfigure, shot, site, submitPassword } from './lib.js';
 
 const browsers = new Set();
 
@@ -72,18 +72,6 @@ describe('backup codes and remembered devices in Chromium', { concurrency: false
     lastStep = step;
   }
 
-  async function logOut(p) {
-    const logout = p.locator('#wp-admin-bar-logout').getByRole('link', { name: 'Log Out', includeHidden: true });
-    await p.goto(await logout.getAttribute('href'));
-    await p.getByText('You are now logged out.').waitFor();
-  }
-
-  // From the profile screen, where the Profile menu (with Configure 2FA) is open.
-  async function openConfigure(p) {
-    await p.goto(`${siteUrl()}/wp-admin/profile.php`);
-    await p.getByRole('link', { name: 'Configure 2FA', exact: true }).first().click();
-    await p.getByRole('heading', { level: 1, name: 'Configure 2FA' }).waitFor();
-  }
 
   async function backupChallenge(p) {
     await submitPassword(p, user.login, user.password);

@@ -9,6 +9,7 @@
  *   php site.php email-code LOGIN PURPOSE                     send an OTP email (setup|login)
  *   php site.php give-totp LOGIN                              configure an authenticator; prints its key
  *   php site.php extras LOGIN                                 unused backup codes and remembered devices
+ *   php site.php passkeys LOGIN                               passkeys (no records), failures, passed logins
  *
  * Prints JSON; exits non-zero with a message on stderr when something is refused.
  */
@@ -50,6 +51,19 @@ function twofa_site_fail( string $message ): void {
 	exit( 1 );
 }
 
+/**
+ * The user with this login, or the end with "no such user".
+ *
+ * @param string $login Login name.
+ */
+function twofa_site_user( string $login ): WP_User {
+	$user = get_user_by( 'login', $login );
+	if ( ! $user ) {
+		twofa_site_fail( 'no such user' );
+	}
+	return $user;
+}
+
 $twofa_cmd = $argv[1] ?? '';
 switch ( $twofa_cmd ) {
 	case 'policy':
@@ -89,10 +103,7 @@ switch ( $twofa_cmd ) {
 		break;
 
 	case 'state':
-		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
-		if ( ! $twofa_user ) {
-			twofa_site_fail( 'no such user' );
-		}
+		$twofa_user = twofa_site_user( $argv[2] ?? '' );
 		wp_cache_delete( $twofa_user->ID, 'user_meta' );
 		twofa_site_out(
 			array(
@@ -108,10 +119,7 @@ switch ( $twofa_cmd ) {
 
 	case 'email-code':
 		// Sends an OTP email the way the Configure 2FA page does (through the sidecar).
-		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
-		if ( ! $twofa_user ) {
-			twofa_site_fail( 'no such user' );
-		}
+		$twofa_user = twofa_site_user( $argv[2] ?? '' );
 		$twofa_result = Twofa_Providers::get( 'email' )->send_code( $twofa_user->ID, $argv[3] ?? 'setup' );
 		if ( is_wp_error( $twofa_result ) ) {
 			twofa_site_fail( 'sending refused: ' . $twofa_result->get_error_message() );
@@ -121,10 +129,7 @@ switch ( $twofa_cmd ) {
 
 	case 'give-totp':
 		// What Configure 2FA stores once a code verified, for flows that start with a configured app.
-		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
-		if ( ! $twofa_user ) {
-			twofa_site_fail( 'no such user' );
-		}
+		$twofa_user = twofa_site_user( $argv[2] ?? '' );
 		$twofa_secret = twofa_totp_secret();
 		update_user_meta( $twofa_user->ID, Twofa_Provider_Totp::SECRET, twofa_seal( $twofa_secret, 'totp:' . $twofa_user->ID ) );
 		update_user_meta( $twofa_user->ID, Twofa_Provider_Totp::LAST_STEP, '-1' );
@@ -133,14 +138,29 @@ switch ( $twofa_cmd ) {
 		break;
 
 	case 'extras':
-		$twofa_user = get_user_by( 'login', $argv[2] ?? '' );
-		if ( ! $twofa_user ) {
-			twofa_site_fail( 'no such user' );
-		}
+		$twofa_user = twofa_site_user( $argv[2] ?? '' );
 		twofa_site_out(
 			array(
 				'backup_codes_left' => Twofa_Backup_Codes::remaining( $twofa_user->ID ),
 				'devices'           => array_column( Twofa_Devices::all( $twofa_user->ID ), 'label' ),
+			)
+		);
+		break;
+
+	case 'passkeys':
+		// The user's passkeys as the table lists them (never a record) and the failure count.
+		$twofa_user = twofa_site_user( $argv[2] ?? '' );
+		wp_cache_delete( $twofa_user->ID, 'user_meta' );
+		twofa_site_out(
+			array(
+				'passkeys' => Twofa_Passkeys::list_for_user( $twofa_user->ID ),
+				'failures' => (int) get_user_meta( $twofa_user->ID, Twofa_User_State::FAILURES, true ),
+				'logins'   => array_map(
+					static function ( array $row ): string {
+						return trim( $row['method'] . ' ' . $row['details'] );
+					},
+					( new Twofa_Event_Log() )->page( Twofa_Event_Log::filters( array( 'user_id' => $twofa_user->ID, 'event' => Twofa_Events::LOGIN_PASSED ) ) )['rows']
+				),
 			)
 		);
 		break;

@@ -127,7 +127,9 @@ GRANT ALL PRIVILEGES ON wordpress.* TO 'twofa'@'localhost';"
   # Each web node's PHP-FPM pool names its own Galera node; command-line PHP uses node 1.
   sed -i "s|^define( 'DB_HOST', '\\(.*\\)' );|define( 'DB_HOST', getenv( 'TWOFA_CLUSTER_DB_HOST' ) ?: '\\1' );|" "$wp/wp-config.php"
   grep -q "TWOFA_CLUSTER_DB_HOST" "$wp/wp-config.php" || { stack_die "could not set the per-node DB_HOST"; return 1; }
-  cp "$here/wp-files/twofa-cluster-node.php" "$wp/wp-content/mu-plugins/"
+  # ... and its own sidecar, by the TWOFA_SIDECAR_URL constant (the option holds one address for all).
+  sed -i "/TWOFA_CLUSTER_DB_HOST/a if ( getenv( 'TWOFA_CLUSTER_SIDECAR_URL' ) ) { define( 'TWOFA_SIDECAR_URL', getenv( 'TWOFA_CLUSTER_SIDECAR_URL' ) ); }" "$wp/wp-config.php"
+  grep -q "'TWOFA_SIDECAR_URL'" "$wp/wp-config.php" || { stack_die "could not set the per-node sidecar"; return 1; }
   touch "$CLUSTER/wp-debug.log"
   chown "$CLUSTER_WEB_USER:" "$CLUSTER/wp-debug.log"
 

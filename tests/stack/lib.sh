@@ -326,9 +326,11 @@ define( 'SITE_ID_CURRENT_SITE', 1 );
 define( 'BLOG_ID_CURRENT_SITE', 1 );"
   else
     site_php="// One copy may be served by several php -S servers on loopback ports (several PHP servers on
-// one database): links then follow the port the request came in on.
+// one database): links then follow the port the request came in on. A request for
+// localhost:PORT gets the site as http://localhost:PORT (WebAuthn refuses IP addresses, so the
+// passkey tests use that name).
 \$twofa_site = '$url';
-if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^127\\.0\\.0\\.1:[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
+if ( isset( \$_SERVER['HTTP_HOST'] ) && preg_match( '/^(127\\.0\\.0\\.1|localhost):[0-9]{1,5}\$/', (string) \$_SERVER['HTTP_HOST'] ) ) {
 	\$twofa_site = 'http://' . \$_SERVER['HTTP_HOST'];
 }
 define( 'WP_HOME', \$twofa_site );
@@ -355,8 +357,10 @@ define( 'WP_DEBUG_DISPLAY', false );
 define( 'DISABLE_WP_CRON', true );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 define( 'WP_AUTO_UPDATE_CORE', false );
-// No network beyond loopback here: refuse outside HTTP at once instead of timing out.
+// No network beyond loopback here: refuse outside HTTP at once instead of timing out. The
+// sidecar on 127.0.0.1 stays reachable when the site is served as localhost.
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );
+define( 'WP_ACCESSIBLE_HOSTS', '127.0.0.1' );
 define( 'FS_METHOD', 'direct' );
 define( 'WP_ENVIRONMENT_TYPE', 'local' );
 if ( ! defined( 'ABSPATH' ) ) {

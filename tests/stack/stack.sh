@@ -48,7 +48,7 @@ stack_up() {
   # creates is removed; suites may keep their own subfolders here.
   if [[ -d $STACK ]]; then
     (cd "$STACK" && rm -rf mysql wp wp-debug.log wp-secrets-seen.txt logs maildir outbox site.key sidecar.toml env env.tmp ./*.pid \
-      wp-ms wp-ms-debug.log ms-sidecar.toml)
+      wp-ms wp-ms-debug.log wp-ms-secrets-seen.txt ms-sidecar.toml)
   fi
   mkdir -p "$STACK/logs"
   STACK=$(cd "$STACK" && pwd)
@@ -101,6 +101,9 @@ stack_up() {
     stack_log "multisite network in $STACK/wp-ms for $ms_url and $ms_url/site2/"
     mariadb_create_db "$STACK/mysql" wordpress_ms
     TWOFA_SIDECAR_URL=$ms_sidecar_url wp_install_multisite "$STACK/wp-ms" wordpress_ms "$ms_url"
+    # The network's own secrets witness file (the suite 99 scans its table too).
+    cp "$TWOFA_STACK_LIB_DIR/wp-files/mu-plugins/"*.php "$STACK/wp-ms/wp-content/mu-plugins/"
+    : >"$STACK/wp-ms-secrets-seen.txt"
     TWOFA_ROUTER_MULTISITE=1 php_server_start "$STACK/wp-ms" "$ms_port" 2 "$STACK/ms-php.pid" "$STACK/logs/ms-php.log" "$TWOFA_KEY_FILE"
     sidecar_write_config "$STACK/ms-sidecar.toml" "$ms_sidecar_port" "$TWOFA_KEY_FILE" "${mysql_url%/wordpress}/wordpress_ms" "$STACK/outbox"
     ms_sidecar_rc=0
@@ -159,6 +162,7 @@ stack_up() {
       env_line TWOFA_MS_SITE2_URL "$ms_url/site2"
       env_line TWOFA_MS_DATABASE wordpress_ms
       env_line TWOFA_MS_DEBUG_LOG "$STACK/wp-ms-debug.log"
+      env_line TWOFA_MS_SECRETS_SEEN "$STACK/wp-ms-secrets-seen.txt"
       env_line TWOFA_MS_PHP_PID "$(<"$STACK/ms-php.pid")"
       env_line TWOFA_MS_SIDECAR_URL "$ms_sidecar_url"
       env_line TWOFA_MS_SIDECAR_RUNNING "$([[ $ms_sidecar_rc == 0 ]] && echo 1 || echo 0)"

@@ -115,8 +115,18 @@ wp twofa policy get --field=lockout_minutes
 expect "policy get --field" 0 '^20$' "$out"
 wp twofa policy get --field=app_passwords
 expect "app_passwords set" 0 '^deny$' "$out"
-wp twofa policy set --grace-days=0 --email-ttl=600 --resend-cooldown=30 --backoff-after=3 --lockout-after=10 --lockout-minutes=15 --app-passwords=allow --roles=
+# The methods as they were (later suites expect every method offered).
+methods_before=$(printf '%s' "$before" | sed -n 's/.*"methods":\[\([^]]*\)\].*/\1/p' | tr -d '"')
+wp twofa policy set --grace-days=0 --email-ttl=600 --resend-cooldown=30 --backoff-after=3 --lockout-after=10 --lockout-minutes=15 --app-passwords=allow --roles= --methods="$methods_before"
 expect "policy restored" 0 '^Success' "$out"
+wp help twofa import
+expect "help: import synopsis" 0 'wp twofa import <source> \[--dry-run\] \[--format=<format>\]' "$out"
+wp twofa import two-factor --dry-run
+expect "import --dry-run reports and changes nothing" 0 '^Success: Dry run: [0-9]+ users found' "$out"
+wp twofa import wordfence --format=json
+expect "import without the source's table finds no one" 0 '^\[\]$' "$out"
+wp twofa import sms
+expect "import of an unknown source is refused" 1 '^Error: ' "$err"
 wp user delete "$uid" --yes
 
 # The stack's multisite network (twofa network-activated): one policy, set from any site.

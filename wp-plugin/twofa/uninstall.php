@@ -1,7 +1,7 @@
 <?php
 /**
  * Removes everything twofa stored: its option (every site's and, on multisite, the
- * network's), its transients, every user's 2FA meta and the activity log table.
+ * network's), its transients, every user's 2FA meta and the activity log and passkey tables.
  *
  * WordPress runs this file on "Delete" of the plugin, without loading the plugin.
  *
@@ -22,6 +22,7 @@ function twofa_uninstall_site(): void {
 	delete_option( 'twofa_key_id' );
 	delete_option( 'twofa_dummy_hash' );
 	Twofa_Events::deactivate();
+	Twofa_Rate_Limit::delete_all();
 	// Per-user flash messages of the Configure 2FA screen (twofa_flash_{id}).
 	$wpdb->query(
 		$wpdb->prepare(
@@ -55,6 +56,7 @@ if ( is_multisite() ) {
 // User meta is shared by all sites. The named keys first, then anything else
 // with the plugin's prefix that an older version may have left behind.
 Twofa_Events::uninstall();
+Twofa_Passkeys::uninstall();
 foreach ( Twofa_User_State::all_keys() as $twofa_key ) {
 	delete_metadata( 'user', 0, $twofa_key, '', true );
 }

@@ -574,7 +574,6 @@ pub fn login_finish(
     records: &[&str],
     now: i64,
 ) -> Result<Authenticated> {
-    check_user_id(user_id)?;
     authentication_finish(
         key,
         sealed_state,
@@ -597,7 +596,6 @@ pub fn passwordless_finish(
     records: &[&str],
     now: i64,
 ) -> Result<Authenticated> {
-    check_user_id(user_id)?;
     authentication_finish(
         key,
         sealed_state,
@@ -618,6 +616,7 @@ fn authentication_finish(
     records: &[&str],
     now: i64,
 ) -> Result<Authenticated> {
+    check_user_id(user_id)?;
     check_time(now)?;
     let state_user = if purpose == Purpose::Passwordless {
         0

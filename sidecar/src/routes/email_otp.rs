@@ -29,6 +29,16 @@ pub struct EmailOtpRequest {
     /// Validity shown in the message, in seconds.
     #[schema(minimum = 60, maximum = 3600)]
     expires_in: u32,
+    /// The recipient's WordPress locale (`de_DE`): the user's, else the site's. The message is
+    /// in that language when the sidecar has its catalog (or one of the same language), else
+    /// in English.
+    #[serde(default)]
+    #[schema(
+        pattern = "^[a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?(_[a-z0-9]+)?$",
+        max_length = 32,
+        example = "de_DE"
+    )]
+    locale: Option<String>,
 }
 
 /// The message was handed to the mail backend.
@@ -46,7 +56,18 @@ impl std::fmt::Debug for EmailOtpRequest {
             .field("user_id", &self.user_id)
             .field("purpose", &self.purpose)
             .field("expires_in", &self.expires_in)
+            .field("locale", &self.locale)
             .finish_non_exhaustive()
+    }
+}
+
+/// A `locale` that is present must look like a WordPress locale (an unknown one is English).
+pub fn check_locale(locale: Option<&str>) -> Result<(), ApiError> {
+    match locale {
+        Some(l) if !crate::i18n::valid_locale(l) => Err(ApiError::BadRequest(
+            "locale must be a WordPress locale such as de_DE".into(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -94,8 +115,10 @@ pub async fn send_code(State(state): State<AppState>, body: Bytes) -> Result<Res
             "expires_in must be 60 to 3600 seconds".into(),
         ));
     }
+    check_locale(req.locale.as_deref())?;
+    let tr = state.catalogs.get(req.locale.as_deref());
     let id = deliver(&state, req.user_id, MailKind::Code, |site, display| {
-        email::code_body(site, display, &req.code, req.purpose, req.expires_in)
+        email::code_body(tr, site, display, &req.code, req.purpose, req.expires_in)
     })
     .await?;
     tracing::info!(user_id = req.user_id, purpose = ?req.purpose, message_id = %id, "code email sent");

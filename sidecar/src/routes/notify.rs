@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::email::{self, Body, Envelope, Event, MailError, Method};
 use crate::errors::{json_error, ApiError, ErrorBody};
 use crate::rate_limit::MailKind;
-use crate::routes::email_otp::Accepted;
+use crate::routes::email_otp::{check_locale, Accepted};
 use crate::startup::AppState;
 
 /// A notice to send; no other field is accepted.
@@ -32,6 +32,16 @@ pub struct NotifyRequest {
     /// Unused backup codes left; only with the backup code events, which require it.
     #[serde(default)]
     remaining: Option<u32>,
+    /// The recipient's WordPress locale (`de_DE`): the user's, else the site's. The message is
+    /// in that language when the sidecar has its catalog (or one of the same language), else
+    /// in English.
+    #[serde(default)]
+    #[schema(
+        pattern = "^[a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?(_[a-z0-9]+)?$",
+        max_length = 32,
+        example = "de_DE"
+    )]
+    locale: Option<String>,
 }
 
 /// Send a fixed security notice to the user's own address
@@ -78,10 +88,16 @@ pub async fn notify(State(state): State<AppState>, body: Bytes) -> Result<Respon
             "remaining is required for the backup code events and refused for the others".into(),
         ));
     }
-    let id = deliver(&state, req.user_id, MailKind::Notice, |site, display| {
-        email::notice_body(site, display, req.event, req.method, req.remaining)
-    })
-    .await?;
+    check_locale(req.locale.as_deref())?;
+    let tr = state.catalogs.get(req.locale.as_deref());
+    let id = if req.event == Event::AdminLockoutPermanent {
+        deliver_to_site_admin(&state, req.user_id).await?
+    } else {
+        deliver(&state, req.user_id, MailKind::Notice, |site, display| {
+            email::notice_body(tr, site, display, req.event, req.method, req.remaining)
+        })
+        .await?
+    };
     tracing::info!(user_id = req.user_id, event = ?req.event, message_id = %id, "notice email sent");
     Ok((StatusCode::ACCEPTED, Json(Accepted { message_id: id })).into_response())
 }
@@ -108,29 +124,86 @@ pub async fn deliver(
     result
 }
 
+/// The notice about `user_id` to the site's administration address (`admin_email`), rate
+/// limited in that user's notice bucket.
+async fn deliver_to_site_admin(state: &AppState, user_id: u64) -> Result<String, ApiError> {
+    if let Err(retry_after) = state.limiter.check(user_id, MailKind::Notice) {
+        state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(user_id, retry_after, "rate limited");
+        return Err(ApiError::RateLimited { retry_after });
+    }
+    let result = async {
+        let user = find_user(state, user_id).await?;
+        let admin = match state.db.admin_email().await {
+            Ok(Some(a)) => a,
+            Ok(None) => return Err(ApiError::BadRecipient),
+            Err(e) => {
+                tracing::error!(error = %e, "admin_email lookup failed");
+                return Err(ApiError::DatabaseUnavailable);
+            }
+        };
+        let site = email::clean_name(&state.site_name, 200);
+        let body = email::admin_notice_body(&site, user.id, &user.login, &user.display_name);
+        send(state, user_id, MailKind::Notice, "", &admin, &site, body).await
+    }
+    .await;
+    if let Err(e) = &result {
+        if !matches!(e, ApiError::BadRequest(_)) {
+            state.limiter.refund(user_id, MailKind::Notice);
+        }
+    }
+    result
+}
+
+async fn find_user(state: &AppState, user_id: u64) -> Result<crate::db::UserRow, ApiError> {
+    match state.db.user(user_id).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(ApiError::UnknownUser),
+        Err(e) => {
+            tracing::error!(error = %e, "user lookup failed");
+            Err(ApiError::DatabaseUnavailable)
+        }
+    }
+}
+
 async fn lookup_and_send(
     state: &AppState,
     user_id: u64,
     kind: MailKind,
     make: impl FnOnce(&str, &str) -> Body,
 ) -> Result<String, ApiError> {
-    let user = match state.db.user(user_id).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return Err(ApiError::UnknownUser),
-        Err(e) => {
-            tracing::error!(error = %e, "user lookup failed");
-            return Err(ApiError::DatabaseUnavailable);
-        }
-    };
-    let id = email::new_message_id().map_err(|_| ApiError::Internal)?;
+    let user = find_user(state, user_id).await?;
     let site = email::clean_name(&state.site_name, 200);
     let body = make(&site, &user.display_name);
+    send(
+        state,
+        user_id,
+        kind,
+        &user.display_name,
+        &user.email,
+        &site,
+        body,
+    )
+    .await
+}
+
+/// Builds and sends one message to `to_addr` within the mail timeout, counting it.
+async fn send(
+    state: &AppState,
+    user_id: u64,
+    kind: MailKind,
+    to_name: &str,
+    to_addr: &str,
+    site: &str,
+    body: Body,
+) -> Result<String, ApiError> {
+    let id = email::new_message_id().map_err(|_| ApiError::Internal)?;
     let env = Envelope {
         id: &id,
         from: &state.from,
-        to_name: &user.display_name,
-        to_addr: &user.email,
-        site_name: &site,
+        to_name,
+        to_addr,
+        site_name: site,
     };
     let msg = match email::build(&env, body) {
         Ok(m) => m,

@@ -43,6 +43,8 @@ pub struct MethodCount {
     pub email: u64,
     /// Users with unused backup codes (a backup only: not counted in `with_2fa`).
     pub backup_codes: u64,
+    /// Users with at least one passkey.
+    pub passkey: u64,
 }
 
 /// A user without 2FA.
@@ -138,6 +140,7 @@ pub async fn report(
     let mut totp = 0u64;
     let mut email = 0u64;
     let mut backup_codes = 0u64;
+    let mut passkey = 0u64;
     let mut invalid_caps = 0u64;
     let mut by_role: BTreeMap<String, RoleCount> = BTreeMap::new();
     let mut without: Vec<(u64, Vec<String>)> = Vec::new();
@@ -155,12 +158,13 @@ pub async fn report(
                 continue;
             }
         }
-        let has = u.totp || u.email;
+        let has = u.totp || u.email || u.passkey;
         total += 1;
         with += has as u64;
         totp += u.totp as u64;
         email += u.email as u64;
         backup_codes += u.backup_codes as u64;
+        passkey += u.passkey as u64;
         for r in &roles {
             let c = by_role.entry(r.clone()).or_default();
             c.users += 1;
@@ -207,6 +211,7 @@ pub async fn report(
             totp,
             email,
             backup_codes,
+            passkey,
         },
         invalid_capabilities: invalid_caps,
         without_2fa_users: UsersWithout2faPage {

@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 
 use crate::capabilities::{parse_roles, RoleFilter};
 use crate::db::{
-    method_configured, META_BACKUP_CODE, META_EMAIL_ENABLED, META_PRIMARY, META_TOTP_SECRET,
+    method_configured, META_BACKUP_CODE, META_EMAIL_ENABLED, META_PASSKEYS, META_PRIMARY,
+    META_TOTP_SECRET,
 };
 use crate::email::Method;
 use crate::errors::{ApiError, ErrorBody};
@@ -108,6 +109,7 @@ pub async fn get_user(
     let mut totp = false;
     let mut email = false;
     let mut backup_codes = false;
+    let mut passkey = false;
     let mut primary: Option<Method> = None;
     for (k, v) in &meta {
         if k == state.db.capabilities_key() {
@@ -124,10 +126,13 @@ pub async fn get_user(
             email |= method_configured(v);
         } else if k == META_BACKUP_CODE {
             backup_codes |= method_configured(v);
+        } else if k == META_PASSKEYS {
+            passkey |= method_configured(v);
         } else if k == META_PRIMARY {
             primary = match v.as_str() {
                 "totp" => Some(Method::Totp),
                 "email" => Some(Method::Email),
+                "passkey" => Some(Method::Passkey),
                 _ => None,
             };
         }
@@ -142,6 +147,9 @@ pub async fn get_user(
     // A backup only: listed when the user has unused codes, never primary, not "has 2FA".
     if backup_codes {
         methods.push(Method::BackupCodes);
+    }
+    if passkey {
+        methods.push(Method::Passkey);
     }
     // Only report a primary that names a configured method; anything else is stale or bad data.
     let primary = primary.filter(|p| methods.contains(p));

@@ -81,7 +81,7 @@ async fn backup_codes_are_listed_and_counted_but_are_not_2fa() {
     let v = app.get("/v1/report?page=1&per_page=50").await.json();
     assert_eq!(
         v["by_method"],
-        json!({"totp": 1, "email": 0, "backup_codes": 2})
+        json!({"totp": 1, "email": 0, "backup_codes": 2, "passkey": 0})
     );
     assert_eq!(v["with_2fa"], 1, "backup codes alone are not 2FA: {v}");
     let without: Vec<u64> = v["without_2fa_users"]["items"]
@@ -89,5 +89,36 @@ async fn backup_codes_are_listed_and_counted_but_are_not_2fa() {
         .map(|a| a.iter().filter_map(|i| i["id"].as_u64()).collect())
         .unwrap_or_default();
     assert_eq!(without, vec![only]);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn passkeys_are_a_method_and_count_as_2fa() {
+    let app = spawn_app().await;
+    // keys: two passkeys and nothing else, primary; none: the count row holding 0.
+    let keys = app.db.add_user("keys", "k@example.test", "Keys").await;
+    app.db.set_role(keys, "subscriber").await;
+    app.db.add_meta(keys, "_twofa_passkeys", "2").await;
+    app.db.add_meta(keys, "_twofa_primary", "passkey").await;
+    let none = app.db.add_user("none", "n@example.test", "None").await;
+    app.db.set_role(none, "subscriber").await;
+    app.db.add_meta(none, "_twofa_passkeys", "0").await;
+
+    let v = app.get(&format!("/v1/users/{keys}")).await.json();
+    assert_eq!(v["methods"], json!(["passkey"]));
+    assert_eq!(v["primary"], json!("passkey"));
+    let v = app.get(&format!("/v1/users/{none}")).await.json();
+    assert_eq!(v["methods"], json!([]));
+    let v = app.get("/v1/report?page=1&per_page=50").await.json();
+    assert_eq!(
+        v["by_method"],
+        json!({"totp": 0, "email": 0, "backup_codes": 0, "passkey": 1})
+    );
+    assert_eq!(v["with_2fa"], 1, "a passkey is 2FA: {v}");
+    let without: Vec<u64> = v["without_2fa_users"]["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["id"].as_u64()).collect())
+        .unwrap_or_default();
+    assert_eq!(without, vec![none]);
     app.finish().await;
 }

@@ -117,6 +117,9 @@ async fn malformed_requests_are_refused_without_echo() {
         json!({"user_id": uid, "code": "1' OR '1'='1", "purpose": "login", "expires_in": 600}),
         json!({"user_id": uid, "code": secret, "purpose": "login", "expires_in": 600, "to": "evil@example.test"}),
         json!({"user_id": uid, "code": secret, "purpose": "login"}),
+        json!({"user_id": uid, "code": secret, "purpose": "login", "expires_in": 600, "locale": "../de_DE"}),
+        json!({"user_id": uid, "code": secret, "purpose": "login", "expires_in": 600, "locale": "de-DE"}),
+        json!({"user_id": uid, "code": secret, "purpose": "login", "expires_in": 600, "locale": 7}),
         json!([uid, secret]),
     ];
     for b in &bad {
@@ -139,6 +142,81 @@ async fn malformed_requests_are_refused_without_echo() {
     let r = app.post_bytes("/v1/email-otp", big.into_bytes()).await;
     assert_eq!(r.status, 413, "{}", r.text);
     assert!(app.outbox_files().is_empty());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn emails_follow_the_recipients_locale_and_unknown_locales_get_english() {
+    let app = spawn_app().await;
+    let uid = app.db.add_user("dora", "dora@example.test", "Dora").await;
+    let mut texts = Vec::new();
+    for (target, body) in [
+        (
+            "/v1/email-otp",
+            json!({"user_id": uid, "code": random_code(), "purpose": "login", "expires_in": 300, "locale": "de_DE"}),
+        ),
+        (
+            "/v1/notify",
+            json!({"user_id": uid, "event": "method_added", "method": "email", "locale": "fr_FR"}),
+        ),
+        (
+            "/v1/email-otp",
+            json!({"user_id": uid, "code": random_code(), "purpose": "login", "expires_in": 300, "locale": "xx_XX"}),
+        ),
+        (
+            "/v1/email-otp",
+            json!({"user_id": uid, "code": random_code(), "purpose": "setup", "expires_in": 300}),
+        ),
+    ] {
+        let r = app.post(target, &body).await;
+        assert_eq!(r.status, 202, "{body} -> {}", r.text);
+        let id = r.json()["message_id"].as_str().unwrap().to_string();
+        let file = app
+            .outbox_files()
+            .into_iter()
+            .find(|f| f.ends_with(format!("{id}.eml")))
+            .expect("the message");
+        let raw = std::fs::read(file).unwrap();
+        let msg = MessageParser::default().parse(&raw).unwrap();
+        texts.push((
+            msg.subject().unwrap().to_string(),
+            msg.body_text(0).unwrap().to_string(),
+        ));
+    }
+    assert!(
+        texts[0]
+            .0
+            .ends_with(": Ihr Bestätigungscode für die Anmeldung"),
+        "{}",
+        texts[0].0
+    );
+    assert!(
+        texts[0].1.contains("Hallo Dora,") && texts[0].1.contains("5 Minuten gültig"),
+        "{}",
+        texts[0].1
+    );
+    assert!(
+        texts[1]
+            .1
+            .contains("La méthode à deux facteurs « OTP par e-mail » a été ajoutée"),
+        "{}",
+        texts[1].1
+    );
+    assert!(
+        texts[2].0.ends_with(": your login verification code"),
+        "{}",
+        texts[2].0
+    );
+    assert!(
+        texts[2].1.contains("Hello Dora,") && texts[2].1.contains("5 minutes"),
+        "{}",
+        texts[2].1
+    );
+    assert!(
+        texts[3].0.ends_with(": your code to set up OTP over Email"),
+        "{}",
+        texts[3].0
+    );
     app.finish().await;
 }
 

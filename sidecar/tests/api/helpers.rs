@@ -210,6 +210,21 @@ impl TestDb {
         c.disconnect().await.ok();
     }
 
+    /// Stores the site's `admin_email` option.
+    pub async fn set_admin_email(&self, value: &str) {
+        let mut c = self.conn().await;
+        c.exec_drop(
+            format!(
+                "REPLACE INTO {}options (option_name, option_value, autoload) VALUES ('admin_email', ?, 'yes')",
+                self.prefix
+            ),
+            (value,),
+        )
+        .await
+        .expect("insert admin_email");
+        c.disconnect().await.ok();
+    }
+
     /// Defines these roles in `{prefix}user_roles`, shaped as WordPress stores them (name and
     /// capabilities per role).
     pub async fn set_user_roles(&self, slugs: &[&str]) {
@@ -402,6 +417,26 @@ impl TestApp {
         let sig =
             twofa_core::signing::sign(&self.key, method, target, body, ts, &id).expect("sign");
         Signed { id, sig }
+    }
+
+    /// Sends `body` with the headers of the signature `s` made at `ts` (as [`Self::sign`] made it).
+    pub async fn send_signed(
+        &self,
+        method: &str,
+        target: &str,
+        body: Vec<u8>,
+        ts: i64,
+        s: Signed,
+    ) -> Resp {
+        self.raw(
+            method,
+            target,
+            body,
+            Some(ts.to_string()),
+            Some(s.id),
+            Some(s.sig),
+        )
+        .await
     }
 
     /// Sends a request with the given timestamp / request id / signature headers (None = header

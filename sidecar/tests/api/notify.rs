@@ -17,6 +17,10 @@ async fn each_event_sends_its_fixed_notice() {
             "OTP over Email\" was removed",
         ),
         (
+            json!({"user_id": uid, "event": "method_added", "method": "passkey"}),
+            "Passkeys\" was added",
+        ),
+        (
             json!({"user_id": uid, "event": "method_replaced", "method": "totp"}),
             "Google Authenticator\" was replaced",
         ),
@@ -35,6 +39,10 @@ async fn each_event_sends_its_fixed_notice() {
         (
             json!({"user_id": uid, "event": "lockout"}),
             "temporarily locked",
+        ),
+        (
+            json!({"user_id": uid, "event": "lockout_permanent"}),
+            "until a site administrator unlocks it",
         ),
         (
             json!({"user_id": uid, "event": "test", "method": null}),
@@ -95,5 +103,42 @@ async fn each_event_sends_its_fixed_notice() {
         .await;
     assert_eq!(r.status, 404);
     assert_eq!(app.outbox_files().len(), cases_len);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_permanent_lock_is_told_to_the_site_admin_address() {
+    let app = spawn_app().await;
+    let uid = app.db.add_user("lena", "lena@example.test", "Lena").await;
+    let body = json!({"user_id": uid, "event": "admin_lockout_permanent"});
+
+    // No admin_email option: nobody to tell, nothing sent.
+    let r = app.post("/v1/notify", &body).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(app.outbox_files().len(), 0);
+
+    app.db.set_admin_email("owner@example.test").await;
+    let r = app.post("/v1/notify", &body).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.json()["message_id"].as_str().unwrap().to_string();
+    let raw = std::fs::read(app.outbox.path().join(format!("{id}.eml"))).unwrap();
+    let msg = MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        msg.to().unwrap().first().unwrap().address(),
+        Some("owner@example.test"),
+        "the administration address, not the user's"
+    );
+    let text = msg.body_text(0).unwrap();
+    assert!(text.contains("\"lena\" (Lena, user ID"), "{text}");
+    assert!(text.contains(&format!("wp twofa unlock {uid}")), "{text}");
+    assert!(msg.subject().unwrap().contains("\"lena\" was locked"));
+
+    let r = app
+        .post(
+            "/v1/notify",
+            &json!({"user_id": 777777, "event": "admin_lockout_permanent"}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
     app.finish().await;
 }

@@ -67,7 +67,7 @@ async fn report_counts_by_role_and_method_and_pages_users_without_2fa() {
     assert_eq!(v["without_2fa"], 12);
     assert_eq!(
         v["by_method"],
-        json!({"totp": 6, "email": 3, "backup_codes": 0})
+        json!({"totp": 6, "email": 3, "backup_codes": 0, "passkey": 0})
     );
     assert_eq!(
         v["by_role"]["subscriber"],

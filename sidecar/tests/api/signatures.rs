@@ -204,16 +204,7 @@ async fn missing_stale_and_wrong_signatures_get_401() {
     // is still fresh.
     let t = now() - 50;
     let s = app.sign("POST", path, &body, t);
-    let r = app
-        .raw(
-            "POST",
-            path,
-            body,
-            Some(t.to_string()),
-            Some(s.id),
-            Some(s.sig),
-        )
-        .await;
+    let r = app.send_signed("POST", path, body, t, s).await;
     assert_eq!(r.status, 202, "{}", r.text);
     app.finish().await;
 }
@@ -282,16 +273,7 @@ async fn a_signed_request_is_served_once() {
         )
         .await;
     assert_eq!(wrong.status, 401);
-    let right = app
-        .raw(
-            "POST",
-            path,
-            body2,
-            Some(t.to_string()),
-            Some(s.id),
-            Some(s.sig),
-        )
-        .await;
+    let right = app.send_signed("POST", path, body2, t, s).await;
     assert_eq!(right.status, 202, "{}", right.text);
     app.finish().await;
 }
@@ -308,16 +290,7 @@ async fn a_request_signed_before_the_sidecar_started_is_refused() {
     // Within the window, but before this process could have recorded its id.
     let t = now() - 5;
     let s = app.sign("GET", &target, b"", t);
-    let r = app
-        .raw(
-            "GET",
-            &target,
-            vec![],
-            Some(t.to_string()),
-            Some(s.id),
-            Some(s.sig),
-        )
-        .await;
+    let r = app.send_signed("GET", &target, vec![], t, s).await;
     assert_eq!(r.status, 401, "{}", r.text);
     assert_eq!(r.json()["error"], "stale_timestamp");
     app.finish().await;

@@ -112,3 +112,21 @@ async fn roles_option_follows_the_table_prefix() {
     assert_eq!(v["roles"], serde_json::json!(["editor"]));
     app.finish().await;
 }
+
+/// Every pooled connection runs CAUSAL_READS once: on MariaDB the session's
+/// wsrep_sync_wait is 1 (causal reads on a Galera cluster), and the users still answer.
+#[tokio::test]
+async fn connections_make_causal_reads() {
+    let app = spawn_app().await;
+    let db = twofa_sidecar::db::Db::new(
+        &app.db.url,
+        &app.db.prefix,
+        2,
+        std::time::Duration::from_secs(5),
+    )
+    .expect("pool");
+    for _ in 0..3 {
+        assert_eq!(db.session_sync_wait().await.expect("query"), Some(1));
+    }
+    db.disconnect().await;
+}

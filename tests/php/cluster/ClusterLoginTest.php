@@ -4,14 +4,17 @@
  * single use and exact counters across nodes that accept conflicting writes, and a Galera node
  * lost and rejoined in the middle of logins.
  *
- * Each single-use secret gets the same treatment through single_use_across_nodes(): a method
- * that starts a login and yields a code, the code sent to both nodes at once, then the same code
- * on a fresh login on the other node.
+ * Each single-use secret (TOTP step, email code, backup code) gets the same treatment through
+ * single_use_across_nodes(): a method that starts a login and yields a code, the code sent to
+ * both nodes at once, then the same code on a fresh login on the other node.
  */
 
 require_once __DIR__ . '/class-cluster-testcase.php';
+require_once dirname( __DIR__ ) . '/support/trait-passkey-helpers.php';
 
 final class ClusterLoginTest extends Cluster_TestCase {
+
+	use Passkey_Helpers;
 
 	/**
 	 * The same code sent 20 times at once, split across both web nodes, logs in exactly once;
@@ -19,7 +22,7 @@ final class ClusterLoginTest extends Cluster_TestCase {
 	 * rows.
 	 *
 	 * @param array    $user   From make_user().
-	 * @param string   $method totp|email.
+	 * @param string   $method totp|email|backup_codes.
 	 * @param callable $begin  fn( Http_Client $client ): string — the password step done on the
 	 *                         client, returns the code to enter.
 	 * @param string   $reused Words the refusal of the used code contains.
@@ -80,24 +83,130 @@ final class ClusterLoginTest extends Cluster_TestCase {
 				$this->password_step( $client, $user );
 				$this->assertChallenge( $client, $user );
 				// Sent through web node B, whose sidecar reads Galera node 2.
-				$before = $this->outbox_files();
-				$this->second_step(
-					$client,
-					array(
-						'twofa_user'   => (string) $client->field( 'twofa_user' ),
-						'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
-						'twofa_method' => 'email',
-						'twofa_do'     => 'send',
-					)
-				);
-				$this->assertSame( '', $this->error_text( $client ), 'the code was sent' );
-				return $this->new_mailed_code( $user['email'], $before );
+				return $this->send_email_code( $client, $user );
 			},
 			'already been used'
 		);
 		$record = json_decode( (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertIsArray( $record );
 		$this->assertNotEmpty( $record['used'] ?? null, 'the code is marked used' );
+	}
+
+	public function test_a_backup_code_passes_once_across_nodes(): void {
+		$user = $this->make_user( 'editor' );
+		$this->give_totp( $user['id'] );
+		$codes = Twofa_Backup_Codes::generate( $user['id'] );
+		self::replicated();
+		$this->single_use_across_nodes(
+			$user,
+			'backup_codes',
+			function ( Http_Client $client ) use ( $user, $codes ): string {
+				$this->password_step( $client, $user );
+				$this->assertChallenge( $client, $user );
+				return $codes[0];
+			},
+			'already been used'
+		);
+
+		// The DELETE alone, without the login nonce in front: another code, 20 times at once
+		// on both web nodes, through a test page that calls the plugin's store.
+		$dir   = rtrim( (string) getenv( 'TWOFA_WP_DIR' ), '/' );
+		$token = bin2hex( random_bytes( 24 ) );
+		$files = array( $dir . '/twofa-test-consume-backup.php', $dir . '/twofa-test-consume-backup.token' );
+		copy( dirname( __DIR__ ) . '/login/fixtures/twofa-test-consume-backup.php', $files[0] );
+		file_put_contents( $files[1], $token );
+		try {
+			$requests = array();
+			for ( $i = 0; $i < 20; $i++ ) {
+				$requests[] = array(
+					'url'    => self::web( 0 === $i % 2 ? 'a' : 'b' ) . '/twofa-test-consume-backup.php',
+					'fields' => array(
+						'token' => $token,
+						'user'  => (string) $user['id'],
+						'code'  => $codes[1],
+					),
+				);
+			}
+			$bodies = array_column( Http_Client::parallel_posts( $requests ), 'body' );
+		} finally {
+			array_map( 'unlink', $files );
+		}
+		$this->assertSame( 1, count( array_keys( $bodies, 'consumed', true ) ), 'one of 20 DELETEs on two nodes spends the code: ' . implode( ' | ', $bodies ) );
+		foreach ( $bodies as $body ) {
+			// The losers either found it gone or lost the certification (and say "try again").
+			$this->assertContains( $body, array( 'consumed', 'refused: twofa_backup_wrong', 'refused: ' . Twofa_User_State::BUSY ) );
+		}
+		self::replicated();
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$this->assertCount( 8, self::node_values( $node, $user['id'], Twofa_Backup_Codes::META_CODE ), 'eight codes left on node ' . $node );
+		}
+		$this->assertSameOnAllNodes( array( $user['id'] ) );
+	}
+
+	public function test_a_passkey_ceremony_begun_on_node_a_is_finished_on_node_b(): void {
+		$user = $this->make_user( 'editor' );
+		$this->give_totp( $user['id'] );
+		// The site by one name on both nodes, as behind a load balancer: http://localhost:PORT of
+		// web node A (WebAuthn refuses IP addresses); node B is reached with that Host header.
+		$auth = $this->give_passkey( $user['id'] );
+		$host = (string) wp_parse_url( $this->localhost_base(), PHP_URL_HOST ) . ':' . (int) wp_parse_url( $this->localhost_base(), PHP_URL_PORT );
+		self::replicated();
+
+		$a = $this->localhost_client();
+		$this->password_step( $a, $user );
+		$this->assertSame( 1, preg_match( '/data-twofa-passkey="get"[^>]*data-options="([^"]*)"[^>]*data-state="([^"]*)"/', $a->last['body'], $m ), 'node A shows the passkey ceremony: ' . $this->error_text( $a ) );
+		$response = $auth->assert( html_entity_decode( $m[1], ENT_QUOTES ) );
+		$fields   = $this->verify_fields( $a, 'passkey', $m[2] . '.' . $response );
+
+		// Finished on node B (Galera node 2), which reads the state node A stored on Galera node 1.
+		$b = new Http_Client( self::web( 'b' ) );
+		$b->post( '/wp-login.php?action=twofa_challenge', $fields, array( 'Host' => $host ) );
+		$this->assertSame( 302, $b->last['status'], 'node B finishes the ceremony: ' . $this->error_text( $b ) );
+		$this->assertTrue( $b->has_login_cookie(), 'logged in on node B' );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'one session' );
+
+		// The same answer again, on node A with a fresh login: the state was used up on every node.
+		$again = $this->localhost_client();
+		$this->password_step( $again, $user );
+		$this->post_passkey_answer( $again, $m[2], $response );
+		$this->assertFalse( $again->has_login_cookie(), 'the used ceremony does not pass on node A' );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'still one session' );
+		self::replicated();
+		foreach ( array( 1, 2, 3 ) as $node ) {
+			$table = Twofa_Passkey_Ceremonies::table();
+			$left  = (int) self::node( $node )->query( "SELECT COUNT(*) FROM {$table} WHERE state_id = '" . self::node( $node )->real_escape_string( $m[2] ) . "'" )->fetch_row()[0];
+			$this->assertSame( 0, $left, 'the ceremony state is gone on node ' . $node );
+		}
+		$this->assertSameOnAllNodes( array( $user['id'] ) );
+	}
+
+	/**
+	 * Posts a passkey answer with the nonce of the client's current page.
+	 *
+	 * @param Http_Client $client   Client on a challenge page.
+	 * @param string      $state_id Ceremony state id.
+	 * @param string      $response Credential JSON.
+	 */
+	private function post_passkey_answer( Http_Client $client, string $state_id, string $response ): void {
+		$this->submit_code( $client, 'passkey', $state_id . '.' . $response );
+	}
+
+	public function test_login_requests_read_causally_on_both_web_nodes(): void {
+		$dir   = rtrim( (string) getenv( 'TWOFA_WP_DIR' ), '/' );
+		$token = bin2hex( random_bytes( 24 ) );
+		$files = array( $dir . '/twofa-test-causal-reads.php', $dir . '/twofa-test-causal-reads.token' );
+		copy( __DIR__ . '/fixtures/twofa-test-causal-reads.php', $files[0] );
+		file_put_contents( $files[1], $token );
+		try {
+			foreach ( array( 'a', 'b' ) as $web ) {
+				$client = new Http_Client( self::web( $web ) );
+				$client->post( '/twofa-test-causal-reads.php', array( 'token' => $token ) );
+				// Off for the rest of the site, on once a login request asked for it.
+				$this->assertSame( '0 1', trim( $client->last['body'] ), 'wsrep_sync_wait on web node ' . $web );
+			}
+		} finally {
+			array_map( 'unlink', $files );
+		}
 	}
 
 	public function test_wrong_codes_across_nodes_are_all_counted_and_the_lockout_holds_on_both(): void {

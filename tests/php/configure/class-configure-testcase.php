@@ -18,22 +18,6 @@ abstract class Configure_TestCase extends Twofa_TestCase {
 	}
 
 	/**
-	 * An HTTP client holding a fresh session of $user_id, made the way
-	 * wp_signon() makes one (session token + auth and logged-in cookies), so these
-	 * tests do not depend on the login screen.
-	 *
-	 * @param int $user_id User ID.
-	 */
-	protected function client_for( int $user_id ): Http_Client {
-		$expiration = time() + 2 * HOUR_IN_SECONDS;
-		$token      = WP_Session_Tokens::get_instance( $user_id )->create( $expiration );
-		$client     = new Http_Client();
-		$client->cookies[ AUTH_COOKIE ]      = rawurlencode( wp_generate_auth_cookie( $user_id, $expiration, 'auth', $token ) );
-		$client->cookies[ LOGGED_IN_COOKIE ] = rawurlencode( wp_generate_auth_cookie( $user_id, $expiration, 'logged_in', $token ) );
-		return $client;
-	}
-
-	/**
 	 * The page's path for a user (add_users_page puts it under profile.php for
 	 * users who cannot edit users).
 	 *

@@ -79,11 +79,11 @@ final class KeyChangeTest extends Login_TestCase {
 		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
 		$this->assertStringContainsString( 'misconfigured', $this->error_text( $client ) );
 		$this->assertFalse( $client->has_login_cookie() );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'no failure recorded' );
+		$this->assertSame( 0, (int) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'no failure recorded (the attempt counted before the check is given back)' );
 		// The same again: still nothing counted, never a back-off.
 		$this->submit_code( $client, 'totp', $this->totp( $secret ) );
 		$this->assertStringContainsString( 'misconfigured', $this->error_text( $client ) );
-		$this->assertSame( '', (string) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'still no failure recorded' );
+		$this->assertSame( 0, (int) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'still no failure recorded' );
 	}
 
 	public function test_reauth_that_cannot_check_counts_nothing(): void {

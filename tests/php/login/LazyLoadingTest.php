@@ -28,11 +28,21 @@ final class LazyLoadingTest extends Login_TestCase {
 	public function test_a_front_end_request_loads_only_the_hooks(): void {
 		foreach ( array( 'front', 'login' ) as $page ) {
 			$out = $this->request( $page );
-			$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
 			$this->assertFalse( $out['translations'], "$page: translations not loaded" );
-			$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
-			$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
 			$expected = array_merge( Twofa_Hooks::EVERYWHERE, version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET );
+			if ( 'front' === $page ) {
+				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
+				$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
+				$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
+			} else {
+				// The password form asks whether to show "Log in with a passkey" (the setting, off
+				// here): the settings are read, nothing else of the login is loaded.
+				$this->assertEqualsCanonicalizing( array( 'Twofa_Hooks', 'Twofa_Passwordless', 'Twofa_Settings' ), $out['classes'], "$page: classes loaded" );
+				$this->assertSame( array(), preg_grep( '/twofa_settings$/', $out['options'], PREG_GREP_INVERT ), "$page: no option of ours but the settings read" );
+				$this->assertLessThanOrEqual( 1, count( $out['queries'] ), "$page: at most the settings' query" );
+				$this->assertSame( array(), preg_grep( '/twofa_settings/', $out['queries'], PREG_GREP_INVERT ), "$page: no query of ours but the settings'" );
+				$expected = array_merge( $expected, Twofa_Hooks::LOGIN_FORM );
+			}
 			$this->assertEqualsCanonicalizing(
 				array_map( static fn( $row ) => $row[0] . ' ' . $row[1] . '::' . $row[2], $expected ),
 				// php-cli also gets the activation hooks (an installer may activate the plugin).
@@ -52,6 +62,10 @@ final class LazyLoadingTest extends Login_TestCase {
 		foreach ( array(
 			'login_form_' . Twofa_Login::ACTION,
 			'login_form_' . Twofa_Demo_Mailbox::ACTION,
+			'login_form_' . Twofa_Passwordless::ACTION,
+			'admin_post_' . Twofa_Reset_Screen::UNLOCK_ACTION,
+			'wp_ajax_' . Twofa_Passkey_Screens::AJAX_BEGIN,
+			'wp_ajax_' . Twofa_Passkey_Screens::AJAX_FINISH,
 			'admin_post_' . Twofa_Configure_Page::POST_ACTION,
 			'admin_post_' . Twofa_Reset_Screen::ACTION,
 			'admin_post_' . Twofa_Settings_Page::TEST_ACTION,

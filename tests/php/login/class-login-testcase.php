@@ -158,6 +158,28 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	}
 
 	/**
+	 * Asks for an email code on the challenge page the client shows ("Send OTP") and returns
+	 * the code from the one new email.
+	 *
+	 * @param Http_Client $client Browser on the challenge page.
+	 * @param array       $user   From make_user().
+	 */
+	protected function send_email_code( Http_Client $client, array $user ): string {
+		$before = $this->outbox_files();
+		$this->second_step(
+			$client,
+			array(
+				'twofa_user'   => (string) $client->field( 'twofa_user' ),
+				'twofa_nonce'  => (string) $client->field( 'twofa_nonce' ),
+				'twofa_method' => 'email',
+				'twofa_do'     => 'send',
+			)
+		);
+		$this->assertSame( '', $this->error_text( $client ), 'the code was sent' );
+		return $this->new_mailed_code( $user['email'], $before );
+	}
+
+	/**
 	 * Live session tokens of a user, read fresh from the database.
 	 *
 	 * @param int $user_id User ID.

@@ -2,10 +2,11 @@
 /**
  * The final check of a test run: no row of the activity log holds a code, a secret, a token
  * or a hash. Runs after every other suite (tests/suites/99-events-scan.sh), so the table holds
- * what the real flows of the whole run wrote.
+ * what the real flows of the whole run wrote: once with the single site loaded, and once with
+ * the multisite network's WordPress loaded (the network's one table, suite 62's flows).
  *
  * Two checks per row. Known values: every secret twofa stored during the run (the stack's
- * witness file: sealed secrets, opened authenticator secrets, keyed hashes, random ids), every
+ * witness files of the site and of the network: sealed secrets, opened authenticator secrets, keyed hashes, random ids), every
  * code the sidecar emailed (the outbox and the SMTP sink), the site key and the administrator's
  * password. Patterns: runs of six digits, sealed values (`tf1.`), keyed hashes (`h1.`), base32,
  * hex and base64 runs long enough to be a secret. The scanner is first shown a row with a
@@ -33,6 +34,18 @@ final class EventsScanTest extends Twofa_TestCase {
 	const COLUMNS = array( 'event', 'method', 'via', 'ip', 'user_agent', 'details' );
 
 	/**
+	 * The events the earlier suites must have left in the table of the single site: its suites
+	 * run every flow.
+	 */
+	const SITE_EVENTS = array( Twofa_Events::LOGIN_PASSED, Twofa_Events::CODE_REFUSED, Twofa_Events::LOCKOUT, Twofa_Events::METHOD_CONFIGURED, Twofa_Events::METHOD_REMOVED, Twofa_Events::RESET, Twofa_Events::SETTINGS_CHANGED );
+
+	/**
+	 * The events suite 62 must have left in the network's table: a method set up on site 1, a
+	 * login on site 2, the network policy saved.
+	 */
+	const NETWORK_EVENTS = array( Twofa_Events::LOGIN_PASSED, Twofa_Events::METHOD_CONFIGURED, Twofa_Events::SETTINGS_CHANGED );
+
+	/**
 	 * Known secret values of the run: value => where it came from.
 	 *
 	 * @var array<string,string>|null
@@ -49,12 +62,17 @@ final class EventsScanTest extends Twofa_TestCase {
 			return self::$known;
 		}
 		$known = array();
-		$seen  = (string) getenv( 'TWOFA_SECRETS_SEEN' );
-		$this->assertNotSame( '', $seen, 'TWOFA_SECRETS_SEEN is set (restart the stack with this version of tests/stack)' );
-		$this->assertFileExists( $seen );
-		foreach ( file( $seen, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) ?: array() as $line ) {
-			if ( strlen( $line ) >= 16 ) {
-				$known[ $line ] = 'a stored secret';
+		$files = array( 'TWOFA_SECRETS_SEEN' => (string) getenv( 'TWOFA_SECRETS_SEEN' ) );
+		if ( '' !== (string) getenv( 'TWOFA_MS_URL' ) ) {
+			$files['TWOFA_MS_SECRETS_SEEN'] = (string) getenv( 'TWOFA_MS_SECRETS_SEEN' );
+		}
+		foreach ( $files as $name => $seen ) {
+			$this->assertNotSame( '', $seen, "$name is set (restart the stack with this version of tests/stack)" );
+			$this->assertFileExists( $seen );
+			foreach ( file( $seen, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) ?: array() as $line ) {
+				if ( strlen( $line ) >= 16 ) {
+					$known[ $line ] = 'a stored secret';
+				}
 			}
 		}
 		foreach ( array( getenv( 'TWOFA_OUTBOX' ), getenv( 'TWOFA_SMTP_MAILDIR' ) ) as $dir ) {
@@ -154,8 +172,8 @@ final class EventsScanTest extends Twofa_TestCase {
 		$this->assertGreaterThan( 0, count( array_filter( array_keys( $known ), static fn( $v ) => (bool) preg_match( '/^[A-Z2-7]{32}$/', (string) $v ) ) ), 'the witness opened authenticator secrets' );
 		$this->assertGreaterThan( 0, count( array_filter( array_keys( $known ), static fn( $v ) => 0 === strpos( (string) $v, 'h1.' ) ) ), 'the witness saw keyed hashes' );
 		$events = $wpdb->get_col( 'SELECT DISTINCT event FROM ' . Twofa_Events::table() );
-		foreach ( array( Twofa_Events::LOGIN_PASSED, Twofa_Events::CODE_REFUSED, Twofa_Events::LOCKOUT, Twofa_Events::METHOD_CONFIGURED, Twofa_Events::METHOD_REMOVED, Twofa_Events::RESET, Twofa_Events::SETTINGS_CHANGED ) as $event ) {
-			$this->assertContains( $event, $events, "the other suites recorded $event events (run this suite after them)" );
+		foreach ( is_multisite() ? self::NETWORK_EVENTS : self::SITE_EVENTS as $event ) {
+			$this->assertContains( $event, $events, "the other suites recorded $event events in " . Twofa_Events::table() . ' (run this suite after them)' );
 		}
 	}
 
@@ -185,12 +203,13 @@ final class EventsScanTest extends Twofa_TestCase {
 
 	public function test_no_row_of_the_activity_log_holds_a_secret(): void {
 		$scan = $this->scan_table( $this->known() );
-		$this->assertGreaterThan( 50, $scan['rows'], 'the run left events to scan' );
+		// The network's table holds only suite 62's few flows.
+		$this->assertGreaterThan( is_multisite() ? count( self::NETWORK_EVENTS ) : 50, $scan['rows'], 'the run left events to scan' );
 		$report = array();
 		foreach ( array_slice( $scan['bad'], 0, 20, true ) as $id => $problems ) {
 			$report[] = "row $id: " . implode( '; ', array_unique( $problems ) );
 		}
 		$this->assertSame( array(), $scan['bad'], count( $scan['bad'] ) . " of {$scan['rows']} rows hold secrets:\n" . implode( "\n", $report ) );
-		fwrite( STDERR, sprintf( "scanned %d activity log rows against %d known secrets: none found\n", $scan['rows'], count( $this->known() ) ) );
+		fwrite( STDERR, sprintf( "scanned %d activity log rows of %s against %d known secrets: none found\n", $scan['rows'], DB_NAME . '.' . Twofa_Events::table(), count( $this->known() ) ) );
 	}
 }

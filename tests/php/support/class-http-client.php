@@ -131,7 +131,7 @@ final class Http_Client {
 	 * or servers would; redirects are not followed.
 	 *
 	 * @param array<int,array{url:string, fields:array<string,mixed>, cookie?:string}> $requests Each request.
-	 * @return array<int,array{status:int, headers:array<string,string[]>}> By the requests' keys.
+	 * @return array<int,array{status:int, headers:array<string,string[]>, body:string}> By the requests' keys.
 	 */
 	public static function parallel_posts( array $requests ): array {
 		$multi   = curl_multi_init();
@@ -171,6 +171,7 @@ final class Http_Client {
 			$out[ $i ] = array(
 				'status'  => (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE ),
 				'headers' => $headers[ $i ],
+				'body'    => (string) curl_multi_getcontent( $ch ),
 			);
 			curl_multi_remove_handle( $multi, $ch );
 			curl_close( $ch );

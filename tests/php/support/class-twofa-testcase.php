@@ -24,6 +24,8 @@ abstract class Twofa_TestCase extends TestCase {
 		$this->saved_settings = get_option( Twofa_Settings::OPTION, null );
 		Twofa_Clock::set( null );
 		wp_set_current_user( 0 );
+		// Every test's requests come from 127.0.0.1: start each with a fresh per-IP budget.
+		Twofa_Rate_Limit::delete_all();
 	}
 
 	protected function tearDown(): void {
@@ -63,6 +65,22 @@ abstract class Twofa_TestCase extends TestCase {
 			'password' => $password,
 			'email'    => $email,
 		);
+	}
+
+	/**
+	 * An HTTP client holding a fresh session of $user_id, made the way
+	 * wp_signon() makes one (session token + auth and logged-in cookies), so these
+	 * tests do not depend on the login screen.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	protected function client_for( int $user_id ): Http_Client {
+		$expiration = time() + 2 * HOUR_IN_SECONDS;
+		$token      = WP_Session_Tokens::get_instance( $user_id )->create( $expiration );
+		$client     = new Http_Client();
+		$client->cookies[ AUTH_COOKIE ]      = rawurlencode( wp_generate_auth_cookie( $user_id, $expiration, 'auth', $token ) );
+		$client->cookies[ LOGGED_IN_COOKIE ] = rawurlencode( wp_generate_auth_cookie( $user_id, $expiration, 'logged_in', $token ) );
+		return $client;
 	}
 
 	/**

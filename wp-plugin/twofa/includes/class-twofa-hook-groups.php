@@ -78,6 +78,19 @@ final class Twofa_Hook_Groups {
 	const CRON = array(
 		array( 'twofa_events_purge', 'Twofa_Event_Log', 'cron_purge', 10, 1 ),
 		array( 'twofa_events_purge_more', 'Twofa_Event_Log', 'cron_purge', 10, 1 ),
+		// The daily purge of expired passkey ceremony states (on Twofa_Events::CRON_HOOK).
+		array( 'twofa_events_purge', 'Twofa_Passkey_Ceremonies', 'cron_purge', 10, 1 ),
+	);
+
+	/**
+	 * admin-ajax.php (wp_doing_ajax()): adding a passkey on Configure 2FA
+	 * (Twofa_Passkey_Screens::AJAX_BEGIN / AJAX_FINISH).
+	 *
+	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 */
+	const AJAX = array(
+		array( 'wp_ajax_twofa_passkey_register_begin', 'Twofa_Passkey_Screens', 'ajax_register_begin', 10, 1 ),
+		array( 'wp_ajax_twofa_passkey_register_finish', 'Twofa_Passkey_Screens', 'ajax_register_finish', 10, 1 ),
 	);
 
 	/**
@@ -91,6 +104,8 @@ final class Twofa_Hook_Groups {
 		array( 'pre_user_query', 'Twofa_User_Query', 'apply', 10, 1 ),
 		// The activity log's table is created or upgraded, and its purge scheduled.
 		array( 'admin_init', 'Twofa_Events', 'admin_init', 10, 1 ),
+		// The passkey tables are created or upgraded when their schema version changes.
+		array( 'admin_init', 'Twofa_Passkeys', 'maybe_upgrade', 10, 1 ),
 		// Extension / key problems, told to the site owner.
 		array( 'admin_notices', 'Twofa_Admin_Notices', 'render', 10, 1 ),
 		array( 'network_admin_notices', 'Twofa_Admin_Notices', 'render', 10, 1 ),
@@ -108,6 +123,9 @@ final class Twofa_Hook_Groups {
 		// An administrator resets another user's 2FA (Twofa_Reset_Screen::ACTION).
 		array( 'admin_menu', 'Twofa_Reset_Screen', 'add_page', 10, 1 ),
 		array( 'admin_post_twofa_reset_user', 'Twofa_Reset_Screen', 'handle_reset', 10, 1 ),
+		// A permanent lock's Unlock button (Twofa_Reset_Screen::UNLOCK_ACTION) and its form.
+		array( 'admin_post_twofa_unlock_user', 'Twofa_Reset_Screen', 'handle_unlock', 10, 1 ),
+		array( 'admin_footer', 'Twofa_Reset_Screen', 'render_unlock_form', 10, 1 ),
 		array( 'admin_notices', 'Twofa_Reset_Screen', 'render_reset_notice', 10, 1 ),
 		// "Set up 2FA within N days".
 		array( 'admin_notices', 'Twofa_Login', 'grace_notice', 10, 1 ),
@@ -135,6 +153,8 @@ final class Twofa_Hook_Groups {
 		array( 'wp_privacy_personal_data_erasers', 'Twofa_Event_Privacy', 'add_eraser', 10, 1 ),
 		// Configure 2FA → Remembered devices (Twofa_Devices_Screen::POST_ACTION).
 		array( 'admin_post_twofa_devices', 'Twofa_Devices_Screen', 'handle_post', 10, 1 ),
+		// Tools → Import two-factor settings.
+		array( 'admin_menu', 'Twofa_Import_Page', 'add_menu', 10, 1 ),
 	);
 
 	/**
@@ -158,6 +178,7 @@ final class Twofa_Hook_Groups {
 		array( 'twofa', 'Twofa_CLI_Command' ),
 		array( 'twofa policy', 'Twofa_CLI_Policy_Command' ),
 		array( 'twofa log', 'Twofa_CLI_Log_Command' ),
+		array( 'twofa import', 'Twofa_CLI_Import_Command' ),
 	);
 
 	/**
@@ -168,6 +189,9 @@ final class Twofa_Hook_Groups {
 	public static function register_all(): void {
 		foreach ( array( 'ADMIN', 'LOGIN', 'USER_WRITE', 'SETTINGS_WRITE', 'LOGIN_SCREEN', 'CRON' ) as $group ) {
 			Twofa_Hooks::add( $group );
+		}
+		if ( wp_doing_ajax() ) {
+			Twofa_Hooks::add( 'AJAX' );
 		}
 		self::activation();
 		if ( defined( 'WP_CLI' ) && WP_CLI && ! isset( self::$done['commands'] ) ) {
@@ -212,6 +236,7 @@ final class Twofa_Hook_Groups {
 		if ( ! isset( self::$done['activation'] ) ) {
 			self::$done['activation'] = true;
 			register_activation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Events', 'activate' ) );
+			register_activation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Passkeys', 'install' ) );
 			register_deactivation_hook( TWOFA_PLUGIN_FILE, array( 'Twofa_Events', 'deactivate' ) );
 		}
 	}

@@ -17,8 +17,8 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Hooks {
 
 	/**
-	 * Every request: fired only by a login, a user or settings write or REST, never by a
-	 * page view. The rows of login(), user_write() and settings_write() are triggers that
+	 * Every request: fired only by a login, a user or settings write or deletion or REST,
+	 * never by a page view (and `init`, whose row loads no class). The rows of login(), user_write() and settings_write() are triggers that
 	 * add the hooks of what started.
 	 */
 	const EVERYWHERE = array(
@@ -34,6 +34,11 @@ final class Twofa_Hooks {
 		array( 'rest_request_before_callbacks', 'Twofa_Email_Change', 'check_rest_change', 10, 3 ),
 		// The settings option is written (Twofa_Settings::OPTION).
 		array( 'pre_update_option_twofa_settings', 'Twofa_Hook_Groups', 'settings_write', PHP_INT_MIN, 1 ),
+		// Translations from languages/ (twofa-{locale}.mo): the path only, no file is read.
+		array( 'init', 'Twofa_Hooks', 'load_textdomain', 10, 1 ),
+		// A deleted account's passkeys go with it (the table is not user meta).
+		array( 'deleted_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
+		array( 'wpmu_delete_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
 	);
 
 	/**
@@ -58,6 +63,21 @@ final class Twofa_Hooks {
 	);
 
 	/**
+	 * wp-login.php's password form: "Log in with a passkey" (Twofa_Passwordless, shown only
+	 * when the passwordless setting is on; the class loads when the form is printed).
+	 */
+	const LOGIN_FORM = array(
+		array( 'login_form', 'Twofa_Passwordless', 'render_button', 10, 1 ),
+	);
+
+	/**
+	 * wp-login.php?action=twofa_passwordless (Twofa_Passwordless::ACTION): begin and finish.
+	 */
+	const PASSWORDLESS = array(
+		array( 'login_form_twofa_passwordless', 'Twofa_Passwordless', 'on_request', 10, 1 ),
+	);
+
+	/**
 	 * A POST to wp-login.php?action=twofa_challenge is handled when the plugins are loaded.
 	 */
 	const EARLY_CHALLENGE = array(
@@ -67,12 +87,12 @@ final class Twofa_Hooks {
 	/**
 	 * Folders of includes/ searched by autoload(), in order.
 	 */
-	const FOLDERS = array( '', '/login', '/providers', '/state', '/services', '/admin', '/cli' );
+	const FOLDERS = array( '', '/login', '/providers', '/state', '/services', '/admin', '/cli', '/importers' );
 
 	/**
 	 * Folders whose classes print: loading one loads the translations first.
 	 */
-	const PRINTING = array( '/login', '/providers', '/services', '/admin', '/cli' );
+	const PRINTING = array( '/login', '/providers', '/services', '/admin', '/cli', '/importers' );
 
 	/**
 	 * The includes folder.
@@ -127,11 +147,18 @@ final class Twofa_Hooks {
 		self::add( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? 'SET_PASSWORD' : 'PASSWORD_RESET' );
 		if ( ( defined( 'WP_CLI' ) && WP_CLI ) || is_admin() ) {
 			Twofa_Hook_Groups::register_all();
-		} elseif ( isset( $_REQUEST['action'] ) && 'twofa_challenge' === $_REQUEST['action'] && 'wp-login.php' === self::script() ) { // phpcs:ignore WordPress.Security.NonceVerification -- compared to a literal only.
+		} elseif ( 'wp-login.php' === self::script() ) {
 			// wp-login.php fires login_form_{action} only for the action asked for.
-			self::add( 'LOGIN_SCREEN' );
-			if ( isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
-				self::add( 'EARLY_CHALLENGE' );
+			$action = isset( $_REQUEST['action'] ) ? $_REQUEST['action'] : ''; // phpcs:ignore WordPress.Security.NonceVerification, WordPress.Security.ValidatedSanitizedInput -- compared to literals only.
+			if ( 'twofa_challenge' === $action ) {
+				self::add( 'LOGIN_SCREEN' );
+				if ( isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
+					self::add( 'EARLY_CHALLENGE' );
+				}
+			} elseif ( 'twofa_passwordless' === $action ) {
+				self::add( 'PASSWORDLESS' );
+			} else {
+				self::add( 'LOGIN_FORM' );
 			}
 		}
 		if ( wp_installing() || isset( $_SERVER['PHP_AUTH_USER'] ) || ( defined( 'DOING_CRON' ) && DOING_CRON ) || defined( 'TWOFA_DEMO' ) ) {
@@ -203,10 +230,19 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * Loads the translations once, when the first class that prints loads (autoload()).
+	 * Registers languages/ as where twofa's translations are, once: on `init`, or before it
+	 * when the first class that prints loads (autoload()).
 	 */
 	public static function load_textdomain(): void {
+		global $wp_textdomain_registry;
 		if ( isset( self::$added['textdomain'] ) ) {
+			return;
+		}
+		if ( $wp_textdomain_registry instanceof WP_Textdomain_Registry ) {
+			// WordPress 6.1+: the .mo file is read when a twofa string is first translated,
+			// so requests that show none of them never read it.
+			self::$added['textdomain'] = true;
+			$wp_textdomain_registry->set_custom_path( 'twofa', dirname( TWOFA_PLUGIN_FILE ) . '/languages' );
 			return;
 		}
 		if ( ! did_action( 'plugins_loaded' ) && ! doing_action( 'plugins_loaded' ) ) {

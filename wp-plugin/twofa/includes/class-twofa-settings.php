@@ -33,6 +33,8 @@ final class Twofa_Settings {
 		'lockout_minutes' => array( 1, 1440 ),
 		'remember_days'   => array( 1, 90 ),
 		'log_retention_days' => array( 1, 3650 ),
+		'email_ip_per_hour'  => array( 1, 100000 ),
+		'permanent_lock_after' => array( 3, 100 ),
 	);
 
 	/**
@@ -52,6 +54,10 @@ final class Twofa_Settings {
 			'backoff_after'   => 3,
 			'lockout_after'   => 10,
 			'lockout_minutes' => 15,
+			// Consecutive failures after which only an administrator can unlock the second step.
+			'permanent_lock_after' => 100,
+			// Code emails from one client address per clock hour, all accounts together.
+			'email_ip_per_hour'    => 60,
 			'app_passwords'   => self::APP_PASSWORDS_ALLOW,
 			'login_errors'    => 'generic',
 			'sidecar_url'     => 'http://127.0.0.1:8787',
@@ -59,6 +65,8 @@ final class Twofa_Settings {
 			'remember_devices' => false,
 			'remember_days'    => 30,
 			'log_retention_days' => 90,
+			// "Log in with a passkey" on wp-login.php: off unless the site owner turns it on.
+			'passwordless'       => false,
 		);
 	}
 
@@ -93,6 +101,18 @@ final class Twofa_Settings {
 	public static function get( string $field ) {
 		$all = self::all();
 		return $all[ $field ] ?? null;
+	}
+
+	/**
+	 * Whether a setting that is off by default (a boolean) is on: the same answer as
+	 * `true === get( $field )`, without the other defaults (which load every provider),
+	 * so wp-login.php's password form can ask it cheaply.
+	 *
+	 * @param string $field A boolean field whose default is false.
+	 */
+	public static function is_on( string $field ): bool {
+		$stored = self::stored();
+		return is_array( $stored ) && array_key_exists( $field, $stored ) && true === self::validate_field( $field, $stored[ $field ] );
 	}
 
 	/**
@@ -216,13 +236,10 @@ final class Twofa_Settings {
 				return self::validate_sidecar_url( $value );
 
 			case 'remember_devices':
-				if ( in_array( $value, array( true, 1, '1', 'on', 'yes', 'true' ), true ) ) {
-					return true;
-				}
-				if ( in_array( $value, array( false, 0, '0', '', 'off', 'no', 'false' ), true ) ) {
-					return false;
-				}
-				return new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) );
+				return self::on_off( $value, new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) ) );
+
+			case 'passwordless':
+				return self::on_off( $value, new WP_Error( 'twofa_bad_passwordless', __( 'Passwordless login must be turned on (1) or off (0).', 'twofa' ) ) );
 
 			default:
 				if ( ! isset( self::BOUNDS[ $field ] ) ) {
@@ -241,6 +258,23 @@ final class Twofa_Settings {
 					sprintf( __( '%1$s must be a whole number from %2$d to %3$d.', 'twofa' ), $field, $min, $max )
 				);
 		}
+	}
+
+	/**
+	 * An on/off setting: true, false, or the error when the value is neither.
+	 *
+	 * @param mixed    $value Raw value.
+	 * @param WP_Error $error What to return for anything else.
+	 * @return bool|WP_Error
+	 */
+	private static function on_off( $value, WP_Error $error ) {
+		if ( in_array( $value, array( true, 1, '1', 'on', 'yes', 'true' ), true ) ) {
+			return true;
+		}
+		if ( in_array( $value, array( false, 0, '0', '', 'off', 'no', 'false' ), true ) ) {
+			return false;
+		}
+		return $error;
 	}
 
 	/**
@@ -264,6 +298,25 @@ final class Twofa_Settings {
 			$out[] = trim( $item );
 		}
 		return $out;
+	}
+
+	/**
+	 * The wp-config.php constant that overrides the sidecar_url setting on this
+	 * server (one sidecar per web server; the option is shared by all of them).
+	 */
+	const SIDECAR_URL_CONSTANT = 'TWOFA_SIDECAR_URL';
+
+	/**
+	 * The sidecar address this server uses: the TWOFA_SIDECAR_URL constant when it is
+	 * defined (checked like the setting; an invalid one gives '' so the sidecar is
+	 * unreachable rather than another address used), else the sidecar_url setting.
+	 */
+	public static function sidecar_url(): string {
+		if ( defined( self::SIDECAR_URL_CONSTANT ) ) {
+			$url = self::validate_sidecar_url( constant( self::SIDECAR_URL_CONSTANT ) );
+			return is_string( $url ) ? $url : '';
+		}
+		return (string) self::get( 'sidecar_url' );
 	}
 
 	/**

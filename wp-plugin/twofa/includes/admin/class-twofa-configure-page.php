@@ -95,7 +95,9 @@ final class Twofa_Configure_Page {
 	 */
 	public static function handle_post(): void {
 		// Each action checks its own nonce in process(); nothing is read before that.
-		$post   = wp_unslash( $_POST ); // phpcs:ignore WordPress.Security.NonceVerification.Missing
+		$post = wp_unslash( $_POST ); // phpcs:ignore WordPress.Security.NonceVerification.Missing
+		// A setup step reads what the previous one wrote, maybe on another database node.
+		Twofa_User_State::causal_reads();
 		$result = self::process( is_array( $post ) ? $post : array(), get_current_user_id() );
 		if ( 'forbidden' === $result['status'] ) {
 			wp_die( esc_html( $result['message'] ), esc_html__( 'Configure 2FA', 'twofa' ), array( 'response' => 403, 'back_link' => true ) );
@@ -296,6 +298,9 @@ final class Twofa_Configure_Page {
 			return;
 		}
 		?>
+		<?php if ( Twofa_Importer::asks_for_backup_codes( $user_id ) ) : ?>
+			<div class="notice notice-warning inline twofa-import-notice"><p><?php esc_html_e( 'Your two-factor settings were carried over from the plugin this site used before, but your old backup codes could not be: they no longer work. Generate new backup codes below and keep them somewhere safe.', 'twofa' ); ?></p></div>
+		<?php endif; ?>
 		<p class="twofa-intro"><?php esc_html_e( 'Set up one or more ways to prove it is you when you log in. The first method you configure becomes your primary method; the others are backups if it is unavailable.', 'twofa' ); ?></p>
 		<div class="twofa-cards">
 			<?php
@@ -339,6 +344,7 @@ final class Twofa_Configure_Page {
 				<?php esc_html_e( 'Status:', 'twofa' ); ?>
 				<span class="twofa-badge twofa-badge-<?php echo esc_attr( $status_class ); ?>"><?php echo esc_html( $status ); ?></span>
 			</p>
+			<?php $provider->render_card_body( $user_id ); ?>
 			<div class="twofa-actions">
 				<?php
 				$provider->render_configure_button( $user_id, $configured );

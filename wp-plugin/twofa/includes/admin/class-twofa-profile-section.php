@@ -37,7 +37,8 @@ final class Twofa_Profile_Section {
 	}
 
 	/**
-	 * Another user's profile: status, and for site owners a link to the reset screen.
+	 * Another user's profile: status, and for site owners a link to the reset screen
+	 * and, while the account is locked, an Unlock button.
 	 *
 	 * @param WP_User $user The profile's user.
 	 */
@@ -53,6 +54,22 @@ final class Twofa_Profile_Section {
 				<th scope="row"><?php esc_html_e( 'Status', 'twofa' ); ?></th>
 				<td>
 					<p><?php echo esc_html( Twofa_User_Status::summary( $user_id ) ); ?></p>
+					<?php if ( Twofa_Lockout::locked_for( $user_id ) > 0 ) : ?>
+						<p class="twofa-locked">
+							<?php
+							echo esc_html(
+								Twofa_Lockout::is_locked_permanently( $user_id )
+									? __( 'Locked: too many wrong codes in a row. The second step stays locked until an administrator unlocks it.', 'twofa' )
+									: __( 'Locked for a while after too many wrong codes.', 'twofa' )
+							);
+							?>
+							<?php
+							if ( Twofa_Reset::current_user_can_reset( $user_id ) ) {
+								Twofa_Reset_Screen::unlock_button( $user_id );
+							}
+							?>
+						</p>
+					<?php endif; ?>
 					<?php if ( Twofa_Reset::current_user_can_reset( $user_id ) ) : ?>
 						<p>
 							<a class="button button-secondary twofa-reset-link" href="<?php echo esc_url( Twofa_Reset_Screen::reset_page_url( $user_id ) ); ?>"><?php esc_html_e( 'Reset two-factor authentication', 'twofa' ); ?></a>

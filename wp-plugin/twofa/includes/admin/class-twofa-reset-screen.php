@@ -18,6 +18,17 @@ final class Twofa_Reset_Screen {
 	const SLUG   = 'twofa-reset-user';
 	const ACTION = 'twofa_reset_user';
 
+	// The Unlock button of a locked user's profile (a form of its own, printed in the footer).
+	const UNLOCK_ACTION = 'twofa_unlock_user';
+	const UNLOCK_FORM   = 'twofa-unlock-form';
+
+	/**
+	 * The user whose Unlock form the footer prints (0: none).
+	 *
+	 * @var int
+	 */
+	private static $unlock_form_for = 0;
+
 	/**
 	 * The screen, without a menu entry.
 	 */
@@ -132,24 +143,14 @@ final class Twofa_Reset_Screen {
 	 * @return array{status:string, message:string, user_id:int, notes:string[]}
 	 */
 	public static function process_reset( array $post ): array {
-		$target = isset( $post['twofa_reset_user_id'] ) && is_scalar( $post['twofa_reset_user_id'] ) && preg_match( '/^[1-9][0-9]{0,18}$/', (string) $post['twofa_reset_user_id'] ) ? (int) $post['twofa_reset_user_id'] : 0;
-		$nonce  = isset( $post['twofa_reset_nonce'] ) && is_string( $post['twofa_reset_nonce'] ) ? sanitize_text_field( $post['twofa_reset_nonce'] ) : '';
+		$target = self::posted_user_id( $post, 'twofa_reset_user_id' );
 		$out    = array(
 			'status'  => 'forbidden',
-			'message' => '',
+			'message' => self::refusal( $post, $target, 'twofa_reset_nonce', self::reset_nonce_action( $target ), __( 'You are not allowed to reset this user\'s two-factor authentication.', 'twofa' ) ),
 			'user_id' => $target,
 			'notes'   => array(),
 		);
-		if ( ! $target || ! get_userdata( $target ) ) {
-			$out['message'] = __( 'Unknown user.', 'twofa' );
-			return $out;
-		}
-		if ( ! wp_verify_nonce( $nonce, self::reset_nonce_action( $target ) ) ) {
-			$out['message'] = __( 'The link you followed has expired. Reload the page and try again.', 'twofa' );
-			return $out;
-		}
-		if ( ! Twofa_Reset::current_user_can_reset( $target ) ) {
-			$out['message'] = __( 'You are not allowed to reset this user\'s two-factor authentication.', 'twofa' );
+		if ( '' !== $out['message'] ) {
 			return $out;
 		}
 		if ( ! Twofa_Configure_Form::ticked( $post, 'twofa_reset_confirm' ) ) {
@@ -164,6 +165,112 @@ final class Twofa_Reset_Screen {
 			$out['notes'][] = __( 'The notice email to the user could not be sent.', 'twofa' );
 		}
 		return $out;
+	}
+
+	/**
+	 * Nonce action of the Unlock button for one target user.
+	 *
+	 * @param int $user_id Target user.
+	 */
+	public static function unlock_nonce_action( int $user_id ): string {
+		return 'twofa-unlock-user-' . $user_id;
+	}
+
+	/**
+	 * The Unlock button inside the profile form: it submits the form of its own
+	 * that the footer prints (HTML's form attribute), not the profile form.
+	 *
+	 * @param int $user_id Target user (the caller checked the capability).
+	 */
+	public static function unlock_button( int $user_id ): void {
+		self::$unlock_form_for = $user_id;
+		echo '<button type="submit" class="button button-secondary twofa-unlock" form="' . esc_attr( self::UNLOCK_FORM ) . '">' . esc_html__( 'Unlock', 'twofa' ) . '</button>';
+	}
+
+	/**
+	 * admin_footer: the Unlock form, outside the profile form.
+	 */
+	public static function render_unlock_form(): void {
+		$user_id = self::$unlock_form_for;
+		if ( $user_id <= 0 ) {
+			return;
+		}
+		?>
+		<form id="<?php echo esc_attr( self::UNLOCK_FORM ); ?>" method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+			<input type="hidden" name="action" value="<?php echo esc_attr( self::UNLOCK_ACTION ); ?>" />
+			<input type="hidden" name="twofa_unlock_user_id" value="<?php echo esc_attr( (string) $user_id ); ?>" />
+			<input type="hidden" name="twofa_unlock_nonce" value="<?php echo esc_attr( wp_create_nonce( self::unlock_nonce_action( $user_id ) ) ); ?>" />
+		</form>
+		<?php
+	}
+
+	/**
+	 * admin-post.php?action=twofa_unlock_user: unlock, back to the profile.
+	 */
+	public static function handle_unlock(): void {
+		$post   = wp_unslash( $_POST ); // phpcs:ignore WordPress.Security.NonceVerification.Missing -- checked in process_unlock().
+		$result = self::process_unlock( is_array( $post ) ? $post : array() );
+		if ( 'ok' !== $result['status'] ) {
+			wp_die( esc_html( $result['message'] ), esc_html__( 'Two-Factor Authentication', 'twofa' ), array( 'response' => 403, 'back_link' => true ) );
+		}
+		wp_safe_redirect( add_query_arg( array( 'user_id' => $result['user_id'], 'twofa' => 'unlocked' ), admin_url( 'user-edit.php' ) ) . '#twofa-profile' );
+		exit;
+	}
+
+	/**
+	 * Unlocks another user's second step when the current user may (the same
+	 * capabilities as a reset: manage_options and edit_user, never oneself).
+	 *
+	 * @param array<string,mixed> $post Unslashed form fields.
+	 * @return array{status:string, message:string, user_id:int}
+	 */
+	public static function process_unlock( array $post ): array {
+		$target = self::posted_user_id( $post, 'twofa_unlock_user_id' );
+		$out    = array(
+			'status'  => 'forbidden',
+			'message' => self::refusal( $post, $target, 'twofa_unlock_nonce', self::unlock_nonce_action( $target ), __( 'You are not allowed to unlock this user\'s two-factor authentication.', 'twofa' ) ),
+			'user_id' => $target,
+		);
+		if ( '' === $out['message'] ) {
+			Twofa_Lockout::unlock( $target );
+			$out['status']  = 'ok';
+			$out['message'] = __( 'The user\'s two-factor step is unlocked.', 'twofa' );
+		}
+		return $out;
+	}
+
+	/**
+	 * The target user id of a posted form (0 when absent or malformed).
+	 *
+	 * @param array<string,mixed> $post  Unslashed form fields.
+	 * @param string              $field Field name.
+	 */
+	private static function posted_user_id( array $post, string $field ): int {
+		return isset( $post[ $field ] ) && is_scalar( $post[ $field ] ) && preg_match( '/^[1-9][0-9]{0,18}$/', (string) $post[ $field ] ) ? (int) $post[ $field ] : 0;
+	}
+
+	/**
+	 * Why the current user may not act on $target ('' when they may): an unknown
+	 * user, a wrong nonce, or missing capabilities (Twofa_Reset::current_user_can_reset()).
+	 *
+	 * @param array<string,mixed> $post         Unslashed form fields.
+	 * @param int                 $target       Target user.
+	 * @param string              $nonce_field  The nonce's field.
+	 * @param string              $nonce_action The nonce's action.
+	 * @param string              $not_allowed  The message for missing capabilities.
+	 */
+	private static function refusal( array $post, int $target, string $nonce_field, string $nonce_action, string $not_allowed ): string {
+		$nonce = isset( $post[ $nonce_field ] ) && is_string( $post[ $nonce_field ] ) ? sanitize_text_field( $post[ $nonce_field ] ) : '';
+		if ( ! $target || ! get_userdata( $target ) ) {
+			return __( 'Unknown user.', 'twofa' );
+		}
+		if ( ! wp_verify_nonce( $nonce, $nonce_action ) ) {
+			return __( 'The link you followed has expired. Reload the page and try again.', 'twofa' );
+		}
+		if ( ! Twofa_Reset::current_user_can_reset( $target ) ) {
+			return $not_allowed;
+		}
+		return '';
 	}
 
 	/**
@@ -182,6 +289,7 @@ final class Twofa_Reset_Screen {
 			'reset'             => array( 'success', __( 'Two-factor authentication was reset for this user, and they were logged out everywhere.', 'twofa' ) ),
 			'reset-unnotified'  => array( 'warning', __( 'Two-factor authentication was reset for this user, and they were logged out everywhere. The notice email could not be sent.', 'twofa' ) ),
 			'reset-unconfirmed' => array( 'error', __( 'Nothing was reset: tick the box to confirm the reset.', 'twofa' ) ),
+			'unlocked'          => array( 'success', __( 'The user\'s two-factor step is unlocked; the failure counter is cleared.', 'twofa' ) ),
 		);
 		if ( ! isset( $messages[ $code ] ) ) {
 			return;

@@ -124,10 +124,15 @@ final class Twofa_Settings_Page {
 		self::number_field( 'backoff_after', __( 'Back-off after', 'twofa' ), __( 'failed codes (each further failure waits longer)', 'twofa' ), 'twofa_codes' );
 		self::number_field( 'lockout_after', __( 'Lock out after', 'twofa' ), __( 'failed codes', 'twofa' ), 'twofa_codes' );
 		self::number_field( 'lockout_minutes', __( 'Lockout length', 'twofa' ), __( 'minutes', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'permanent_lock_after', __( 'Permanent lock after', 'twofa' ), __( 'failed codes in a row (at most 100); then only an administrator can unlock the account', 'twofa' ), 'twofa_codes' );
+		self::number_field( 'email_ip_per_hour', __( 'Code emails per address', 'twofa' ), __( 'per hour from one client IP address, all accounts together', 'twofa' ), 'twofa_codes' );
 
 		add_settings_section( 'twofa_devices', __( 'Remembered devices', 'twofa' ), '__return_false', self::SLUG );
 		add_settings_field( 'twofa_remember_devices', __( 'Remember devices', 'twofa' ), array( __CLASS__, 'field_remember_devices' ), self::SLUG, 'twofa_devices' );
 		self::number_field( 'remember_days', __( 'Remember a device for', 'twofa' ), __( 'days', 'twofa' ), 'twofa_devices' );
+
+		add_settings_section( 'twofa_passwordless', __( 'Passkeys', 'twofa' ), '__return_false', self::SLUG );
+		add_settings_field( 'twofa_passwordless', __( 'Passwordless login', 'twofa' ), array( __CLASS__, 'field_passwordless' ), self::SLUG, 'twofa_passwordless' );
 
 		add_settings_section( 'twofa_log', __( 'Activity log', 'twofa' ), '__return_false', self::SLUG );
 		self::number_field( 'log_retention_days', __( 'Keep events for', 'twofa' ), __( 'days (older events are deleted daily)', 'twofa' ), 'twofa_log' );
@@ -385,16 +390,35 @@ final class Twofa_Settings_Page {
 	}
 
 	/**
-	 * Remember devices: on or off (the hidden 0 stands for the unticked box, which browsers do not send).
+	 * Remember devices: on or off.
 	 */
 	public static function field_remember_devices(): void {
-		printf(
-			'<input type="hidden" name="%1$s[remember_devices]" value="0"><label><input type="checkbox" id="twofa_remember_devices" name="%1$s[remember_devices]" value="1"%2$s> %3$s</label>',
-			esc_attr( Twofa_Settings::OPTION ),
-			checked( (bool) Twofa_Settings::get( 'remember_devices' ), true, false ),
-			esc_html__( 'Offer "Remember this device" at the two-factor step', 'twofa' )
-		);
+		self::checkbox( 'remember_devices', __( 'Offer "Remember this device" at the two-factor step', 'twofa' ) );
 		echo '<p class="description">' . esc_html__( 'A remembered browser skips the two-factor step (never the password) for the number of days below. Users see and forget their devices on Configure 2FA; every device is forgotten when the password changes or two-factor authentication is reset.', 'twofa' ) . '</p>';
+	}
+
+	/**
+	 * An on/off setting's checkbox; the hidden 0 stands for the unticked box, which browsers do not send.
+	 *
+	 * @param string $field Setting field.
+	 * @param string $label Text of the box.
+	 */
+	private static function checkbox( string $field, string $label ): void {
+		printf(
+			'<input type="hidden" name="%1$s[%2$s]" value="0"><label><input type="checkbox" id="twofa_%2$s" name="%1$s[%2$s]" value="1"%3$s> %4$s</label>',
+			esc_attr( Twofa_Settings::OPTION ),
+			esc_attr( $field ),
+			checked( (bool) Twofa_Settings::get( $field ), true, false ),
+			esc_html( $label )
+		);
+	}
+
+	/**
+	 * Passwordless login: on or off.
+	 */
+	public static function field_passwordless(): void {
+		self::checkbox( 'passwordless', __( 'Offer "Log in with a passkey" on the login page', 'twofa' ) );
+		echo '<p class="description">' . esc_html__( 'A user who has added a passkey on Configure 2FA can log in with it alone, without the password: the passkey is a second factor in itself (the device, unlocked by the user\'s fingerprint, face or PIN). Failed attempts count towards the back-off and lockout of the passkey\'s account.', 'twofa' ) . '</p>';
 	}
 
 	/**
@@ -451,6 +475,19 @@ final class Twofa_Settings_Page {
 			esc_attr( (string) Twofa_Settings::get( 'sidecar_url' ) ),
 			esc_html__( 'http://127.0.0.1:PORT for a sidecar on this server, or an https:// address.', 'twofa' )
 		);
+		if ( defined( Twofa_Settings::SIDECAR_URL_CONSTANT ) ) {
+			printf(
+				'<p class="description"><strong>%s</strong></p>',
+				esc_html(
+					sprintf(
+						/* translators: 1: constant name, 2: the address this server uses. */
+						__( 'On this server %1$s in wp-config.php takes precedence: %2$s', 'twofa' ),
+						Twofa_Settings::SIDECAR_URL_CONSTANT,
+						'' !== Twofa_Settings::sidecar_url() ? Twofa_Settings::sidecar_url() : __( '(not a valid address)', 'twofa' )
+					)
+				)
+			);
+		}
 	}
 
 	/**

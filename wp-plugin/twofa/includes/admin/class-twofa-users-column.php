@@ -70,7 +70,7 @@ final class Twofa_Users_Column {
 		$parts   = array();
 		foreach ( $methods as $method ) {
 			$provider = Twofa_Providers::get( $method );
-			$label    = esc_html( $provider ? $provider->label() : $method );
+			$label    = esc_html( $provider ? $provider->summary_label( $user_id ) : $method );
 			if ( $method === $primary ) {
 				/* translators: %s: a 2FA method, e.g. Google Authenticator. */
 				$label = '<strong>' . sprintf( esc_html__( '%s (primary)', 'twofa' ), $label ) . '</strong>';

@@ -270,7 +270,7 @@ class Twofa_CLI_Command {
 	}
 
 	/**
-	 * Clears a user's failed-attempt counter and lockout.
+	 * Clears a user's failed-attempt counter and lockout, the permanent lock included.
 	 *
 	 * ## OPTIONS
 	 *
@@ -286,9 +286,7 @@ class Twofa_CLI_Command {
 	 */
 	public function unlock( $args, $assoc_args ) {
 		$user   = $this->user( $args[0] );
-		$locked = Twofa_User_Status::locked_until( $user->ID ) > Twofa_Clock::now();
-		Twofa_Lockout::reset( $user->ID );
-		Twofa_Events::record( Twofa_Events::UNLOCK, $user->ID, array( 'details' => array( 'was_locked' => $locked ) ) );
+		$locked = Twofa_Lockout::unlock( $user->ID );
 		if ( $locked ) {
 			WP_CLI::success( sprintf( __( 'User %s is unlocked.', 'twofa' ), $user->user_login ) );
 		} else {

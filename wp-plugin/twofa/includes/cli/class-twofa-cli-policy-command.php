@@ -26,6 +26,8 @@ class Twofa_CLI_Policy_Command {
 		'backoff-after'           => 'backoff_after',
 		'lockout-after'           => 'lockout_after',
 		'lockout-minutes'         => 'lockout_minutes',
+		'permanent-lock-after'    => 'permanent_lock_after',
+		'email-ip-per-hour'       => 'email_ip_per_hour',
 		'app-passwords'           => 'app_passwords',
 		'sidecar-url'             => 'sidecar_url',
 		'log-retention-days'      => 'log_retention_days',
@@ -33,6 +35,7 @@ class Twofa_CLI_Policy_Command {
 		'login-errors'            => 'login_errors',
 		'remember-devices'        => 'remember_devices',
 		'remember-days'           => 'remember_days',
+		'passwordless'            => 'passwordless',
 	);
 
 	/**
@@ -129,6 +132,12 @@ class Twofa_CLI_Policy_Command {
 	 * [--lockout-minutes=<minutes>]
 	 * : How long a lockout lasts (1-1440).
 	 *
+	 * [--permanent-lock-after=<failures>]
+	 * : Failed codes in a row after which the account stays locked until an administrator unlocks it (3-100).
+	 *
+	 * [--email-ip-per-hour=<count>]
+	 * : Code emails per hour from one client IP address, all accounts together (1-100000).
+	 *
 	 * [--app-passwords=<policy>]
 	 * : Whether application passwords work for users with 2FA.
 	 * ---
@@ -159,6 +168,9 @@ class Twofa_CLI_Policy_Command {
 	 *
 	 * [--remember-days=<days>]
 	 * : Days a remembered device skips the challenge (1-90).
+	 *
+	 * [--passwordless=<on-off>]
+	 * : Whether wp-login.php offers "Log in with a passkey" (a registered passkey with user verification, no password) (1 or 0).
 	 *
 	 * ## EXAMPLES
 	 *

@@ -128,6 +128,9 @@ final class Twofa_Login_Flow {
 		} catch ( Throwable $e ) {
 			return self::result( 'misconfigured' );
 		}
+		if ( '' === $nonce ) {
+			return self::result( 'busy' );
+		}
 		$out = self::result(
 			'form',
 			array(
@@ -151,7 +154,7 @@ final class Twofa_Login_Flow {
 	 *
 	 * @param array<string,mixed> $request Unslashed request fields (F_* constants).
 	 * @param bool                $is_post Whether it came as POST; GET can only show.
-	 * @return array<string,mixed> outcome ('form'|'success'|'invalid'|'misconfigured'), user_id,
+	 * @return array<string,mixed> outcome ('form'|'success'|'invalid'|'busy'|'misconfigured'), user_id,
 	 *         stage, nonce, method, error, notice, secret (authenticator setup), redirect_to, remember.
 	 *         After 'success' the step's transaction is open (Twofa_Login_Transaction): the
 	 *         caller stores the session, then commits.
@@ -173,7 +176,7 @@ final class Twofa_Login_Flow {
 		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
 		$nonce   = isset( $request[ self::F_NONCE ] ) && is_string( $request[ self::F_NONCE ] ) ? strtolower( trim( $request[ self::F_NONCE ] ) ) : '';
 		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && null !== Twofa_Providers::get( $request[ self::F_METHOD ] ) ? $request[ self::F_METHOD ] : '';
-		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? substr( $request[ self::F_CODE ], 0, 256 ) : '';
+		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? $request[ self::F_CODE ] : '';
 		$do      = isset( $request[ self::F_DO ] ) && is_string( $request[ self::F_DO ] ) ? $request[ self::F_DO ] : 'show';
 		if ( ! $is_post ) {
 			$do = 'show';
@@ -203,6 +206,8 @@ final class Twofa_Login_Flow {
 			$method = '';
 		}
 		$provider = Twofa_Providers::get( (string) $method );
+		// Each method says how long its input may be (a passkey's answer is far longer than a code).
+		$code = substr( $code, 0, $provider ? $provider->max_code_length() : 256 );
 		if ( ! in_array( $do, self::ACTIONS, true ) && ! ( $provider && in_array( $do, $provider->login_actions(), true ) ) ) {
 			$do = 'show';
 		}
@@ -216,6 +221,7 @@ final class Twofa_Login_Flow {
 				'method'      => $method,
 				'redirect_to' => $record['redirect_to'],
 				'remember'    => $record['remember'],
+				'login_id'    => $record['login'],
 			)
 		);
 
@@ -248,9 +254,12 @@ final class Twofa_Login_Flow {
 	}
 
 	/**
-	 * Checks a code: back-off first, then the nonce is used up, then the code.
-	 * Using the nonce before the code makes a burst of identical submissions
-	 * pass at most once, whatever the method.
+	 * Checks a code: back-off first, then the nonce is used up, then the attempt
+	 * is counted, then the code. Using the nonce before the code makes a burst of
+	 * identical submissions pass at most once, whatever the method; counting before
+	 * checking makes every checked code count. Each of these is decided by one
+	 * statement's affected rows; a statement the database refuses (a conflict with
+	 * another server) ends the attempt with "try again", never with a pass.
 	 *
 	 * @param WP_User             $user   User.
 	 * @param array<string,mixed> $record The checked nonce record.
@@ -264,7 +273,7 @@ final class Twofa_Login_Flow {
 			return $out;
 		}
 		if ( '' === $code ) {
-			$out['error'] = __( 'Enter the 6-digit code.', 'twofa' );
+			$out['error'] = Twofa_Providers::get( $out['method'] )->missing_code_message();
 			return self::prepare_setup( $out );
 		}
 		$wait = Twofa_Lockout::backoff_remaining( $user_id );
@@ -275,16 +284,29 @@ final class Twofa_Login_Flow {
 		// Using up the nonce and the code, and a passed step's records, commit only together with
 		// the session (Twofa_Login::finish()): a database outage in between leaves the step to retry.
 		Twofa_Login_Transaction::begin();
-		if ( ! Twofa_Login_Nonce::consume( $user_id, $record['raw'] ) ) {
+		$consumed = Twofa_Login_Nonce::consume( $user_id, $record['raw'] );
+		if ( null === $consumed ) {
+			Twofa_Login_Transaction::rollback();
+			return self::busy( $out, $record );
+		}
+		if ( ! $consumed ) {
 			Twofa_Login_Transaction::rollback();
 			return self::result( 'invalid' );
 		}
+		// The attempt is counted before the code is checked: if it cannot be counted, it is not checked.
+		$failures = Twofa_Lockout::count_attempt( $user_id );
+		if ( null === $failures ) {
+			Twofa_Login_Transaction::rollback();
+			return self::busy( $out, $record );
+		}
 
 		$provider = Twofa_Providers::get( $out['method'] );
-		if ( self::SETUP === $out['stage'] ) {
-			$ok = $provider->verify_setup( $user_id, $code );
-		} else {
-			$ok = $provider->verify_login_code( $user_id, $code );
+		$ok       = $provider->verify_login_step( $user_id, $code, $out );
+		if ( Twofa_User_State::is_busy( $ok ) ) {
+			// The database refused the code's state change: the nonce and the counted attempt go
+			// back with it (a deadlock has rolled the transaction back already), nothing is decided.
+			Twofa_Login_Transaction::rollback();
+			return self::busy( $out, $record );
 		}
 		if ( true !== $ok ) {
 			// A refused code uses up the nonce (and whatever the method counts) as before.
@@ -319,15 +341,37 @@ final class Twofa_Login_Flow {
 			return $out;
 		}
 
-		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'] );
 		if ( Twofa_Provider::cannot_check( $ok ) ) {
+			// Not checked: not an attempt, and nothing was let through.
+			Twofa_Lockout::give_back( $user_id );
+			$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'], $record['login'] );
 			// "Cannot check" is never "wrong": nothing is counted, the site owner must act.
 			$out['error'] = Twofa_Provider::misconfigured_message();
-			return self::prepare_setup( $out );
+			return '' === $out['nonce'] ? self::result( 'busy' ) : self::prepare_setup( $out );
 		}
 		$why          = is_wp_error( $ok ) ? $ok : new WP_Error( 'twofa_wrong_code', __( 'That code is not right.', 'twofa' ) );
-		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'] );
+		$failure      = Twofa_Lockout::record_failure( $user, $why, $out['method'], $failures );
+		$out['nonce'] = Twofa_Login_Nonce::create( $user_id, $record['redirect_to'], $record['remember'], $record['login'] );
 		$out['error'] = $failure['locked_for'] > 0 ? Twofa_Lockout::lock_message( $failure['locked_for'] ) : $why->get_error_message();
+		return '' === $out['nonce'] ? self::result( 'busy' ) : self::prepare_setup( $out );
+	}
+
+	/**
+	 * The database refused a state change of this attempt (a conflict with another
+	 * server, a deadlock, a lock wait): nothing was decided. A fresh form with a new
+	 * nonce (the old one may be used up) says so; if even that cannot be stored,
+	 * the user logs in again.
+	 *
+	 * @param array<string,mixed> $out    The result so far.
+	 * @param array<string,mixed> $record The checked nonce record.
+	 * @return array<string,mixed>
+	 */
+	private static function busy( array $out, array $record ): array {
+		$out['nonce'] = Twofa_Login_Nonce::create( (int) $out['user_id'], (string) $record['redirect_to'], (bool) $record['remember'], (string) $record['login'] );
+		if ( '' === $out['nonce'] ) {
+			return self::result( 'busy' );
+		}
+		$out['error'] = Twofa_User_State::busy_error()->get_error_message();
 		return self::prepare_setup( $out );
 	}
 
@@ -387,7 +431,7 @@ final class Twofa_Login_Flow {
 	/**
 	 * A result with every key present.
 	 *
-	 * @param string              $outcome form|success|invalid|misconfigured.
+	 * @param string              $outcome form|success|invalid|busy|misconfigured.
 	 * @param array<string,mixed> $fields  Values to set.
 	 * @return array<string,mixed>
 	 */
@@ -405,6 +449,8 @@ final class Twofa_Login_Flow {
 				'sent'           => false,
 				'redirect_to'    => '',
 				'remember'       => false,
+				// The pending login's id (Twofa_Login_Nonce): internal, never shown.
+				'login_id'       => '',
 				// Configure 2FA query arguments to show after a passed step, before going on (empty: none).
 				'configure_step' => array(),
 			),

@@ -49,6 +49,13 @@ final class Twofa_Login_Screen {
 				self::back_to_login();
 				break;
 
+			case 'busy':
+				// The database refused to store this attempt's state: nothing was decided.
+				login_header( __( 'Two-factor authentication', 'twofa' ) );
+				self::error( __( 'The server was busy and this login could not continue. Please log in again.', 'twofa' ) );
+				self::back_to_login();
+				break;
+
 			default:
 				if ( Twofa_Login_Flow::SETUP === $result['stage'] ) {
 					login_header( __( 'Set up two-factor authentication', 'twofa' ) );

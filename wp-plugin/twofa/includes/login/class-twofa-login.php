@@ -75,7 +75,12 @@ final class Twofa_Login {
 	 * @param WP_User $user       User.
 	 */
 	public static function on_wp_login( $user_login, $user = null ): void {
-		if ( self::$finishing || ! ( $user instanceof WP_User ) || Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
+		if ( self::$finishing || ! ( $user instanceof WP_User ) ) {
+			return;
+		}
+		// What this step reads (lock, methods) may have been written on another database node.
+		Twofa_User_State::causal_reads();
+		if ( Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
 			return;
 		}
 		// A login that did not pass through `authenticate` still gets the login's hooks (remembered devices).
@@ -194,6 +199,8 @@ final class Twofa_Login {
 	 * @return array<string,mixed> A result of Twofa_Login_Flow::handle() that has a form to show.
 	 */
 	private static function handle_challenge( bool $is_post ): array {
+		// The nonce, lock and codes were written by an earlier request, maybe on another database node.
+		Twofa_User_State::causal_reads();
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
 		$request = is_array( $request ) ? $request : array();
@@ -216,16 +223,19 @@ final class Twofa_Login {
 	private static $finish_token = '';
 
 	/**
-	 * The second step passed: create the session and send the user on. The session
+	 * The second step (or a passwordless login, Twofa_Passwordless) passed: create the
+	 * session and send the user on. The session
 	 * is stored in the step's transaction; only when the commit succeeds are the
 	 * cookies sent. Otherwise nothing of the step was kept (the nonce and the code
 	 * are still live) and the same form is shown again to retry.
 	 *
-	 * @param array<string,mixed> $result  A 'success' result of Twofa_Login_Flow.
+	 * @param array<string,mixed> $result  A 'success' result of Twofa_Login_Flow (or Twofa_Passwordless):
+	 *                                     user_id, remember, redirect_to, configure_step, method, stage,
+	 *                                     optional event_details.
 	 * @param array<string,mixed> $request The request's fields.
 	 * @return array<string,mixed> The result to show when the login could not be completed.
 	 */
-	private static function finish( array $result, array $request ): array {
+	public static function finish( array $result, array $request ): array {
 		$user = get_userdata( (int) $result['user_id'] );
 		if ( ! $user ) {
 			Twofa_Login_Transaction::rollback();
@@ -245,7 +255,14 @@ final class Twofa_Login {
 			return self::not_finished( $result, $request, $sessions );
 		}
 		// Only a step that was committed with its session is logged, and its device remembered.
-		Twofa_Events::record( Twofa_Events::LOGIN_PASSED, (int) $user->ID, array( 'method' => (string) $result['method'], 'actor' => (int) $user->ID ) );
+		$event = array(
+			'method' => (string) $result['method'],
+			'actor'  => (int) $user->ID,
+		);
+		if ( ! empty( $result['event_details'] ) && is_array( $result['event_details'] ) ) {
+			$event['details'] = $result['event_details'];
+		}
+		Twofa_Events::record( Twofa_Events::LOGIN_PASSED, (int) $user->ID, $event );
 		if ( Twofa_Login_Flow::CHALLENGE === $result['stage'] ) {
 			Twofa_Remember_Device::after_challenge( (int) $user->ID, $request );
 		}

@@ -46,13 +46,26 @@ final class Twofa_Reauth {
 		if ( $wait > 0 ) {
 			return new WP_Error( 'twofa_backoff', Twofa_Lockout::backoff_message( $wait ) );
 		}
+		// The failure slot is claimed before the check (one atomic increment), so
+		// parallel guesses cannot all pass the back-off read above.
+		$claim = Twofa_Lockout::claim_check( $user_id );
+		if ( is_wp_error( $claim ) ) {
+			return $claim;
+		}
 		$result = self::check( $user, $password, $code );
+		if ( Twofa_User_State::is_busy( $result ) ) {
+			// The code's step could not be spent: not passed, not a wrong code.
+			return $result;
+		}
 		if ( Twofa_Provider::cannot_check( $result ) ) {
 			// "Cannot check" is never "wrong": nothing is counted.
+			Twofa_Lockout::release_check( $user_id );
 			return new WP_Error( Twofa_Provider::CANNOT_CHECK, Twofa_Provider::misconfigured_message() );
 		}
 		if ( is_wp_error( $result ) && 'twofa_reauth_no_totp' !== $result->get_error_code() ) {
-			Twofa_Lockout::record_failure( $user, $result, '' !== $password ? '' : 'totp' );
+			Twofa_Lockout::record_failure( $user, $result, '' !== $password ? '' : 'totp', $claim );
+		} else {
+			Twofa_Lockout::release_check( $user_id );
 		}
 		return $result;
 	}

@@ -32,6 +32,11 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	const PURPOSES = array( 'setup', 'login' );
 
 	/**
+	 * Twofa_Rate_Limit bucket of code emails per client address (setting email_ip_per_hour).
+	 */
+	const IP_BUCKET = 'email_ip';
+
+	/**
 	 * Method id.
 	 */
 	public function id(): string {
@@ -84,14 +89,18 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	}
 
 	/**
-	 * Generates a code, has the sidecar mail it, then stores its keyed hash.
-	 * The mail goes out first: if the sidecar fails, the stored state is untouched.
+	 * Generates a code, claims the send by storing its keyed hash, then has the
+	 * sidecar mail it. The claim is one compare-and-set on the record that was
+	 * read, so of parallel requests one sends and the others meet the cooldown;
+	 * the per-IP cap is claimed next. If either refuses or the sidecar fails, the
+	 * record that was there before is put back.
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $purpose 'setup' or 'login'.
+	 * @param string $login   The pending login the code is for (Twofa_Login_Nonce), '' on Configure 2FA.
 	 * @return true|WP_Error
 	 */
-	public function send_code( int $user_id, string $purpose ) {
+	public function send_code( int $user_id, string $purpose, string $login = '' ) {
 		if ( ! in_array( $purpose, self::PURPOSES, true ) ) {
 			return new WP_Error( 'twofa_email_bad_purpose', __( 'Unknown purpose for an email code.', 'twofa' ) );
 		}
@@ -106,16 +115,11 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		}
 
 		$now      = Twofa_Clock::now();
-		$raw      = self::raw_record( $user_id );
+		$raw      = self::raw_record( $user_id, true );
 		$previous = self::decode( $raw );
-		$wait     = $this->cooldown_remaining( $user_id );
+		$wait     = self::cooldown_of( $previous, $now );
 		if ( $wait > 0 ) {
-			return new WP_Error(
-				'twofa_email_cooldown',
-				/* translators: %d: seconds to wait. */
-				sprintf( _n( 'A code was just sent. You can ask for another one in %d second.', 'A code was just sent. You can ask for another one in %d seconds.', $wait, 'twofa' ), $wait ),
-				array( 'retry_after' => $wait )
-			);
+			return self::cooldown_error( $wait );
 		}
 
 		// A live chain of the same purpose keeps its attempt count: resending never resets it.
@@ -141,12 +145,6 @@ class Twofa_Provider_Email extends Twofa_Provider {
 			return self::unavailable();
 		}
 
-		$client = new Twofa_Sidecar_Client();
-		$sent   = $client->email_otp( $user_id, $code, $purpose, $ttl );
-		if ( is_wp_error( $sent ) ) {
-			return $sent;
-		}
-
 		$record = array(
 			'id'       => $id,
 			'hash'     => $hash,
@@ -154,21 +152,57 @@ class Twofa_Provider_Email extends Twofa_Provider {
 			'expires'  => $now + $ttl,
 			'sent_at'  => $now,
 			'attempts' => $attempts,
+			'login'    => $login,
 		);
 		if ( $prev ) {
 			// Kept only to tell the user "use the newest email" instead of "wrong code".
 			$record['prev'] = $prev;
 		}
 		$new = (string) wp_json_encode( $record );
-		if ( '' === $raw ) {
-			$stored = (bool) add_user_meta( $user_id, self::CODE, wp_slash( $new ), true );
-		} else {
-			$stored = Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $new );
+		// The row is created empty once and then only ever compare-and-set: no read-then-insert.
+		$stored = ( '' !== $raw || Twofa_User_State::ensure_meta_row( $user_id, self::CODE, '' ) )
+			? Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $new )
+			: null;
+		if ( null === $stored ) {
+			return new WP_Error( Twofa_User_State::BUSY, __( 'The server was busy and the code could not be stored. Please ask for a new code.', 'twofa' ) );
 		}
 		if ( ! $stored ) {
-			return new WP_Error( 'twofa_email_race', __( 'Another code was sent at the same moment. Use the code from the newest email.', 'twofa' ) );
+			// Another request claimed the send first: its cooldown applies.
+			$wait = self::cooldown_of( self::decode( self::raw_record( $user_id ) ), $now );
+			return $wait > 0 ? self::cooldown_error( $wait ) : new WP_Error( 'twofa_email_race', __( 'Another code was sent at the same moment. Use the code from the newest email.', 'twofa' ) );
+		}
+
+		$ip = Twofa_Events::client_ip();
+		if ( '' !== $ip && ! Twofa_Rate_Limit::claim( self::IP_BUCKET, $ip, (int) Twofa_Settings::get( 'email_ip_per_hour' ), HOUR_IN_SECONDS ) ) {
+			Twofa_User_State::compare_and_set( $user_id, self::CODE, $new, $raw );
+			return new WP_Error( 'twofa_email_ip_limit', __( 'Too many codes were emailed from your network in the last hour. Try again later or use another method.', 'twofa' ) );
+		}
+
+		$client = new Twofa_Sidecar_Client();
+		$sent   = $client->email_otp( $user_id, $code, $purpose, $ttl );
+		if ( is_wp_error( $sent ) ) {
+			// Nothing was mailed: the previous record (and its cooldown) comes back, the slot too.
+			Twofa_User_State::compare_and_set( $user_id, self::CODE, $new, $raw );
+			if ( '' !== $ip ) {
+				Twofa_Rate_Limit::release( self::IP_BUCKET, $ip, HOUR_IN_SECONDS );
+			}
+			return $sent;
 		}
 		return true;
+	}
+
+	/**
+	 * The error while the resend cooldown runs.
+	 *
+	 * @param int $wait Seconds left.
+	 */
+	private static function cooldown_error( int $wait ): WP_Error {
+		return new WP_Error(
+			'twofa_email_cooldown',
+			/* translators: %d: seconds to wait. */
+			sprintf( _n( 'A code was just sent. You can ask for another one in %d second.', 'A code was just sent. You can ask for another one in %d seconds.', $wait, 'twofa' ), $wait ),
+			array( 'retry_after' => $wait )
+		);
 	}
 
 	/**
@@ -177,9 +211,11 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 * @param int    $user_id User ID.
 	 * @param string $code    What the user typed.
 	 * @param string $purpose 'setup' or 'login'.
+	 * @param string $login   The pending login being checked ('' on Configure 2FA): a code
+	 *                        sent for another login (or none) is not this step's code.
 	 * @return true|WP_Error
 	 */
-	public function verify_code( int $user_id, string $code, string $purpose ) {
+	public function verify_code( int $user_id, string $code, string $purpose, string $login = '' ) {
 		if ( ! in_array( $purpose, self::PURPOSES, true ) ) {
 			return new WP_Error( 'twofa_email_bad_purpose', __( 'Unknown purpose for an email code.', 'twofa' ) );
 		}
@@ -193,7 +229,8 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		for ( $try = 0; ; $try++ ) {
 			$raw    = self::raw_record( $user_id );
 			$record = self::decode( $raw );
-			if ( null === $record || ( $record['purpose'] ?? '' ) !== $purpose ) {
+			if ( null === $record || ( $record['purpose'] ?? '' ) !== $purpose
+				|| ! hash_equals( isset( $record['login'] ) && is_string( $record['login'] ) ? $record['login'] : '', $login ) ) {
 				return new WP_Error( 'twofa_email_no_code', __( 'No code has been sent for this step. Click Send OTP to get one.', 'twofa' ) );
 			}
 			if ( ! empty( $record['used'] ) ) {
@@ -207,7 +244,11 @@ class Twofa_Provider_Email extends Twofa_Provider {
 			}
 			$record['attempts'] = (int) $record['attempts'] + 1;
 			$counted            = (string) wp_json_encode( $record );
-			if ( Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $counted ) ) {
+			$counted_ok = Twofa_User_State::compare_and_set( $user_id, self::CODE, $raw, $counted );
+			if ( null === $counted_ok ) {
+				return Twofa_User_State::busy_error();
+			}
+			if ( $counted_ok ) {
 				break;
 			}
 			if ( $try >= 5 ) {
@@ -235,7 +276,12 @@ class Twofa_Provider_Email extends Twofa_Provider {
 					'used'    => $now,
 				)
 			);
-			if ( ! Twofa_User_State::compare_and_set( $user_id, self::CODE, $counted, $used ) ) {
+			$spent = Twofa_User_State::compare_and_set( $user_id, self::CODE, $counted, $used );
+			if ( null === $spent ) {
+				// Refused by the database (e.g. another server spent it at the same moment): not passed.
+				return Twofa_User_State::busy_error();
+			}
+			if ( ! $spent ) {
 				// Another request spent or replaced it between our count and this write.
 				return self::used_error();
 			}
@@ -262,10 +308,11 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $code    What the user typed.
+	 * @param string $login   The pending login at first-login setup ('' on Configure 2FA).
 	 * @return true|WP_Error
 	 */
-	public function verify_setup( int $user_id, string $code ) {
-		$ok = $this->verify_code( $user_id, $code, 'setup' );
+	public function verify_setup( int $user_id, string $code, string $login = '' ) {
+		$ok = $this->verify_code( $user_id, $code, 'setup', $login );
 		if ( true !== $ok ) {
 			return $ok;
 		}
@@ -281,17 +328,38 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $code    What the user typed.
+	 * @param string $login   The pending login the code must have been sent for.
 	 * @return true|WP_Error
 	 */
-	public function verify_login_code( int $user_id, string $code ) {
+	public function verify_login_code( int $user_id, string $code, string $login = '' ) {
 		if ( ! $this->is_configured( $user_id ) ) {
 			return new WP_Error( 'twofa_email_not_configured', __( 'OTP over Email is not set up for this account.', 'twofa' ) );
 		}
-		$ok = $this->verify_code( $user_id, $code, 'login' );
+		$ok = $this->verify_code( $user_id, $code, 'login', $login );
 		if ( true === $ok ) {
 			Twofa_User_State::mark_used( $user_id, $this->id() );
 		}
 		return $ok;
+	}
+
+	/**
+	 * The login step: the code must have been sent for this pending login.
+	 *
+	 * @param int                 $user_id User ID.
+	 * @param string              $code    What the user typed.
+	 * @param array<string,mixed> $out     The flow's result (stage, login_id).
+	 * @return true|WP_Error
+	 */
+	public function verify_login_step( int $user_id, string $code, array $out ) {
+		$login = (string) $out['login_id'];
+		if ( '' === $login ) {
+			// Fail closed: without a pending login no login-step code can be its own.
+			return new WP_Error( 'twofa_email_no_code', __( 'No code has been sent for this step. Click Send OTP to get one.', 'twofa' ) );
+		}
+		if ( Twofa_Login_Flow::SETUP === $out['stage'] ) {
+			return $this->verify_setup( $user_id, $code, $login );
+		}
+		return $this->verify_login_code( $user_id, $code, $login );
 	}
 
 	/**
@@ -300,12 +368,21 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	 * @param int $user_id User ID.
 	 */
 	public function cooldown_remaining( int $user_id ): int {
-		$record = self::decode( self::raw_record( $user_id ) );
+		return self::cooldown_of( self::decode( self::raw_record( $user_id ) ), Twofa_Clock::now() );
+	}
+
+	/**
+	 * Seconds of cooldown a record imposes at $now.
+	 *
+	 * @param array<string,mixed>|null $record Decoded record.
+	 * @param int                      $now    Unix time.
+	 */
+	private static function cooldown_of( ?array $record, int $now ): int {
 		if ( null === $record || ! isset( $record['sent_at'] ) || ! empty( $record['used'] ) ) {
 			return 0;
 		}
 		$until = (int) $record['sent_at'] + (int) Twofa_Settings::get( 'resend_cooldown' );
-		return max( 0, $until - Twofa_Clock::now() );
+		return max( 0, $until - $now );
 	}
 
 	/**
@@ -438,7 +515,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		if ( 'send' !== $action ) {
 			return parent::login_action( $action, $out );
 		}
-		$sent = $this->send_code( (int) $out['user_id'], Twofa_Login_Flow::SETUP === $out['stage'] ? 'setup' : 'login' );
+		$sent = $this->send_code( (int) $out['user_id'], Twofa_Login_Flow::SETUP === $out['stage'] ? 'setup' : 'login', (string) $out['login_id'] );
 		if ( is_wp_error( $sent ) ) {
 			$out['error'] = $sent->get_error_message();
 			return $out;
@@ -503,9 +580,13 @@ class Twofa_Provider_Email extends Twofa_Provider {
 	/**
 	 * The stored record exactly as in the database ('' when none); compare-and-set needs the exact bytes.
 	 *
-	 * @param int $user_id User ID.
+	 * @param int  $user_id User ID.
+	 * @param bool $ensure  Make sure the row exists (empty) first, so the first send is a compare-and-set too.
 	 */
-	private static function raw_record( int $user_id ): string {
+	private static function raw_record( int $user_id, bool $ensure = false ): string {
+		if ( $ensure ) {
+			Twofa_User_State::ensure_meta_row( $user_id, self::CODE, '' );
+		}
 		Twofa_User_State::fresh( $user_id );
 		$raw = get_user_meta( $user_id, self::CODE, true );
 		return is_string( $raw ) ? $raw : '';

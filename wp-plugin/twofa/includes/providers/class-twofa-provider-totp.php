@@ -179,7 +179,11 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		}
 		// Consuming the exact pending value we read makes activation single-use,
 		// even when two requests carry the same code at the same moment.
-		if ( ! Twofa_User_State::consume( $user_id, self::PENDING, $raw ) ) {
+		$consumed = Twofa_User_State::consume( $user_id, self::PENDING, $raw );
+		if ( null === $consumed ) {
+			return Twofa_User_State::busy_error();
+		}
+		if ( ! $consumed ) {
 			return new WP_Error( 'twofa_totp_no_setup', __( 'This setup was already completed or replaced. Reload the page.', 'twofa' ) );
 		}
 		$replaced = $this->is_configured( $user_id );
@@ -225,7 +229,12 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 			}
 			return new WP_Error( 'twofa_totp_wrong', __( 'That code is not right. Enter the current 6-digit code from your authenticator app.', 'twofa' ) );
 		}
-		if ( ! Twofa_User_State::advance_step( $user_id, self::LAST_STEP, (int) $step ) ) {
+		$won = Twofa_User_State::advance_step( $user_id, self::LAST_STEP, (int) $step );
+		if ( null === $won ) {
+			// The database refused the step (e.g. another server won it): not spent, not passed.
+			return Twofa_User_State::busy_error();
+		}
+		if ( ! $won ) {
 			// Another request accepted this step (or a later one) first.
 			return self::used_error();
 		}

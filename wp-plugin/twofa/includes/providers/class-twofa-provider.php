@@ -57,6 +57,15 @@ abstract class Twofa_Provider {
 	abstract public function label(): string;
 
 	/**
+	 * The method's name in a list of a user's methods (the Users column), e.g. with a count.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public function summary_label( int $user_id ): string {
+		return $this->label();
+	}
+
+	/**
 	 * One sentence for the card and the first-login choice.
 	 */
 	abstract public function description(): string;
@@ -125,10 +134,11 @@ abstract class Twofa_Provider {
 	}
 
 	/**
-	 * Extra fields for `wp twofa status` (field => scalar); never a secret or a code.
+	 * Extra fields for `wp twofa status` (field => scalar, or a list of strings); never a
+	 * secret or a code.
 	 *
 	 * @param int $user_id User ID.
-	 * @return array<string,scalar|null>
+	 * @return array<string,scalar|string[]|null>
 	 */
 	public function status_fields( int $user_id ): array {
 		return array();
@@ -180,6 +190,14 @@ abstract class Twofa_Provider {
 	}
 
 	/**
+	 * Content the card always shows below its description (e.g. a list of the user's keys).
+	 *
+	 * @param int $user_id Current user.
+	 */
+	public function render_card_body( int $user_id ): void {
+	}
+
+	/**
 	 * The card's Configure / Reconfigure control.
 	 *
 	 * @param int  $user_id    Current user.
@@ -227,6 +245,38 @@ abstract class Twofa_Provider {
 	 * @return true|WP_Error
 	 */
 	abstract public function verify_login_code( int $user_id, string $code );
+
+	/**
+	 * Longest input the login step passes to verify_login_code() / verify_setup() (bytes);
+	 * longer input is cut, so it fails as a wrong code.
+	 */
+	public function max_code_length(): int {
+		return 256;
+	}
+
+	/**
+	 * What the login step says when the form came without a code.
+	 */
+	public function missing_code_message(): string {
+		return __( 'Enter the 6-digit code.', 'twofa' );
+	}
+
+	/**
+	 * The login step's check: first-login setup (verify_setup()) or the challenge
+	 * (verify_login_code()). A method whose codes are sent for one pending login
+	 * (OTP over Email) also checks that the code belongs to $out['login_id'].
+	 *
+	 * @param int                 $user_id User ID.
+	 * @param string              $code    What the user entered.
+	 * @param array<string,mixed> $out     The flow's result so far (stage, login_id).
+	 * @return true|WP_Error
+	 */
+	public function verify_login_step( int $user_id, string $code, array $out ) {
+		if ( Twofa_Login_Flow::SETUP === $out['stage'] ) {
+			return $this->verify_setup( $user_id, $code );
+		}
+		return $this->verify_login_code( $user_id, $code );
+	}
 
 	/**
 	 * Checks what was entered during setup and turns the method on (first login).

@@ -29,6 +29,7 @@ final class Twofa_Providers {
 			'Twofa_Provider_Totp',  // totp: Google Authenticator.
 			'Twofa_Provider_Email', // email: OTP over Email.
 			'Twofa_Provider_Backup_Codes', // backup_codes: Backup codes (a backup only).
+			'Twofa_Provider_Passkey', // passkey: Passkeys (WebAuthn).
 		);
 	}
 

@@ -90,7 +90,7 @@ final class Twofa_Health {
 	 */
 	private static function sidecar(): array {
 		$label  = __( 'Sidecar', 'twofa' );
-		$url    = (string) Twofa_Settings::get( 'sidecar_url' );
+		$url    = Twofa_Settings::sidecar_url();
 		$client = new Twofa_Sidecar_Client();
 		$health = $client->health();
 		if ( is_wp_error( $health ) ) {

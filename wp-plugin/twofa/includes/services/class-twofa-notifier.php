@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Notifier {
 
 	// The fixed templates of docs/CONTRACTS.md ("Sidecar notify events").
-	const EVENTS = array( 'method_added', 'method_replaced', 'method_removed', 'primary_changed', 'email_changed', 'reset', 'lockout', 'test', 'backup_code_used', 'backup_codes_generated', 'backup_codes_regenerated', 'devices_forgotten' );
+	const EVENTS = array( 'method_added', 'method_replaced', 'method_removed', 'primary_changed', 'email_changed', 'reset', 'lockout', 'lockout_permanent', 'admin_lockout_permanent', 'test', 'backup_code_used', 'backup_codes_generated', 'backup_codes_regenerated', 'devices_forgotten' );
 
 	// The events that state how many backup codes are left (`remaining` required).
 	const WITH_REMAINING = array( 'backup_code_used', 'backup_codes_generated', 'backup_codes_regenerated' );

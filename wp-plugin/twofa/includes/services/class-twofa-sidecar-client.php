@@ -29,10 +29,10 @@ final class Twofa_Sidecar_Client {
 	/**
 	 * Client for the configured sidecar.
 	 *
-	 * @param string|null $base Base URL; the site setting when null.
+	 * @param string|null $base Base URL; this server's (Twofa_Settings::sidecar_url()) when null.
 	 */
 	public function __construct( ?string $base = null ) {
-		$this->base = rtrim( $base ?? (string) Twofa_Settings::get( 'sidecar_url' ), '/' );
+		$this->base = rtrim( $base ?? Twofa_Settings::sidecar_url(), '/' );
 	}
 
 	/**
@@ -53,8 +53,24 @@ final class Twofa_Sidecar_Client {
 				'code'       => $code,
 				'purpose'    => $purpose,
 				'expires_in' => $expires_in,
-			)
+			) + self::locale_field( $user_id )
 		);
+	}
+
+	/**
+	 * The recipient's locale for the sidecar's catalogs: the user's, else the site's
+	 * (get_user_locale()); left out when it is not of the form the sidecar accepts
+	 * (docs/CONTRACTS.md), which means English.
+	 *
+	 * @param int $user_id User ID.
+	 * @return array<string,string> Empty, or array( 'locale' => … ).
+	 */
+	public static function locale_field( int $user_id ): array {
+		$locale = (string) get_user_locale( $user_id );
+		if ( 1 !== preg_match( '/^[a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?(_[a-z0-9]+)?\z/', $locale ) || strlen( $locale ) > 32 ) {
+			return array();
+		}
+		return array( 'locale' => $locale );
 	}
 
 	/**
@@ -75,7 +91,7 @@ final class Twofa_Sidecar_Client {
 		if ( null !== $remaining ) {
 			$body['remaining'] = $remaining;
 		}
-		return $this->request( 'POST', '/v1/notify', $body );
+		return $this->request( 'POST', '/v1/notify', $body + self::locale_field( $user_id ) );
 	}
 
 	/**

@@ -41,7 +41,9 @@ final class Twofa_User_Status {
 				? gmdate( 'Y-m-d H:i:s', (int) $last['at'] ) . ' UTC (' . sanitize_key( (string) $last['method'] ) . ')'
 				: null,
 			'failures'          => (int) get_user_meta( $id, Twofa_User_State::FAILURES, true ),
-			'locked'            => $locked_to > $now,
+			'locked'            => $locked_to > $now || Twofa_Lockout::is_locked_permanently( $id ),
+			// Locked until an administrator unlocks it (permanent_lock_after failures in a row).
+			'locked_permanently' => Twofa_Lockout::is_locked_permanently( $id ),
 			'locked_until'      => $locked_to > $now ? gmdate( 'Y-m-d H:i:s', $locked_to ) . ' UTC' : null,
 		);
 		foreach ( $methods as $method ) {

@@ -39,6 +39,11 @@ final class Twofa_Backup_Codes {
 	const MAX_INPUT = 64;
 
 	/**
+	 * What an imported code's digits are hashed after (never a twofa code's canonical form).
+	 */
+	const HEX_PREFIX = 'hex:';
+
+	/**
 	 * Hash context of a user's codes (docs/CONTRACTS.md).
 	 *
 	 * @param int $user_id User ID.
@@ -90,23 +95,28 @@ final class Twofa_Backup_Codes {
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $input   What the user typed.
-	 * @return true|WP_Error twofa_backup_format, twofa_backup_wrong (also for a code used before), twofa_unavailable.
+	 * @return true|WP_Error twofa_backup_format, twofa_backup_wrong (also for a code used before), twofa_unavailable,
+	 *                       twofa_busy (the database refused the DELETE: nothing spent).
 	 */
 	public static function consume( int $user_id, string $input ) {
-		$hash = self::hash_of( $user_id, $input );
-		if ( is_wp_error( $hash ) ) {
-			return $hash;
+		$hashes = self::hash_of( $user_id, $input );
+		if ( is_wp_error( $hashes ) ) {
+			return $hashes;
 		}
 		global $wpdb;
-		$deleted = $wpdb->query(
+		$in      = implode( ', ', array_fill( 0, count( $hashes ), '%s' ) );
+		$deleted = Twofa_User_State::write(
 			$wpdb->prepare(
-				"DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND meta_value = %s LIMIT 1",
-				$user_id,
-				self::META_CODE,
-				$hash
+				// phpcs:ignore WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- $in holds one %s per hash.
+				"DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND meta_value IN ($in) LIMIT 1",
+				array_merge( array( $user_id, self::META_CODE ), $hashes )
 			)
 		);
 		wp_cache_delete( $user_id, 'user_meta' );
+		if ( null === $deleted ) {
+			// Refused by the database (e.g. another server spent it at the same moment): not spent here.
+			return Twofa_User_State::busy_error();
+		}
 		if ( 1 !== $deleted ) {
 			return new WP_Error( 'twofa_backup_wrong', __( 'That backup code is not right, or it has already been used. Each backup code works once.', 'twofa' ) );
 		}
@@ -121,17 +131,17 @@ final class Twofa_Backup_Codes {
 	 * @param string $input  A code.
 	 */
 	public static function is_unused( int $user_id, string $input ): bool {
-		$hash = self::hash_of( $user_id, $input );
-		if ( is_wp_error( $hash ) ) {
+		$hashes = self::hash_of( $user_id, $input );
+		if ( is_wp_error( $hashes ) ) {
 			return false;
 		}
 		global $wpdb;
+		$in = implode( ', ', array_fill( 0, count( $hashes ), '%s' ) );
 		return null !== $wpdb->get_var(
 			$wpdb->prepare(
-				"SELECT umeta_id FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND meta_value = %s LIMIT 1",
-				$user_id,
-				self::META_CODE,
-				$hash
+				// phpcs:ignore WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- $in holds one %s per hash.
+				"SELECT umeta_id FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND meta_value IN ($in) LIMIT 1",
+				array_merge( array( $user_id, self::META_CODE ), $hashes )
 			)
 		);
 	}
@@ -178,11 +188,69 @@ final class Twofa_Backup_Codes {
 	}
 
 	/**
-	 * The stored hash a typed code would have.
+	 * Stores codes imported from another plugin (16 hexadecimal digits each, as Wordfence
+	 * shows its recovery codes) as the user's set, unless the user has a set already:
+	 * $claim_info( info JSON ) adds the set's info row by one conditional statement and
+	 * says whether it did; only then are the codes' rows added.
+	 *
+	 * @param int                     $user_id    User ID.
+	 * @param string[]                $codes      Codes as users type them.
+	 * @param callable(string): bool  $claim_info Adds the info row unless a set exists.
+	 * @return bool False when the user had a set (nothing changed) or a code is not one.
+	 * @throws Twofa\Exception When the extension or key cannot do its part (nothing changed then).
+	 */
+	public static function import( int $user_id, array $codes, callable $claim_info ): bool {
+		$hashes = array();
+		foreach ( $codes as $code ) {
+			$hash = self::hex_hash( (string) $code, $user_id );
+			if ( null === $hash ) {
+				return false;
+			}
+			$hashes[ $hash ] = true;
+		}
+		if ( ! $hashes ) {
+			return false;
+		}
+		$info = (string) wp_json_encode(
+			array(
+				'generated' => Twofa_Clock::now(),
+				'total'     => count( $hashes ),
+			)
+		);
+		if ( ! $claim_info( $info ) ) {
+			return false;
+		}
+		foreach ( array_keys( $hashes ) as $hash ) {
+			add_user_meta( $user_id, self::META_CODE, $hash );
+		}
+		wp_cache_delete( $user_id, 'user_meta' );
+		return true;
+	}
+
+	/**
+	 * The stored hash of an imported code: 16 hexadecimal digits, any case, ASCII spaces
+	 * and dashes ignored (Wordfence shows "1234 5678 90AB CDEF"), hashed as `hex:` + the
+	 * lower-case digits under context() (docs/CONTRACTS.md); null for anything else.
+	 *
+	 * @param string $input   What the user typed.
+	 * @param int    $user_id User ID.
+	 * @throws Twofa\Exception When the extension or key cannot hash.
+	 */
+	public static function hex_hash( string $input, int $user_id ): ?string {
+		$digits = str_replace( array( ' ', '-' ), '', $input );
+		if ( 1 !== preg_match( '/^[0-9a-fA-F]{16}\z/', $digits ) ) {
+			return null;
+		}
+		return (string) twofa_hash_code( self::HEX_PREFIX . strtolower( $digits ), self::context( $user_id ) );
+	}
+
+	/**
+	 * The stored hashes a typed code may have: the twofa code's, and an imported code's
+	 * when it has that form (a few strings are both, e.g. 16 hex digits without 0 or 1).
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $input   What the user typed.
-	 * @return string|WP_Error
+	 * @return string[]|WP_Error
 	 */
 	private static function hash_of( int $user_id, string $input ) {
 		$format = new WP_Error( 'twofa_backup_format', __( 'Enter one of your backup codes, for example ABCD-EFGH-JKMN-PQRS.', 'twofa' ) );
@@ -191,8 +259,8 @@ final class Twofa_Backup_Codes {
 		}
 		try {
 			// twofa_hash_code() of the canonical form under context(): docs/CONTRACTS.md.
-			$hash = twofa_backup_code_hash( $input, $user_id );
-			return is_string( $hash ) ? $hash : $format;
+			$hashes = array_values( array_filter( array( twofa_backup_code_hash( $input, $user_id ), self::hex_hash( $input, $user_id ) ), 'is_string' ) );
+			return $hashes ? $hashes : $format;
 		} catch ( Throwable $e ) {
 			return new WP_Error( 'twofa_unavailable', __( 'Two-factor authentication is not available on this server right now. Please contact the site administrator.', 'twofa' ) );
 		}

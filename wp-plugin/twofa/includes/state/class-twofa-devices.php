@@ -241,7 +241,7 @@ final class Twofa_Devices {
 		foreach ( self::rows( $user_id ) as $raw => $record ) {
 			if ( hash_equals( (string) $record['id'], $device_id ) ) {
 				unset( self::$recognized[ $user_id ] );
-				$gone = Twofa_User_State::consume( $user_id, self::META, $raw );
+				$gone = true === Twofa_User_State::consume( $user_id, self::META, $raw );
 				$gone && Twofa_Events::record( Twofa_Events::DEVICE_FORGOTTEN, $user_id, array( 'details' => array( 'count' => 1 ) ) );
 				return $gone;
 			}

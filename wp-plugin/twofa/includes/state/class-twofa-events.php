@@ -178,10 +178,33 @@ final class Twofa_Events {
 	 * Runs dbDelta when the table's schema version is not this code's.
 	 */
 	public static function maybe_upgrade(): void {
-		// On a single site an autoloaded option: checking costs no query on any page.
-		$stored = is_multisite() ? get_site_option( self::DB_VERSION_OPTION ) : get_option( self::DB_VERSION_OPTION );
-		if ( self::DB_VERSION !== $stored ) {
+		if ( self::schema_stale( self::DB_VERSION_OPTION, self::DB_VERSION ) ) {
 			self::install();
+		}
+	}
+
+	/**
+	 * Whether a table's stored schema version (an option, a network option on multisite)
+	 * is not the code's. On a single site the option is autoloaded: checking costs no query.
+	 *
+	 * @param string $option  Option holding the version.
+	 * @param string $version The code's version.
+	 */
+	public static function schema_stale( string $option, string $version ): bool {
+		return $version !== ( is_multisite() ? get_site_option( $option ) : get_option( $option ) );
+	}
+
+	/**
+	 * Remembers the schema version a table now has.
+	 *
+	 * @param string $option  Option holding the version.
+	 * @param string $version The code's version.
+	 */
+	public static function schema_installed( string $option, string $version ): void {
+		if ( is_multisite() ) {
+			update_site_option( $option, $version );
+		} else {
+			update_option( $option, $version, true );
 		}
 	}
 
@@ -213,11 +236,7 @@ final class Twofa_Events {
   KEY created_at (created_at)
 ) {$charset};"
 		);
-		if ( is_multisite() ) {
-			update_site_option( self::DB_VERSION_OPTION, self::DB_VERSION );
-		} else {
-			update_option( self::DB_VERSION_OPTION, self::DB_VERSION, true );
-		}
+		self::schema_installed( self::DB_VERSION_OPTION, self::DB_VERSION );
 	}
 
 	/**
@@ -329,7 +348,7 @@ final class Twofa_Events {
 			'event'      => $event,
 			'method'     => $method,
 			'via'        => self::via(),
-			'ip'         => self::ip(),
+			'ip'         => self::client_ip(),
 			'user_agent' => self::user_agent(),
 			'details'    => self::details( isset( $context['details'] ) && is_array( $context['details'] ) ? $context['details'] : array() ),
 		);
@@ -383,7 +402,7 @@ final class Twofa_Events {
 	 * The client's address as the server saw it (REMOTE_ADDR); a site behind a proxy it
 	 * trusts can give the real one through the `twofa_event_ip` filter.
 	 */
-	private static function ip(): string {
+	public static function client_ip(): string {
 		$ip = isset( $_SERVER['REMOTE_ADDR'] ) && is_string( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
 		/**
 		 * The IP address stored with an event.

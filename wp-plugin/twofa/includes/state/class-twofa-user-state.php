@@ -21,8 +21,10 @@ final class Twofa_User_State {
 	const FAILURES      = '_twofa_failures';
 	const LAST_FAILURE  = '_twofa_last_failure';
 	const LOCKED_UNTIL  = '_twofa_locked_until';
+	const LOCKED_FOR_GOOD = '_twofa_locked_permanently'; // Unix time of the permanent lock, '0' or no row = none.
 	const LOGIN_NONCE   = '_twofa_login_nonce';
 	const GRACE_STARTED = '_twofa_grace_started';
+	const IMPORT_NOTICE = '_twofa_import_notice'; // Source id: imported, asked to generate backup codes.
 
 	/**
 	 * The keys that belong to no one method (each provider lists its own in meta_keys()).
@@ -34,8 +36,10 @@ final class Twofa_User_State {
 		self::FAILURES,
 		self::LAST_FAILURE,
 		self::LOCKED_UNTIL,
+		self::LOCKED_FOR_GOOD,
 		self::LOGIN_NONCE,
 		self::GRACE_STARTED,
+		self::IMPORT_NOTICE,
 	);
 
 	/**
@@ -236,37 +240,6 @@ final class Twofa_User_State {
 	}
 
 	/**
-	 * Deletes meta keys in one statement, and only if this request read any of them:
-	 * a key that was absent when the request read the user's meta costs no query.
-	 *
-	 * @param int      $user_id User ID.
-	 * @param string[] $keys    Meta keys.
-	 */
-	public static function delete_keys( int $user_id, array $keys ): void {
-		global $wpdb;
-		$present = array();
-		foreach ( $keys as $key ) {
-			if ( metadata_exists( 'user', $user_id, $key ) ) {
-				$present[] = $key;
-			}
-		}
-		if ( ! $present ) {
-			return;
-		}
-		$wpdb->query(
-			$wpdb->prepare(
-				"DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key IN (" . implode( ', ', array_fill( 0, count( $present ), '%s' ) ) . ')', // phpcs:ignore WordPress.DB.PreparedSQLPlaceholders -- one placeholder per key.
-				array_merge( array( $user_id ), $present )
-			)
-		);
-		$meta = wp_cache_get( $user_id, 'user_meta' );
-		foreach ( $present as $key ) {
-			self::patch_cache( $user_id, $meta, $key, true, null );
-			$meta = wp_cache_get( $user_id, 'user_meta' );
-		}
-	}
-
-	/**
 	 * Records that a method was configured now.
 	 *
 	 * @param int    $user_id User ID.
@@ -336,13 +309,102 @@ final class Twofa_User_State {
 	}
 
 	/**
-	 * Removes every twofa key of a user (administrator reset, uninstall).
+	 * Removes every method and every twofa key of a user (administrator reset): each
+	 * provider's remove() first (a method may keep data outside user meta, as passkeys do).
 	 *
 	 * @param int $user_id User ID.
 	 */
 	public static function remove_all( int $user_id ): void {
+		foreach ( Twofa_Providers::all() as $provider ) {
+			$provider->remove( $user_id );
+		}
 		foreach ( self::all_keys() as $key ) {
 			delete_user_meta( $user_id, $key );
+		}
+	}
+
+	/**
+	 * Error code of "the database refused a state change" (a certification
+	 * conflict on Galera, a deadlock, a lock wait timeout or any other write error):
+	 * nothing was decided, the user may try again.
+	 */
+	const BUSY = 'twofa_busy';
+
+	/**
+	 * Errors a retry of the same statement may cure: deadlock or Galera certification
+	 * conflict (1213), lock wait timeout (1205).
+	 */
+	const RETRY_ERRORS = array( 1213, 1205 );
+
+	/**
+	 * Times a statement is tried when it fails with one of RETRY_ERRORS.
+	 */
+	const TRIES = 3;
+
+	/**
+	 * What the user is told when a state change failed and nothing was checked or spent.
+	 */
+	public static function busy_error(): WP_Error {
+		return new WP_Error( self::BUSY, __( 'The server was busy and your code was not checked. Please try again.', 'twofa' ) );
+	}
+
+	/**
+	 * Whether a result is the BUSY error.
+	 *
+	 * @param mixed $result A check result (true or WP_Error).
+	 */
+	public static function is_busy( $result ): bool {
+		return is_wp_error( $result ) && self::BUSY === $result->get_error_code();
+	}
+
+	/**
+	 * Makes this request's reads causal on a Galera cluster: every SELECT first
+	 * waits until this node has applied what the cluster had committed when it was
+	 * issued, so the second step sees what the first step wrote on another node
+	 * (docs/CLUSTER.md). Once per request, only where the server is Galera (the
+	 * variable does not exist elsewhere and the query then returns nothing).
+	 */
+	public static function causal_reads(): void {
+		global $wpdb;
+		static $done = false;
+		if ( $done ) {
+			return;
+		}
+		$done     = true;
+		$suppress = $wpdb->suppress_errors( true );
+		if ( 'ON' === strtoupper( (string) $wpdb->get_var( "SHOW VARIABLES LIKE 'wsrep_on'", 1 ) ) ) {
+			$wpdb->query( 'SET SESSION wsrep_sync_wait = 1' );
+		}
+		$wpdb->suppress_errors( $suppress );
+	}
+
+	/**
+	 * Runs one writing statement and returns its affected rows, or null when it
+	 * failed. A deadlock, certification conflict or lock wait timeout is retried
+	 * (a retried conditional statement sees the winner's value, so it cannot pass
+	 * twice); the error is never printed, and one line naming its number (never a
+	 * value) goes to the error log.
+	 *
+	 * @param string $sql A prepared UPDATE, DELETE or INSERT.
+	 */
+	public static function write( string $sql ): ?int {
+		global $wpdb;
+		for ( $try = 1; ; $try++ ) {
+			$suppress = $wpdb->suppress_errors( true );
+			$result   = $wpdb->query( $sql );
+			$wpdb->suppress_errors( $suppress );
+			if ( is_int( $result ) ) {
+				return $result;
+			}
+			$errno = $wpdb->dbh instanceof mysqli ? (int) mysqli_errno( $wpdb->dbh ) : 0;
+			// Inside the login step's transaction a deadlock has rolled back what came before, so the
+			// statement is not tried again on its own: the step is refused as a whole.
+			if ( $try >= self::TRIES || ! in_array( $errno, self::RETRY_ERRORS, true ) || Twofa_Login_Transaction::is_open() ) {
+				// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- one line for the site owner, no value in it.
+				error_log( sprintf( 'twofa: a login state change was refused by the database (error %d); the attempt was refused', $errno ) );
+				return null;
+			}
+			usleep( random_int( 2000, 20000 ) );
 		}
 	}
 
@@ -354,22 +416,11 @@ final class Twofa_User_State {
 	 * @param int    $user_id User ID.
 	 * @param string $key     Meta key holding the last accepted step.
 	 * @param int    $step    The step that verified.
-	 * @return bool True if this caller won the step.
+	 * @return bool|null True if this caller won the step, false if another one did, null on a database error.
 	 */
-	public static function advance_step( int $user_id, string $key, int $step ): bool {
-		global $wpdb;
-		self::ensure_meta_row( $user_id, $key, '-1' );
-		$won = $wpdb->query(
-			$wpdb->prepare(
-				"UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) < %d",
-				(string) $step,
-				$user_id,
-				$key,
-				$step
-			)
-		);
-		self::cached_write( $user_id, $key, 1 === $won, (string) $step );
-		return 1 === $won;
+	public static function advance_step( int $user_id, string $key, int $step ): ?bool {
+		$won = self::below_to( $user_id, $key, '-1', $step );
+		return null === $won ? null : $won > 0;
 	}
 
 	/**
@@ -386,16 +437,20 @@ final class Twofa_User_State {
 	/**
 	 * Adds $delta to an integer meta value atomically and returns the new value.
 	 * LAST_INSERT_ID(expr) hands the updated value back on this connection, so
-	 * no other request's increment can slip between the write and the read.
+	 * no other request's increment can slip between the write and the read; it is
+	 * read only after the UPDATE changed a row.
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $key     Meta key.
 	 * @param int    $delta   Amount to add.
+	 * @return int|null The new value, or null when the database refused the change (nothing counted).
 	 */
-	public static function atomic_increment( int $user_id, string $key, int $delta = 1 ): int {
+	public static function atomic_increment( int $user_id, string $key, int $delta = 1 ): ?int {
 		global $wpdb;
-		self::ensure_meta_row( $user_id, $key, '0' );
-		$wpdb->query(
+		$changed = self::update_row(
+			$user_id,
+			$key,
+			'0',
 			$wpdb->prepare(
 				"UPDATE {$wpdb->usermeta} SET meta_value = LAST_INSERT_ID(CAST(meta_value AS SIGNED) + %d) WHERE user_id = %d AND meta_key = %s",
 				$delta,
@@ -403,23 +458,143 @@ final class Twofa_User_State {
 				$key
 			)
 		);
-		$value = (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
-		self::cached_write( $user_id, $key, true, (string) $value );
-		return $value;
+		if ( null === $changed || $changed < 1 ) {
+			return null;
+		}
+		return (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
+	}
+
+	/**
+	 * Writes a value with one UPDATE of the key's row (created first if missing):
+	 * no read-then-write, so the value never depends on a stale read.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Exact value to store.
+	 * @return bool Whether the database took it.
+	 */
+	public static function set_value( int $user_id, string $key, string $value ): bool {
+		global $wpdb;
+		return null !== self::update_row( $user_id, $key, $value, $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s", $value, $user_id, $key ), $value );
+	}
+
+	/**
+	 * Raises an integer value to at least $value in one UPDATE (a lock is only ever lengthened).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param int    $value   Lower bound.
+	 * @return bool Whether the database took it.
+	 */
+	public static function raise_value( int $user_id, string $key, int $value ): bool {
+		return null !== self::below_to( $user_id, $key, '0', $value );
+	}
+
+	/**
+	 * Sets an integer value to $value where it is below it, in one UPDATE (the row is created
+	 * with $initial first if missing).
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $initial Value of a new row.
+	 * @param int    $value   New value.
+	 * @return int|null Affected rows, null on a database error.
+	 */
+	private static function below_to( int $user_id, string $key, string $initial, int $value ): ?int {
+		global $wpdb;
+		return self::update_row(
+			$user_id,
+			$key,
+			$initial,
+			$wpdb->prepare(
+				"UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) < %d",
+				(string) $value,
+				$user_id,
+				$key,
+				$value
+			),
+			(string) $value
+		);
+	}
+
+	/**
+	 * Runs an UPDATE of a key's rows after making sure one exists.
+	 *
+	 * @param int         $user_id User ID.
+	 * @param string      $key     Meta key.
+	 * @param string      $initial Value of a new row.
+	 * @param string      $sql     The prepared UPDATE.
+	 * @param string|null $value   The value the row holds when the UPDATE changed one (null: not known).
+	 * @return int|null Affected rows, null on a database error.
+	 */
+	private static function update_row( int $user_id, string $key, string $initial, string $sql, ?string $value = null ): ?int {
+		if ( null === self::ensure_meta_row( $user_id, $key, $initial ) ) {
+			return null;
+		}
+		$done = self::write( $sql );
+		self::cached_write( $user_id, $key, null !== $value && 1 === $done, $value );
+		return $done;
+	}
+
+	/**
+	 * Deletes keys of a user in one statement, and only if this request read any of them:
+	 * a key that was absent when the request read the user's meta costs no query.
+	 *
+	 * @param int      $user_id User ID.
+	 * @param string[] $keys    Meta keys.
+	 * @return bool Whether the database took it.
+	 */
+	public static function delete_keys( int $user_id, array $keys ): bool {
+		global $wpdb;
+		$present = array();
+		foreach ( $keys as $key ) {
+			if ( metadata_exists( 'user', $user_id, $key ) ) {
+				$present[] = $key;
+			}
+		}
+		if ( ! $present ) {
+			return true;
+		}
+		$in   = implode( ', ', array_fill( 0, count( $present ), '%s' ) );
+		$meta = wp_cache_get( $user_id, 'user_meta' );
+		$done = self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key IN ($in)", array_merge( array( $user_id ), $present ) ) ); // phpcs:ignore WordPress.DB.PreparedSQLPlaceholders
+		foreach ( $present as $key ) {
+			self::patch_cache( $user_id, $meta, $key, null !== $done, null );
+			$meta = wp_cache_get( $user_id, 'user_meta' );
+		}
+		return null !== $done;
+	}
+
+	/**
+	 * Takes back one unit of an integer meta value, never below 0, in one statement.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 */
+	public static function atomic_decrement( int $user_id, string $key ): void {
+		global $wpdb;
+		self::write(
+			$wpdb->prepare(
+				"UPDATE {$wpdb->usermeta} SET meta_value = CAST(meta_value AS SIGNED) - 1 WHERE user_id = %d AND meta_key = %s AND CAST(meta_value AS SIGNED) > 0",
+				$user_id,
+				$key
+			)
+		);
+		wp_cache_delete( $user_id, 'user_meta' );
 	}
 
 	/**
 	 * Compare-and-delete of a meta value: removes the row only if it still holds
-	 * $expected. Used to consume single-use values (email codes, login nonces).
+	 * $expected. Used to consume single-use values (pending secrets, devices).
 	 *
 	 * @param int    $user_id  User ID.
 	 * @param string $key      Meta key.
 	 * @param string $expected The exact stored value that was checked.
-	 * @return bool True if this caller consumed it.
+	 * @return bool|null True if this caller consumed it, false if it was gone, null on a database error.
 	 */
-	public static function consume( int $user_id, string $key, string $expected ): bool {
+	public static function consume( int $user_id, string $key, string $expected ): ?bool {
 		global $wpdb;
-		$deleted = $wpdb->query(
+		$deleted = self::write(
 			$wpdb->prepare(
 				"DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND meta_value = %s",
 				$user_id,
@@ -427,22 +602,25 @@ final class Twofa_User_State {
 				$expected
 			)
 		);
-		self::cached_write( $user_id, $key, is_int( $deleted ) && $deleted > 0, null );
-		return is_int( $deleted ) && $deleted > 0;
+		self::cached_write( $user_id, $key, null !== $deleted && $deleted > 0, null );
+		return null === $deleted ? null : $deleted > 0;
 	}
 
 	/**
-	 * Compare-and-swap of a meta value.
+	 * Compare-and-swap of a meta value. Every row of the key is changed alike, so
+	 * a duplicate row (two servers creating the key at once) changes with the
+	 * first one and stays harmless.
 	 *
 	 * @param int    $user_id  User ID.
 	 * @param string $key      Meta key.
 	 * @param string $expected Value the caller read.
 	 * @param string $new      Value to write.
-	 * @return bool True if the value was still $expected and is now $new.
+	 * @return bool|null True if the value was still $expected and is now $new, false if
+	 *         it had changed, null on a database error.
 	 */
-	public static function compare_and_set( int $user_id, string $key, string $expected, string $new ): bool {
+	public static function compare_and_set( int $user_id, string $key, string $expected, string $new ): ?bool {
 		global $wpdb;
-		$updated = $wpdb->query(
+		$updated = self::write(
 			$wpdb->prepare(
 				"UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s AND meta_value = %s",
 				$new,
@@ -452,7 +630,7 @@ final class Twofa_User_State {
 			)
 		);
 		self::cached_write( $user_id, $key, 1 === $updated, $new );
-		return 1 === $updated;
+		return null === $updated ? null : $updated > 0;
 	}
 
 	/**
@@ -513,8 +691,8 @@ final class Twofa_User_State {
 		global $wpdb;
 		$id = self::insert_row( $user_id, $key, $value );
 		if ( $id > 0 ) {
-			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
-			self::cached_write( $user_id, $key, true, $value );
+			$older = self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
+			self::cached_write( $user_id, $key, null !== $older, $value );
 			/** This action is documented in wp-includes/meta.php */
 			do_action( 'added_user_meta', $id, $user_id, $key, $value );
 		}
@@ -532,43 +710,46 @@ final class Twofa_User_State {
 	private static function insert_row( int $user_id, string $key, string $value ): int {
 		global $wpdb;
 		$meta     = wp_cache_get( $user_id, 'user_meta' );
-		$inserted = $wpdb->insert(
-			$wpdb->usermeta,
-			array(
-				'user_id'    => $user_id,
-				'meta_key'   => $key, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key
-				'meta_value' => $value, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
-			),
-			array( '%d', '%s', '%s' )
-		);
+		$inserted = self::write( $wpdb->prepare( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES (%d, %s, %s)", $user_id, $key, $value ) );
 		// Known only when the key had no row before (a key with older rows reads them too).
 		self::patch_cache( $user_id, $meta, $key, 1 === $inserted && is_array( $meta ) && ! isset( $meta[ $key ] ), $value );
 		return 1 === $inserted ? (int) $wpdb->insert_id : 0;
 	}
 
 	/**
-	 * Makes sure exactly one row exists for a key before conditional updates.
-	 * A named lock serialises the first insert across servers; usermeta has no
-	 * unique index on (user_id, meta_key) that could do it for us.
+	 * Makes sure a row exists for a key before conditional updates, and that only
+	 * one does. A named lock serialises the first insert on one database server;
+	 * usermeta has no unique index on (user_id, meta_key), and on a Galera cluster
+	 * the lock is local to one node, so two nodes may still both insert: the rows
+	 * then hold the same value and change alike (every update covers all rows of
+	 * the key), and the next call deletes all but the oldest.
 	 *
 	 * @param int    $user_id User ID.
 	 * @param string $key     Meta key.
 	 * @param string $initial Value of a new row.
+	 * @return bool|null True when the row existed or was created, null on a database error.
 	 */
-	private static function ensure_meta_row( int $user_id, string $key, string $initial ): void {
+	public static function ensure_meta_row( int $user_id, string $key, string $initial ): ?bool {
 		global $wpdb;
-		$exists = static function () use ( $wpdb, $user_id, $key ): bool {
-			return null !== $wpdb->get_var( $wpdb->prepare( "SELECT umeta_id FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s LIMIT 1", $user_id, $key ) );
+		$ids = static function () use ( $wpdb, $user_id, $key ): array {
+			return array_map( 'intval', (array) $wpdb->get_col( $wpdb->prepare( "SELECT umeta_id FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s ORDER BY umeta_id", $user_id, $key ) ) );
 		};
-		if ( $exists() ) {
-			return;
+		$found = $ids();
+		if ( count( $found ) > 1 ) {
+			self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id > %d", $user_id, $key, $found[0] ) );
+			wp_cache_delete( $user_id, 'user_meta' );
+		}
+		if ( $found ) {
+			return true;
 		}
 		$lock = 'twofa_meta_' . $user_id . '_' . md5( $key );
 		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $lock ) );
-		if ( ! $exists() ) {
-			self::insert_row( $user_id, $key, $initial );
+		$made = true;
+		if ( ! $ids() ) {
+			$made = self::insert_row( $user_id, $key, $initial ) > 0;
 		}
 		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+		return $made ? true : null;
 	}
 
 	/**
