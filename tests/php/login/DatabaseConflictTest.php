@@ -242,26 +242,42 @@ final class DatabaseConflictTest extends Login_TestCase {
 		return array( $user, $this->give_passkey( $user['id'] ) );
 	}
 
-	public function test_a_refused_passkey_record_update_says_try_again_and_a_fresh_answer_then_logs_in_once(): void {
+	/**
+	 * A passkey step whose $event on $table the database refuses: "try again", the stored
+	 * record unchanged, nothing passed.
+	 *
+	 * @param string $table Table of the refused statement.
+	 * @param string $event UPDATE|DELETE.
+	 * @return array{user:array, auth:SoftAuthenticator, client:Http_Client, ceremony:array, answer:string, rows:array}
+	 */
+	private function refused_passkey_step( string $table, string $event ): array {
 		list( $user, $auth ) = $this->passkey_user();
 		$rows                = $this->passkey_rows( $user['id'] );
 		$client              = $this->localhost_client();
 		$this->password_step( $client, $user );
 		$nonce    = (string) $client->field( 'twofa_nonce' );
 		$ceremony = $this->ceremony( $client );
+		$answer   = $auth->assert( $ceremony['options'] );
 
-		$this->conflict_on_rows( Twofa_Passkeys::table(), 'UPDATE', $user['id'] );
-		$this->post_passkey( $client, $ceremony['state_id'], $auth->assert( $ceremony['options'] ) );
+		$this->conflict_on_rows( $table, $event, $user['id'] );
+		$this->post_passkey( $client, $ceremony['state_id'], $answer );
 		$this->assertTryAgain( $client, $user, $nonce );
 		$this->assertSame( $rows, $this->passkey_rows( $user['id'] ), 'the stored record is unchanged' );
 		$this->assertSame( array(), $this->events_of( $user['id'], Twofa_Events::LOGIN_PASSED ) );
-
 		$this->drop_triggers();
+		return compact( 'user', 'auth', 'client', 'ceremony', 'answer', 'rows' );
+	}
+
+	public function test_a_refused_passkey_record_update_says_try_again_and_a_fresh_answer_then_logs_in_once(): void {
+		$step   = $this->refused_passkey_step( Twofa_Passkeys::table(), 'UPDATE' );
+		$user   = $step['user'];
+		$client = $step['client'];
+
 		$fresh  = $this->ceremony( $client );
-		$answer = $auth->assert( $fresh['options'] );
+		$answer = $step['auth']->assert( $fresh['options'] );
 		$this->post_passkey( $client, $fresh['state_id'], $answer );
 		$this->assertLoggedIn( $client, $user );
-		$this->assertNotSame( $rows[0]['record'], $this->passkey_rows( $user['id'] )[0]['record'], 'the record was replaced once it could be' );
+		$this->assertNotSame( $step['rows'][0]['record'], $this->passkey_rows( $user['id'] )[0]['record'], 'the record was replaced once it could be' );
 		$this->assertCount( 1, $this->events_of( $user['id'], Twofa_Events::LOGIN_PASSED ) );
 		// The answer passed once: posted again in another login, its state is used up.
 		$again = $this->localhost_client();
@@ -274,24 +290,13 @@ final class DatabaseConflictTest extends Login_TestCase {
 	}
 
 	public function test_a_refused_ceremony_state_delete_says_try_again_and_spends_nothing(): void {
-		list( $user, $auth ) = $this->passkey_user();
-		$rows                = $this->passkey_rows( $user['id'] );
-		$client              = $this->localhost_client();
-		$this->password_step( $client, $user );
-		$nonce    = (string) $client->field( 'twofa_nonce' );
-		$ceremony = $this->ceremony( $client );
-		$answer   = $auth->assert( $ceremony['options'] );
-
-		$this->conflict_on_rows( Twofa_Passkey_Ceremonies::table(), 'DELETE', $user['id'] );
-		$this->post_passkey( $client, $ceremony['state_id'], $answer );
-		$this->assertTryAgain( $client, $user, $nonce );
-		$this->assertSame( $rows, $this->passkey_rows( $user['id'] ), 'the stored record is unchanged' );
+		$step = $this->refused_passkey_step( Twofa_Passkey_Ceremonies::table(), 'DELETE' );
+		$user = $step['user'];
 		$this->assertSame( 2, $this->ceremony_count( $user['id'] ), 'the state is still there, and the page began another' );
 
 		// The state was not used up: the same answer logs in once the database takes the DELETE.
-		$this->drop_triggers();
-		$this->post_passkey( $client, $ceremony['state_id'], $answer );
-		$this->assertLoggedIn( $client, $user );
+		$this->post_passkey( $step['client'], $step['ceremony']['state_id'], $step['answer'] );
+		$this->assertLoggedIn( $step['client'], $user );
 		$this->assertCount( 1, $this->events_of( $user['id'], Twofa_Events::LOGIN_PASSED ) );
 		$this->assertCleanLog( 1 );
 	}
