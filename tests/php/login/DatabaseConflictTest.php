@@ -10,10 +10,12 @@
 
 require_once __DIR__ . '/class-login-testcase.php';
 require_once dirname( __DIR__ ) . '/support/trait-passkey-helpers.php';
+require_once dirname( __DIR__ ) . '/support/trait-database-conflicts.php';
 
 final class DatabaseConflictTest extends Login_TestCase {
 
 	use Passkey_Helpers;
+	use Database_Conflicts;
 
 	/**
 	 * Users given a passkey here, removed after each test (later suites count users by method).
@@ -21,13 +23,6 @@ final class DatabaseConflictTest extends Login_TestCase {
 	 * @var int[]
 	 */
 	private $passkey_users = array();
-
-	/**
-	 * Triggers made by the test.
-	 *
-	 * @var string[]
-	 */
-	private $triggers = array();
 
 	/**
 	 * Size of the site's error log before the test.
@@ -63,32 +58,6 @@ final class DatabaseConflictTest extends Login_TestCase {
 	private function conflict_on( int $user_id, string $key, string $event ): void {
 		global $wpdb;
 		$this->conflict_on_rows( $wpdb->usermeta, $event, $user_id, $wpdb->prepare( 'ROW.meta_key = %s', $key ) );
-	}
-
-	/**
-	 * Makes every $event of one user's rows of $table (where $also holds) fail like a deadlock.
-	 *
-	 * @param string $table   Table with a user_id column.
-	 * @param string $event   INSERT|UPDATE|DELETE.
-	 * @param int    $user_id User ID.
-	 * @param string $also    More of the condition ('' for none), naming the row's columns ROW.name.
-	 */
-	private function conflict_on_rows( string $table, string $event, int $user_id, string $also = '' ): void {
-		global $wpdb;
-		$row  = 'DELETE' === $event ? 'OLD' : 'NEW';
-		$name = 'twofa_test_conflict_' . strtolower( $event ) . '_' . $user_id . '_' . count( $this->triggers );
-		$when = $wpdb->prepare( "{$row}.user_id = %d", $user_id ) . ( '' !== $also ? ' AND ' . str_replace( 'ROW.', $row . '.', $also ) : '' );
-		$sql  = "CREATE TRIGGER {$name} BEFORE {$event} ON {$table} FOR EACH ROW BEGIN IF {$when} THEN SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found when trying to get lock; try restarting transaction'; END IF; END";
-		$this->assertNotFalse( $wpdb->query( $sql ), 'trigger created: ' . $wpdb->last_error ); // phpcs:ignore WordPress.DB.PreparedSQL
-		$this->triggers[] = $name;
-	}
-
-	private function drop_triggers(): void {
-		global $wpdb;
-		foreach ( $this->triggers as $name ) {
-			$wpdb->query( "DROP TRIGGER IF EXISTS {$name}" ); // phpcs:ignore WordPress.DB.PreparedSQL
-		}
-		$this->triggers = array();
 	}
 
 	/**
