@@ -6,6 +6,7 @@
 
 require_once __DIR__ . '/class-configure-testcase.php';
 require_once dirname( __DIR__ ) . '/support/trait-passkey-helpers.php';
+require_once dirname( __DIR__ ) . '/support/trait-database-conflicts.php';
 
 /**
  * Add (begin → authenticator → finish with a name), Rename, a second passkey, Remove with
@@ -14,6 +15,12 @@ require_once dirname( __DIR__ ) . '/support/trait-passkey-helpers.php';
 final class PasskeyConfigureTest extends Configure_TestCase {
 
 	use Passkey_Helpers;
+	use Database_Conflicts;
+
+	protected function tearDown(): void {
+		$this->drop_triggers();
+		parent::tearDown();
+	}
 
 	/**
 	 * The Add form's nonce from the card.
@@ -244,6 +251,29 @@ final class PasskeyConfigureTest extends Configure_TestCase {
 		sort( $statuses );
 		$this->assertSame( array( 200, 400, 400, 400 ), $statuses, 'one finish passes' );
 		$this->assertCount( 1, Twofa_Passkeys::list_for_user( $user['id'] ), 'one passkey from one ceremony' );
+		$this->assertOneEvent( $user['id'], Twofa_Events::PASSKEY_ADDED, 'passkey' );
+	}
+
+	public function test_a_refused_state_delete_answers_503_try_again_and_the_same_answer_then_adds_once(): void {
+		$user     = $this->make_user( 'subscriber' );
+		$client   = $this->localhost_session( $user['id'] );
+		$nonce    = $this->add_nonce( $this->open_page( $client, $user['id'] ) );
+		$begin    = $this->begin( $client, $nonce );
+		$response = $this->authenticator()->register( $begin['options'] );
+
+		$this->conflict_on_rows( Twofa_Passkey_Ceremonies::table(), 'DELETE', $user['id'] );
+		$busy = $this->finish( $client, $nonce, $begin['state_id'], $response, 'Laptop' );
+		$this->assertSame( 503, $busy['status'], 'not decided: a server condition, not a bad request' );
+		$this->assertSame( Twofa_User_State::BUSY, $busy['json']['data']['code'] );
+		$this->assertStringNotContainsString( 'Deadlock', wp_json_encode( $busy['json'] ) );
+		$this->assertSame( array(), Twofa_Passkeys::list_for_user( $user['id'] ), 'nothing stored' );
+		$this->assertSame( 1, $this->ceremony_count( $user['id'] ), 'the state is still there' );
+
+		$this->drop_triggers();
+		$done = $this->finish( $client, $nonce, $begin['state_id'], $response, 'Laptop' );
+		$this->assertSame( 200, $done['status'], wp_json_encode( $done['json'] ) );
+		$this->assertCount( 1, Twofa_Passkeys::list_for_user( $user['id'] ) );
+		$this->assertSame( 'twofa_passkey_expired', $this->finish( $client, $nonce, $begin['state_id'], $response, 'Laptop' )['json']['data']['code'], 'once' );
 		$this->assertOneEvent( $user['id'], Twofa_Events::PASSKEY_ADDED, 'passkey' );
 	}
 }

@@ -4,18 +4,25 @@
  * error 1213, produced here by a real trigger that SIGNALs SQLSTATE '40001' on one
  * user's row) refuses the attempt with "try again": HTTP 200, no PHP error, nothing
  * let through, nothing spent, nothing counted; the same code works once afterwards.
+ * Passkeys too: the ceremony state's DELETE and the record's conditional UPDATE (over HTTP
+ * as http://localhost:PORT, answered by the software authenticator).
  */
 
 require_once __DIR__ . '/class-login-testcase.php';
+require_once dirname( __DIR__ ) . '/support/trait-passkey-helpers.php';
+require_once dirname( __DIR__ ) . '/support/trait-database-conflicts.php';
 
 final class DatabaseConflictTest extends Login_TestCase {
 
+	use Passkey_Helpers;
+	use Database_Conflicts;
+
 	/**
-	 * Triggers made by the test.
+	 * Users given a passkey here, removed after each test (later suites count users by method).
 	 *
-	 * @var string[]
+	 * @var int[]
 	 */
-	private $triggers = array();
+	private $passkey_users = array();
 
 	/**
 	 * Size of the site's error log before the test.
@@ -33,6 +40,11 @@ final class DatabaseConflictTest extends Login_TestCase {
 
 	protected function tearDown(): void {
 		$this->drop_triggers();
+		foreach ( $this->passkey_users as $id ) {
+			Twofa_Passkeys::remove_all( $id );
+			wp_delete_user( $id );
+		}
+		$this->passkey_users = array();
 		parent::tearDown();
 	}
 
@@ -45,23 +57,7 @@ final class DatabaseConflictTest extends Login_TestCase {
 	 */
 	private function conflict_on( int $user_id, string $key, string $event ): void {
 		global $wpdb;
-		$row  = 'DELETE' === $event ? 'OLD' : 'NEW';
-		$name = 'twofa_test_conflict_' . strtolower( $event ) . '_' . $user_id . '_' . count( $this->triggers );
-		$sql  = $wpdb->prepare(
-			"CREATE TRIGGER {$name} BEFORE {$event} ON {$wpdb->usermeta} FOR EACH ROW BEGIN IF {$row}.user_id = %d AND {$row}.meta_key = %s THEN SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found when trying to get lock; try restarting transaction'; END IF; END", // phpcs:ignore WordPress.DB.PreparedSQL
-			$user_id,
-			$key
-		);
-		$this->assertNotFalse( $wpdb->query( $sql ), 'trigger created: ' . $wpdb->last_error );
-		$this->triggers[] = $name;
-	}
-
-	private function drop_triggers(): void {
-		global $wpdb;
-		foreach ( $this->triggers as $name ) {
-			$wpdb->query( "DROP TRIGGER IF EXISTS {$name}" ); // phpcs:ignore WordPress.DB.PreparedSQL
-		}
-		$this->triggers = array();
+		$this->conflict_on_rows( $wpdb->usermeta, $event, $user_id, $wpdb->prepare( 'ROW.meta_key = %s', $key ) );
 	}
 
 	/**
@@ -201,5 +197,117 @@ final class DatabaseConflictTest extends Login_TestCase {
 		$this->assertFalse( $client->has_login_cookie(), 'no logged-in cookie' );
 		$this->assertSame( 0, $this->sessions( $user['id'] ), 'no session' );
 		$this->assertCleanLog( 1 );
+	}
+
+	/**
+	 * A user with an authenticator app and a passkey (shown first at login), removed after the test.
+	 *
+	 * @return array{0:array, 1:SoftAuthenticator}
+	 */
+	private function passkey_user(): array {
+		$user = $this->make_user( 'editor' );
+		$this->give_totp( $user['id'] );
+		$this->passkey_users[] = $user['id'];
+		return array( $user, $this->give_passkey( $user['id'] ) );
+	}
+
+	/**
+	 * A passkey step whose $event on $table the database refuses: "try again", the stored
+	 * record unchanged, nothing passed.
+	 *
+	 * @param string $table Table of the refused statement.
+	 * @param string $event UPDATE|DELETE.
+	 * @return array{user:array, auth:SoftAuthenticator, client:Http_Client, ceremony:array, answer:string, rows:array}
+	 */
+	private function refused_passkey_step( string $table, string $event ): array {
+		list( $user, $auth ) = $this->passkey_user();
+		$rows                = $this->passkey_rows( $user['id'] );
+		$client              = $this->localhost_client();
+		$this->password_step( $client, $user );
+		$nonce    = (string) $client->field( 'twofa_nonce' );
+		$ceremony = $this->ceremony( $client );
+		$answer   = $auth->assert( $ceremony['options'] );
+
+		$this->conflict_on_rows( $table, $event, $user['id'] );
+		$this->post_passkey( $client, $ceremony['state_id'], $answer );
+		$this->assertTryAgain( $client, $user, $nonce );
+		$this->assertSame( $rows, $this->passkey_rows( $user['id'] ), 'the stored record is unchanged' );
+		$this->assertSame( array(), $this->events_of( $user['id'], Twofa_Events::LOGIN_PASSED ) );
+		$this->drop_triggers();
+		return compact( 'user', 'auth', 'client', 'ceremony', 'answer', 'rows' );
+	}
+
+	public function test_a_refused_passkey_record_update_says_try_again_and_a_fresh_answer_then_logs_in_once(): void {
+		$step   = $this->refused_passkey_step( Twofa_Passkeys::table(), 'UPDATE' );
+		$user   = $step['user'];
+		$client = $step['client'];
+
+		$fresh  = $this->ceremony( $client );
+		$answer = $step['auth']->assert( $fresh['options'] );
+		$this->post_passkey( $client, $fresh['state_id'], $answer );
+		$this->assertLoggedIn( $client, $user );
+		$this->assertNotSame( $step['rows'][0]['record'], $this->passkey_rows( $user['id'] )[0]['record'], 'the record was replaced once it could be' );
+		$this->assertCount( 1, $this->events_of( $user['id'], Twofa_Events::LOGIN_PASSED ) );
+		// The answer passed once: posted again in another login, its state is used up.
+		$again = $this->localhost_client();
+		$this->password_step( $again, $user );
+		$this->post_passkey( $again, $fresh['state_id'], $answer );
+		$this->assertSame( 200, $again->last['status'] );
+		$this->assertFalse( $again->has_login_cookie(), 'the used answer does not log in again' );
+		$this->assertSame( 1, $this->sessions( $user['id'] ), 'only the one session' );
+		$this->assertCleanLog( 1 );
+	}
+
+	public function test_a_refused_ceremony_state_delete_says_try_again_and_spends_nothing(): void {
+		$step = $this->refused_passkey_step( Twofa_Passkey_Ceremonies::table(), 'DELETE' );
+		$user = $step['user'];
+		$this->assertSame( 2, $this->ceremony_count( $user['id'] ), 'the state is still there, and the page began another' );
+
+		// The state was not used up: the same answer logs in once the database takes the DELETE.
+		$this->post_passkey( $step['client'], $step['ceremony']['state_id'], $step['answer'] );
+		$this->assertLoggedIn( $step['client'], $user );
+		$this->assertCount( 1, $this->events_of( $user['id'], Twofa_Events::LOGIN_PASSED ) );
+		$this->assertCleanLog( 1 );
+	}
+
+	public function test_a_refused_passwordless_state_delete_or_record_update_answers_503_try_again_and_counts_nothing(): void {
+		$this->settings( array( 'passwordless' => true ) );
+		list( $user, $auth ) = $this->passkey_user();
+		$rows                = $this->passkey_rows( $user['id'] );
+		$endpoint            = '/wp-login.php?action=twofa_passwordless';
+		$begin               = function ( Http_Client $client ) use ( $endpoint ): string {
+			$client->post( $endpoint, array( 'twofa_do' => 'begin' ) );
+			$this->assertSame( 200, $client->last['status'], 'begin answers: ' . $client->last['body'] );
+			return (string) json_decode( $client->last['body'], true )['options'];
+		};
+
+		$client  = $this->localhost_client();
+		$refused = function () use ( $client, $user, $rows ): void {
+			$this->assertSame( 503, $client->last['status'] );
+			$this->assertSame( 'The server was busy and your code was not checked. Please try again.', $this->error_text( $client ) );
+			$this->assertStringNotContainsString( 'Deadlock', $client->last['body'], 'no database message in the page' );
+			$this->assertFalse( $client->has_login_cookie(), 'no logged-in cookie' );
+			$this->assertSame( 0, $this->sessions( $user['id'] ), 'no session' );
+			$this->assertSame( 0, (int) $this->meta( $user['id'], Twofa_User_State::FAILURES ), 'not counted' );
+			$this->assertSame( array(), $this->events_of( $user['id'], Twofa_Events::CODE_REFUSED ), 'no refused code recorded' );
+			$this->assertSame( $rows, $this->passkey_rows( $user['id'] ), 'the stored record is unchanged' );
+		};
+
+		// The state's DELETE refused (passwordless states belong to no user yet).
+		$this->conflict_on_rows( Twofa_Passkey_Ceremonies::table(), 'DELETE', 0 );
+		$client->post( $endpoint, array( 'twofa_do' => 'finish', 'twofa_response' => $auth->assert( $begin( $client ) ) ) );
+		$refused();
+		$this->drop_triggers();
+
+		// The record's UPDATE refused.
+		$this->conflict_on_rows( Twofa_Passkeys::table(), 'UPDATE', $user['id'] );
+		$client->post( $endpoint, array( 'twofa_do' => 'finish', 'twofa_response' => $auth->assert( $begin( $client ) ) ) );
+		$refused();
+
+		$this->drop_triggers();
+		$client->post( $endpoint, array( 'twofa_do' => 'finish', 'twofa_response' => $auth->assert( $begin( $client ) ) ) );
+		$this->assertLoggedIn( $client, $user );
+		// Three tries of each statement outside a transaction, one log line each.
+		$this->assertCleanLog( 2 );
 	}
 }

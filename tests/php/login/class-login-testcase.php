@@ -105,6 +105,38 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	}
 
 	/**
+	 * The passkey form's options and state id on the current page.
+	 *
+	 * @param Http_Client $client Client after a page of the second step.
+	 * @param string      $mode   get | create.
+	 * @return array{options:string, state_id:string}
+	 */
+	protected function ceremony( Http_Client $client, string $mode = 'get' ): array {
+		$doc = new DOMDocument();
+		libxml_use_internal_errors( true );
+		$doc->loadHTML( $client->last['body'] );
+		libxml_clear_errors();
+		$nodes = ( new DOMXPath( $doc ) )->query( '//*[@data-twofa-passkey="' . $mode . '"]' );
+		$this->assertSame( 1, $nodes->length, 'the page has the passkey form: ' . $this->error_text( $client ) );
+		$node = $nodes->item( 0 );
+		return array(
+			'options'  => (string) $node->getAttribute( 'data-options' ),
+			'state_id' => (string) $node->getAttribute( 'data-state' ),
+		);
+	}
+
+	/**
+	 * Posts an assertion (or a created credential) as the passkey form's script does.
+	 *
+	 * @param Http_Client $client   Client.
+	 * @param string      $state_id State id.
+	 * @param string      $response Credential JSON.
+	 */
+	protected function post_passkey( Http_Client $client, string $state_id, string $response ): array {
+		return $this->submit_code( $client, 'passkey', $state_id . '.' . $response );
+	}
+
+	/**
 	 * The current TOTP code of a secret (real time: the served site uses the real clock).
 	 *
 	 * @param string $secret Base32 secret.

@@ -72,7 +72,8 @@ final class Twofa_Passkey_Screens {
 		}
 		$done = Twofa_Passkey_Ceremony::register_finish( $user_id, $state_id, $response, $name );
 		if ( is_wp_error( $done ) ) {
-			self::json_error( $done, Twofa_Provider::cannot_check( $done ) ? 503 : 400 );
+			// Not checked (no key) or not decided (the database refused the state's DELETE): a server condition.
+			self::json_error( $done, Twofa_Provider::cannot_check( $done ) || Twofa_User_State::is_busy( $done ) ? 503 : 400 );
 		}
 		$result = Twofa_Configure_Form::result( 'ok', __( 'The passkey was added.', 'twofa' ) );
 		if ( ! $done['notified'] ) {
