@@ -36,9 +36,9 @@ final class Twofa_Hooks {
 		array( 'pre_update_option_twofa_settings', 'Twofa_Hook_Groups', 'settings_write', PHP_INT_MIN, 1 ),
 		// Translations from languages/ (twofa-{locale}.mo): the path only, no file is read.
 		array( 'init', 'Twofa_Hooks', 'load_textdomain', 10, 1 ),
-		// A deleted account's passkeys go with it (the table is not user meta).
+		// A deleted account's passkeys go with it (the table is not user meta); wpmu_delete_user()
+		// fires deleted_user too (WordPress 5.5+), so one row covers a network's deletion.
 		array( 'deleted_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
-		array( 'wpmu_delete_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
 	);
 
 	/**
