@@ -85,7 +85,8 @@ final class ClusterLoginTest extends Cluster_TestCase {
 				// Sent through web node B, whose sidecar reads Galera node 2.
 				return $this->send_email_code( $client, $user );
 			},
-			'already been used'
+			// A code belongs to the pending login it was sent for: a fresh login does not know it.
+			'No code has been sent for this step'
 		);
 		$record = json_decode( (string) $this->meta( $user['id'], Twofa_Provider_Email::CODE ), true );
 		$this->assertIsArray( $record );
