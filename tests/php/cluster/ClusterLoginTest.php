@@ -317,7 +317,8 @@ final class ClusterLoginTest extends Cluster_TestCase {
 			$web = 0 === $i % 2 ? 'a' : 'b';
 			$ok  = $this->count_logins( array( array( 'status' => $response['status'], 'cookies' => $response['headers']['set-cookie'] ?? array() ) ) );
 			if ( 'a' === $web ) {
-				$this->assertSame( 302, $response['status'], "burst login $i on web node A went through" );
+				$said = preg_match( '#<div id="login_error"[^>]*>(.*?)</div>#s', (string) ( $response['body'] ?? '' ), $m ) ? trim( wp_strip_all_tags( $m[1] ) ) : '';
+				$this->assertSame( 302, $response['status'], "burst login $i on web node A went through (the page said: $said)" );
 				$this->assertSame( 1, $ok );
 			}
 			$logged_in[ $i ] = 1 === $ok;
