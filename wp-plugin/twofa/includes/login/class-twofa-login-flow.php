@@ -367,6 +367,11 @@ final class Twofa_Login_Flow {
 	 * @return array<string,mixed>
 	 */
 	private static function busy( array $out, array $record ): array {
+		if ( Twofa_Login_Transaction::conflicted() ) {
+			// The rollback kept the request's nonce (and the code): the same form works again.
+			$out['error'] = Twofa_User_State::busy_error()->get_error_message();
+			return self::prepare_setup( $out );
+		}
 		$out['nonce'] = Twofa_Login_Nonce::create( (int) $out['user_id'], (string) $record['redirect_to'], (bool) $record['remember'], (string) $record['login'] );
 		if ( '' === $out['nonce'] ) {
 			return self::result( 'busy' );

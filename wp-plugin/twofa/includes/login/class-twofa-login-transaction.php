@@ -29,6 +29,14 @@ final class Twofa_Login_Transaction {
 	private static $connection = 0;
 
 	/**
+	 * Whether the last transaction was refused by a conflict (a deadlock or a Galera
+	 * certification failure rolled all of it back), so the same step may simply run again.
+	 *
+	 * @var bool
+	 */
+	private static $conflict = false;
+
+	/**
 	 * Begins the transaction (nothing when one is open already).
 	 */
 	public static function begin(): void {
@@ -36,6 +44,7 @@ final class Twofa_Login_Transaction {
 		if ( self::$connection > 0 ) {
 			return;
 		}
+		self::$conflict = false;
 		// Each read sees what others committed, as without a transaction (Twofa_User_State reads before inserting).
 		$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
 		if ( false === $wpdb->query( 'START TRANSACTION' ) ) {
@@ -64,7 +73,42 @@ final class Twofa_Login_Transaction {
 		}
 		$same             = self::same_connection();
 		self::$connection = 0;
-		return $same && false !== $wpdb->query( 'COMMIT' );
+		if ( ! $same ) {
+			return false;
+		}
+		// A deadlock or a Galera conflict (a brute-force abort by a replicated write) rolls the
+		// whole transaction back at once, and what ran after it ran on its own: a COMMIT then
+		// "succeeds" with none of the step in it. So the transaction must still be open.
+		if ( 1 !== (int) $wpdb->get_var( 'SELECT @@in_transaction' ) ) {
+			self::$conflict = true;
+			return false;
+		}
+		$suppress  = $wpdb->suppress_errors( true );
+		$committed = false !== $wpdb->query( 'COMMIT' );
+		$wpdb->suppress_errors( $suppress );
+		if ( ! $committed ) {
+			// Galera reports a certification failure at COMMIT as 1213: nothing of the step was kept.
+			$errno          = $wpdb->dbh instanceof mysqli ? (int) mysqli_errno( $wpdb->dbh ) : 0;
+			self::$conflict = in_array( $errno, Twofa_User_State::RETRY_ERRORS, true );
+		}
+		return $committed;
+	}
+
+	/**
+	 * Notes that a statement of the open transaction was refused by a conflict.
+	 */
+	public static function mark_conflict(): void {
+		if ( self::$connection > 0 ) {
+			self::$conflict = true;
+		}
+	}
+
+	/**
+	 * Whether the last transaction ended in a conflict: it was rolled back whole, so the
+	 * same request may run the step again (the nonce and the code are still live).
+	 */
+	public static function conflicted(): bool {
+		return self::$conflict;
 	}
 
 	/**

@@ -21,6 +21,11 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Login {
 
 	/**
+	 * How often one request runs a second step that a database conflict rolled back.
+	 */
+	const CONFLICT_TRIES = 3;
+
+	/**
 	 * The wp-login.php action of the second step.
 	 */
 	const ACTION = 'twofa_challenge';
@@ -204,11 +209,18 @@ final class Twofa_Login {
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
 		$request = is_array( $request ) ? $request : array();
-		$result  = Twofa_Login_Flow::handle( $request, $is_post );
-		if ( 'success' === $result['outcome'] ) {
-			nocache_headers();
-			// Logs in and leaves; back here only when the session could not be committed.
-			$result = self::finish( $result, $request );
+		for ( $try = 1; ; $try++ ) {
+			$result = Twofa_Login_Flow::handle( $request, $is_post );
+			if ( 'success' === $result['outcome'] ) {
+				nocache_headers();
+				$result = self::finish( $result, $request ); // Returns only when not logged in.
+			}
+			// A conflict rolled the whole step back (nonce and code still live): run it again,
+			// as the user would by sending the same form; single use is the database's to decide.
+			if ( $try >= self::CONFLICT_TRIES || ! Twofa_Login_Transaction::conflicted() ) {
+				break;
+			}
+			usleep( random_int( 5000, 50000 ) );
 		}
 		// No transaction outlives the request (each path above has already closed its own).
 		Twofa_Login_Transaction::commit();

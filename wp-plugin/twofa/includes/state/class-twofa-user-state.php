@@ -399,6 +399,9 @@ final class Twofa_User_State {
 			$errno = $wpdb->dbh instanceof mysqli ? (int) mysqli_errno( $wpdb->dbh ) : 0;
 			// Inside the login step's transaction a deadlock has rolled back what came before, so the
 			// statement is not tried again on its own: the step is refused as a whole.
+			if ( Twofa_Login_Transaction::is_open() && in_array( $errno, self::RETRY_ERRORS, true ) ) {
+				Twofa_Login_Transaction::mark_conflict();
+			}
 			if ( $try >= self::TRIES || ! in_array( $errno, self::RETRY_ERRORS, true ) || Twofa_Login_Transaction::is_open() ) {
 				// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- one line for the site owner, no value in it.
 				error_log( sprintf( 'twofa: a login state change was refused by the database (error %d); the attempt was refused', $errno ) );
