@@ -25,7 +25,7 @@ twofa_cli_request( $nodes[0] );
 define( 'WP_USE_THEMES', false );
 require $wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/user.php';
-if ( ! class_exists( 'Twofa_Plugin' ) || ! function_exists( 'twofa_totp_code' ) ) {
+if ( ! class_exists( 'Twofa_Hooks' ) || ! function_exists( 'twofa_totp_code' ) ) {
 	fwrite( STDERR, "the twofa plugin and extension must be active\n" );
 	exit( 1 );
 }

@@ -23,91 +23,12 @@ twofa_cli_request( $site );
 define( 'WP_USE_THEMES', false );
 require $wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/user.php';
-if ( ! class_exists( 'Twofa_Plugin' ) || ! function_exists( 'twofa_totp_code' ) ) {
+if ( ! class_exists( 'Twofa_Hooks' ) || ! function_exists( 'twofa_totp_code' ) ) {
 	fwrite( STDERR, "the twofa plugin and extension must be active\n" );
 	exit( 1 );
 }
 
-/**
- * Users for one kind of login. Each two-step user can pass at most two codes
- * per 30 s (the current step and the next one), so there are many of them.
- */
-function bench_make_users( int $n, bool $with_totp ): array {
-	$users = array();
-	for ( $i = 0; $i < $n; $i++ ) {
-		$login = 'bench' . ( $with_totp ? 't' : 'p' ) . bin2hex( random_bytes( 5 ) );
-		$pass  = bin2hex( random_bytes( 10 ) );
-		$id    = wp_insert_user(
-			array(
-				'user_login' => $login,
-				'user_pass'  => $pass,
-				'user_email' => $login . '@example.test',
-				'role'       => 'editor',
-			)
-		);
-		if ( ! is_int( $id ) ) {
-			fwrite( STDERR, "could not create a user\n" );
-			exit( 1 );
-		}
-		$secret = null;
-		if ( $with_totp ) {
-			$secret = twofa_totp_secret();
-			update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
-			update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
-			Twofa_User_State::mark_configured( $id, 'totp' );
-		}
-		$users[] = array(
-			'id'     => $id,
-			'login'  => $login,
-			'pass'   => $pass,
-			'secret' => $secret,
-			'last'   => -1, // Last TOTP step this benchmark used for the user.
-		);
-	}
-	return $users;
-}
-
-/**
- * A POST handle that records its Set-Cookie headers.
- */
-function bench_post( string $url, array $fields, array &$cookies ) {
-	$ch = curl_init( $url );
-	curl_setopt_array(
-		$ch,
-		array(
-			CURLOPT_POST           => true,
-			CURLOPT_POSTFIELDS     => http_build_query( $fields ),
-			CURLOPT_RETURNTRANSFER => true,
-			CURLOPT_TIMEOUT        => 60,
-			CURLOPT_HEADERFUNCTION => static function ( $ch, $line ) use ( &$cookies ) {
-				if ( 0 === stripos( $line, 'Set-Cookie: wordpress_logged_in_' ) && false === stripos( $line, 'max-age=0' ) ) {
-					$cookies[] = true;
-				}
-				return strlen( $line );
-			},
-		)
-	);
-	return $ch;
-}
-
-/**
- * Picks a two-step user with a code still unused, and the time to compute it at.
- *
- * @return array{0:int,1:int}|null [index, time]
- */
-function bench_pick_totp( array &$users, int &$cursor ) {
-	$n = count( $users );
-	for ( $tries = 0; $tries < $n; $tries++ ) {
-		$i      = $cursor++ % $n;
-		$step   = intdiv( time(), 30 );
-		$use    = $users[ $i ]['last'] < $step ? $step : ( $users[ $i ]['last'] === $step ? $step + 1 : null );
-		if ( null !== $use ) {
-			$users[ $i ]['last'] = $use;
-			return array( $i, $use * 30 + 1 );
-		}
-	}
-	return null;
-}
+require __DIR__ . '/lib.php';
 
 /**
  * One round: $lanes connections doing two-step logins and $lanes doing
@@ -116,7 +37,7 @@ function bench_pick_totp( array &$users, int &$cursor ) {
 function bench_round( string $site, array &$totp_users, array &$plain_users, int $lanes, int $seconds ): array {
 	static $tcur = 0, $pcur = 0;
 	$multi = curl_multi_init();
-	$done  = array( 'twostep' => 0, 'password' => 0, 'errors' => 0 );
+	$done  = array( 'twostep' => 0, 'password' => 0, 'errors' => 0, 'ms' => array() );
 	$jobs  = array();
 	$start = microtime( true );
 	$until = $start + $seconds;
@@ -135,6 +56,7 @@ function bench_round( string $site, array &$totp_users, array &$plain_users, int
 			$u = $plain_users[ $pcur++ % count( $plain_users ) ];
 		}
 		$job['ch'] = bench_post( $site . '/wp-login.php', array( 'log' => $u['login'], 'pwd' => $u['pass'] ), $job['cookies'] );
+		$job['t0'] = microtime( true );
 		curl_multi_add_handle( $multi, $job['ch'] );
 		$jobs[ (int) $job['ch'] ] = $job;
 		return true;
@@ -156,7 +78,12 @@ function bench_round( string $site, array &$totp_users, array &$plain_users, int
 			$body   = (string) curl_multi_getcontent( $ch );
 			curl_multi_remove_handle( $multi, $ch );
 			curl_close( $ch );
-			$in_time = microtime( true ) < $until;
+			$now     = microtime( true );
+			$in_time = $now < $until;
+			if ( $in_time && 200 <= $status && $status < 400 ) {
+				$step                   = 'password' === $job['kind'] ? 'password-only' : ( 0 === $job['stage'] ? 'password step' : 'code step' );
+				$done['ms'][ $step ][] = 1000 * ( $now - $job['t0'] );
+			}
 
 			if ( 'twostep' === $job['kind'] && 0 === $job['stage'] ) {
 				if ( 200 === $status && preg_match( '/name="twofa_nonce" value="([0-9a-f]{64})"/', $body, $m ) && ! $job['cookies'] ) {
@@ -173,6 +100,7 @@ function bench_round( string $site, array &$totp_users, array &$plain_users, int
 						$job['cookies']
 					);
 					$job['stage'] = 1;
+					$job['t0']    = microtime( true );
 					curl_multi_add_handle( $multi, $job['ch'] );
 					$jobs[ (int) $job['ch'] ] = $job;
 					continue;
@@ -204,6 +132,7 @@ bench_round( $site, $totp_users, $plain, $lanes, 2 ); // Warm-up, not counted.
 
 $ratios = array();
 $rates  = array();
+$ms     = array();
 for ( $r = 1; $r <= $rounds; $r++ ) {
 	$res      = bench_round( $site, $totp_users, $plain, $lanes, $seconds );
 	$two      = $res['twostep'] / $seconds;
@@ -212,6 +141,9 @@ for ( $r = 1; $r <= $rounds; $r++ ) {
 	$ratios[] = $ratio;
 	$rates[]  = $two;
 	printf( "round %d: two-step %.1f logins/s, password-only %.1f logins/s, ratio %.3f (errors %d)\n", $r, $two, $pw, $ratio, $res['errors'] );
+	foreach ( $res['ms'] as $step => $values ) {
+		$ms[ $step ] = array_merge( $ms[ $step ] ?? array(), $values );
+	}
 	if ( $res['errors'] > 0 ) {
 		fwrite( STDERR, "some logins failed\n" );
 	}
@@ -220,7 +152,16 @@ sort( $ratios );
 sort( $rates );
 $median = static fn( array $v ) => $v[ intdiv( count( $v ), 2 ) ];
 printf( "two-step logins: median %.1f complete logins/s (password + TOTP, %d connections)\n", $median( $rates ), $lanes );
-printf( "ratio two-step / password-only logins per second: median %.3f\n", $median( $ratios ) );
+printf( "ratio two-step / password-only logins per second: median of per-round ratios %.3f (target >= 0.62)\n", $median( $ratios ) );
+$pct = static function ( array $v, float $p ): float {
+	sort( $v );
+	return $v[ min( count( $v ) - 1, (int) floor( $p * count( $v ) ) ) ];
+};
+foreach ( array( 'password step', 'code step', 'password-only' ) as $step ) {
+	if ( ! empty( $ms[ $step ] ) ) {
+		printf( "latency, %s: p50 %.1f ms, p99 %.1f ms (%d requests)\n", $step, $pct( $ms[ $step ], 0.5 ), $pct( $ms[ $step ], 0.99 ), count( $ms[ $step ] ) );
+	}
+}
 
 // Leave the shared database as it was.
 foreach ( array_merge( $totp_users, $plain ) as $u ) {

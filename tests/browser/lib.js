@@ -97,8 +97,17 @@ export async function failureShots(browser, label) {
 /** Fills the WordPress login form (of the stack's site, or of `base`) and submits it. */
 export async function submitPassword(page, login, password, base = siteUrl()) {
   await page.goto(`${base}/wp-login.php`);
-  await page.getByLabel('Username or Email Address').fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  const user = page.getByLabel('Username or Email Address');
+  const pass = page.getByLabel('Password', { exact: true });
+  // wp-login.php focuses and selects the username field 200 ms after it loads: on a busy machine
+  // that can land between the two fills and send the password as the username. Fill until both
+  // fields hold what was typed.
+  for (let i = 0; i < 5; i++) {
+    await user.fill(login);
+    await pass.fill(password);
+    await new Promise((r) => setTimeout(r, 250));
+    if ((await user.inputValue()) === login && (await pass.inputValue()) === password) break;
+  }
   await page.getByRole('button', { name: 'Log In' }).click();
   await page.waitForLoadState('domcontentloaded');
 }

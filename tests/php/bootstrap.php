@@ -31,10 +31,12 @@ require_once $wp_dir . '/wp-load.php';
 $twofa_loaded = true;
 require_once ABSPATH . 'wp-admin/includes/user.php';
 
-if ( ! class_exists( 'Twofa_Plugin' ) ) {
+if ( ! class_exists( 'Twofa_Hooks' ) ) {
 	fwrite( STDERR, "The twofa plugin is not active in the test site.\n" );
 	exit( 1 );
 }
+// This process uses the dashboard's features without a screen (list tables, privacy tools, cron).
+Twofa_Hook_Groups::register_all();
 
 require_once __DIR__ . '/support/class-http-client.php';
 require_once __DIR__ . '/support/class-twofa-testcase.php';

@@ -22,10 +22,8 @@ define( 'TWOFA_PLUGIN_DIR', __DIR__ );
 // The oldest extension whose PHP API this plugin relies on.
 define( 'TWOFA_MIN_EXTENSION_VERSION', '0.1.0' );
 
-require_once __DIR__ . '/includes/class-twofa-autoloader.php';
-Twofa_Autoloader::register( __DIR__ . '/includes' );
-
-add_action( 'plugins_loaded', array( 'Twofa_Plugin', 'boot' ) );
-register_activation_hook( __FILE__, array( 'Twofa_Events', 'activate' ) );
-register_activation_hook( __FILE__, array( 'Twofa_Passkeys', 'install' ) );
-register_deactivation_hook( __FILE__, array( 'Twofa_Events', 'deactivate' ) );
+// Every hook of the plugin, added from one table, and the autoloader: no class loads until
+// one of its hooks fires.
+require_once __DIR__ . '/includes/class-twofa-hooks.php';
+Twofa_Hooks::autoload_from( __DIR__ . '/includes' );
+Twofa_Hooks::register();

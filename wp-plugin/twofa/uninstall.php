@@ -10,8 +10,8 @@
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
-require_once __DIR__ . '/includes/class-twofa-autoloader.php';
-Twofa_Autoloader::register( __DIR__ . '/includes' );
+require_once __DIR__ . '/includes/class-twofa-hooks.php';
+Twofa_Hooks::autoload_from( __DIR__ . '/includes' );
 
 /**
  * Deletes this site's option and transients.

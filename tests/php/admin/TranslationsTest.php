@@ -26,7 +26,7 @@ final class TranslationsTest extends Admin_TestCase {
 	}
 
 	public function test_plugin_strings_come_from_the_languages_folder_when_first_translated(): void {
-		$this->assertSame( 10, has_action( 'init', array( 'Twofa_Plugin', 'load_textdomain' ) ), 'registered from a hook' );
+		$this->assertSame( 10, has_action( 'init', array( 'Twofa_Hooks', 'load_textdomain' ) ), 'registered from a hook' );
 		$dir = dirname( TWOFA_PLUGIN_FILE ) . '/languages';
 		$this->assertFileExists( $dir . '/twofa.pot' );
 		$po = tempnam( sys_get_temp_dir(), 'twofa-po' );

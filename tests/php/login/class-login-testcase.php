@@ -56,10 +56,11 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	 *
 	 * @param Http_Client          $client Browser.
 	 * @param array<string,string> $fields twofa_* fields.
-	 * @param string               $query  Extra query.
+	 * @param string               $query   Extra query.
+	 * @param array<string,string> $headers Extra request headers.
 	 */
-	protected function second_step( Http_Client $client, array $fields, string $query = '' ): array {
-		return $client->post( '/wp-login.php?action=twofa_challenge' . ( '' !== $query ? '&' . $query : '' ), $fields );
+	protected function second_step( Http_Client $client, array $fields, string $query = '', array $headers = array() ): array {
+		return $client->post( '/wp-login.php?action=twofa_challenge' . ( '' !== $query ? '&' . $query : '' ), $fields, $headers );
 	}
 
 	/**
@@ -80,11 +81,12 @@ abstract class Login_TestCase extends Twofa_TestCase {
 	/**
 	 * Submits a code with the user id and nonce of the page last shown.
 	 *
-	 * @param Http_Client $client Browser.
-	 * @param string      $method totp|email.
-	 * @param string      $code   Code.
+	 * @param Http_Client $client  Browser.
+	 * @param string      $method  totp|email.
+	 * @param string      $code    Code.
+	 * @param array       $headers Extra request headers.
 	 */
-	protected function submit_code( Http_Client $client, string $method, string $code ): array {
+	protected function submit_code( Http_Client $client, string $method, string $code, array $headers = array() ): array {
 		$user  = $client->field( 'twofa_user' );
 		$nonce = $client->field( 'twofa_nonce' );
 		$this->assertNotNull( $nonce, 'the page carries a login nonce' );
@@ -99,7 +101,7 @@ abstract class Login_TestCase extends Twofa_TestCase {
 		if ( null !== $client->field( 'interim-login' ) ) {
 			$fields['interim-login'] = (string) $client->field( 'interim-login' );
 		}
-		return $this->second_step( $client, $fields );
+		return $this->second_step( $client, $fields, '', $headers );
 	}
 
 	/**

@@ -104,6 +104,18 @@ final class Twofa_Settings {
 	}
 
 	/**
+	 * Whether a setting that is off by default (a boolean) is on: the same answer as
+	 * `true === get( $field )`, without the other defaults (which load every provider),
+	 * so wp-login.php's password form can ask it cheaply.
+	 *
+	 * @param string $field A boolean field whose default is false.
+	 */
+	public static function is_on( string $field ): bool {
+		$stored = self::stored();
+		return is_array( $stored ) && array_key_exists( $field, $stored ) && true === self::validate_field( $field, $stored[ $field ] );
+	}
+
+	/**
 	 * Whether a method is enabled on this site.
 	 *
 	 * @param string $method Method id.

@@ -26,15 +26,6 @@ final class Twofa_Activity_Page {
 	const NETWORK_CAPABILITY = 'manage_network_users';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
-		add_action( 'network_admin_menu', array( __CLASS__, 'add_network_page' ) );
-		add_action( 'admin_post_' . self::EXPORT_ACTION, array( __CLASS__, 'handle_export' ) );
-	}
-
-	/**
 	 * Network Admin → Users → 2FA Activity: every site's events, filtered by site.
 	 */
 	public static function add_network_page(): void {

@@ -14,14 +14,6 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Admin_Notices {
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_notices', array( __CLASS__, 'render' ) );
-		add_action( 'network_admin_notices', array( __CLASS__, 'render' ) );
-	}
-
-	/**
 	 * The notice's HTML, or '' when there is nothing to say to this user.
 	 */
 	public static function html(): string {

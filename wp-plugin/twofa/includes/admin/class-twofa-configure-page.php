@@ -27,19 +27,6 @@ final class Twofa_Configure_Page {
 	const ACTIONS = array( 'set_primary', 'remove' );
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
-		add_action( 'admin_post_' . self::POST_ACTION, array( __CLASS__, 'handle_post' ) );
-		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
-		// Adding a passkey (Twofa_Passkey_Screens::AJAX_BEGIN / AJAX_FINISH; written out so the
-		// class loads only when one of them is called).
-		add_action( 'wp_ajax_twofa_passkey_register_begin', array( 'Twofa_Passkey_Screens', 'ajax_register_begin' ) );
-		add_action( 'wp_ajax_twofa_passkey_register_finish', array( 'Twofa_Passkey_Screens', 'ajax_register_finish' ) );
-	}
-
-	/**
 	 * Users → Configure 2FA (Profile → Configure 2FA for users who cannot list users).
 	 */
 	public static function add_page(): void {

@@ -25,18 +25,6 @@ final class Twofa_Demo_Mailbox {
 	const MAX_BYTES = 262144;
 
 	/**
-	 * Adds the pages when demo mode is on.
-	 */
-	public static function register(): void {
-		if ( ! self::enabled() ) {
-			return;
-		}
-		add_action( 'admin_menu', array( __CLASS__, 'admin_menu' ) );
-		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'login_page' ) );
-		add_action( 'login_footer', array( __CLASS__, 'login_footer_link' ) );
-	}
-
-	/**
 	 * Whether demo mode is on and names an outbox.
 	 */
 	public static function enabled(): bool {

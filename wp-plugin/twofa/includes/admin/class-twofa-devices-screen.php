@@ -19,13 +19,6 @@ final class Twofa_Devices_Screen {
 	const ACTIONS = array( 'forget', 'forget_all' );
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_post_' . self::POST_ACTION, array( __CLASS__, 'handle_post' ) );
-	}
-
-	/**
 	 * Nonce action of a form.
 	 *
 	 * @param string $action  forget | forget_all.

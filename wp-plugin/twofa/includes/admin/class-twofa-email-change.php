@@ -29,18 +29,6 @@ final class Twofa_Email_Change {
 	private static $refusal = null;
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		// Before WordPress's own send_confirmation_on_profile_email (priority 10).
-		add_action( 'personal_options_update', array( __CLASS__, 'check_own_change' ), 1 );
-		add_action( 'user_profile_update_errors', array( __CLASS__, 'add_refusal' ), 10, 1 );
-		add_filter( 'wp_pre_insert_user_data', array( __CLASS__, 'notify_old_address' ), 10, 3 );
-		add_filter( 'rest_request_before_callbacks', array( __CLASS__, 'check_rest_change' ), 10, 3 );
-		add_action( 'show_user_profile', array( __CLASS__, 'render_fields' ), 20 );
-	}
-
-	/**
 	 * Whether the email method guards this account.
 	 *
 	 * @param int $user_id User ID.

@@ -20,13 +20,6 @@ final class Twofa_Import_Page {
 	const NONCE_FIELD  = 'twofa_import_nonce';
 
 	/**
-	 * Adds the menu entry.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
-	}
-
-	/**
 	 * Tools → Import two-factor settings.
 	 */
 	public static function add_menu(): void {

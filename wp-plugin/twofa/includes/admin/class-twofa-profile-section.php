@@ -14,14 +14,6 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Profile_Section {
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'show_user_profile', array( __CLASS__, 'render_own_profile_section' ) );
-		add_action( 'edit_user_profile', array( __CLASS__, 'render_other_profile_section' ) );
-	}
-
-	/**
 	 * Your own profile: status and a link to Configure 2FA.
 	 *
 	 * @param WP_User $user The profile's user (the current user).

@@ -22,14 +22,6 @@ final class Twofa_Report_Page {
 	const NETWORK_CAPABILITY = 'manage_network_users';
 
 	/**
-	 * Adds the menu entries.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
-		add_action( 'network_admin_menu', array( __CLASS__, 'add_network_menu' ) );
-	}
-
-	/**
 	 * Network Admin → Users → 2FA Report: every user of the network.
 	 */
 	public static function add_network_menu(): void {

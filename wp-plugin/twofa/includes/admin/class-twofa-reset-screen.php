@@ -30,17 +30,6 @@ final class Twofa_Reset_Screen {
 	private static $unlock_form_for = 0;
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
-		add_action( 'admin_post_' . self::ACTION, array( __CLASS__, 'handle_reset' ) );
-		add_action( 'admin_post_' . self::UNLOCK_ACTION, array( __CLASS__, 'handle_unlock' ) );
-		add_action( 'admin_footer', array( __CLASS__, 'render_unlock_form' ) );
-		add_action( 'admin_notices', array( __CLASS__, 'render_reset_notice' ) );
-	}
-
-	/**
 	 * The screen, without a menu entry.
 	 */
 	public static function add_page(): void {

@@ -47,17 +47,6 @@ final class Twofa_Settings_Page {
 	const NOTICE_TRANSIENT = 'twofa_test_email_';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'admin_menu', array( __CLASS__, 'add_menu' ) );
-		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
-		add_action( 'admin_post_' . self::TEST_ACTION, array( __CLASS__, 'handle_test_email' ) );
-		add_action( 'network_admin_menu', array( __CLASS__, 'add_network_menu' ) );
-		add_action( 'network_admin_edit_' . self::NETWORK_ACTION, array( __CLASS__, 'handle_network_save' ) );
-	}
-
-	/**
 	 * Settings → Two-Factor (not on the sites of a network whose policy is the network's).
 	 */
 	public static function add_menu(): void {

@@ -23,16 +23,6 @@ final class Twofa_Users_Column {
 	const FILTER_VALUE = 'without';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_filter( 'manage_users_columns', array( __CLASS__, 'add_column' ) );
-		add_filter( 'manage_users_custom_column', array( __CLASS__, 'render_cell' ), 10, 3 );
-		add_filter( 'views_users', array( __CLASS__, 'add_view' ) );
-		add_filter( 'users_list_table_query_args', array( __CLASS__, 'filter_query' ) );
-	}
-
-	/**
 	 * Adds "2FA" after the role column.
 	 *
 	 * @param array<string,string> $columns Columns.

@@ -24,14 +24,6 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Auth_Policy {
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_filter( 'authenticate', array( __CLASS__, 'authenticate' ), PHP_INT_MAX, 3 );
-		add_action( 'wp_authenticate_application_password_errors', array( __CLASS__, 'application_password_errors' ), 10, 2 );
-	}
-
-	/**
 	 * User whose valid, complete session was presented in this request instead of
 	 * a password (wp-login.php re-checks the auth cookie with empty credentials).
 	 *

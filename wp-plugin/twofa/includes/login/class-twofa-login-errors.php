@@ -28,14 +28,6 @@ final class Twofa_Login_Errors {
 	const DUMMY_OPTION = 'twofa_dummy_hash';
 
 	/**
-	 * Adds the hook.
-	 */
-	public static function register(): void {
-		// After WordPress's own username/email/password checks (priority 20).
-		add_filter( 'authenticate', array( __CLASS__, 'filter' ), 90, 3 );
-	}
-
-	/**
 	 * Replaces the telling errors with one generic error.
 	 *
 	 * @param WP_User|WP_Error|null $user     Result so far.
@@ -44,11 +36,12 @@ final class Twofa_Login_Errors {
 	 * @return WP_User|WP_Error|null
 	 */
 	public static function filter( $user, $username = '', $password = '' ) {
-		if ( ! is_wp_error( $user ) || 'generic' !== Twofa_Settings::get( 'login_errors' ) ) {
+		if ( ! is_wp_error( $user ) ) {
 			return $user;
 		}
 		$codes = $user->get_error_codes();
-		if ( ! array_intersect( $codes, self::CODES ) ) {
+		// The setting is read only for an error this filter may replace.
+		if ( ! array_intersect( $codes, self::CODES ) || 'generic' !== Twofa_Settings::get( 'login_errors' ) ) {
 			return $user;
 		}
 		if ( array_intersect( $codes, array( 'invalid_username', 'invalid_email' ) ) && is_string( $password ) && '' !== $password ) {

@@ -161,6 +161,19 @@ final class Twofa_Login_Flow {
 	 */
 	public static function handle( array $request, bool $is_post ): array {
 		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
+		// The step reads the user's state once (Twofa_User_State::in_one_read()).
+		return Twofa_User_State::in_one_read( $user_id, static fn() => self::handle_step( $request, $is_post ) );
+	}
+
+	/**
+	 * The step of handle(), on one read of the user's state.
+	 *
+	 * @param array<string,mixed> $request The form fields (unslashed).
+	 * @param bool                $is_post Whether the request is a POST.
+	 * @return array<string,mixed>
+	 */
+	private static function handle_step( array $request, bool $is_post ): array {
+		$user_id = isset( $request[ self::F_USER ] ) && is_scalar( $request[ self::F_USER ] ) ? absint( $request[ self::F_USER ] ) : 0;
 		$nonce   = isset( $request[ self::F_NONCE ] ) && is_string( $request[ self::F_NONCE ] ) ? strtolower( trim( $request[ self::F_NONCE ] ) ) : '';
 		$method  = isset( $request[ self::F_METHOD ] ) && is_string( $request[ self::F_METHOD ] ) && null !== Twofa_Providers::get( $request[ self::F_METHOD ] ) ? $request[ self::F_METHOD ] : '';
 		$code    = isset( $request[ self::F_CODE ] ) && is_string( $request[ self::F_CODE ] ) ? $request[ self::F_CODE ] : '';

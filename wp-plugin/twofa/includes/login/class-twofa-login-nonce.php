@@ -60,7 +60,7 @@ final class Twofa_Login_Nonce {
 		if ( $user_id <= 0 || ! preg_match( '/^[0-9a-f]{64}$/', $nonce ) ) {
 			return null;
 		}
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		$raw = get_user_meta( $user_id, Twofa_User_State::LOGIN_NONCE, true );
 		if ( ! is_string( $raw ) || '' === $raw ) {
 			return null;

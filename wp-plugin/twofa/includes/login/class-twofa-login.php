@@ -15,8 +15,8 @@ defined( 'ABSPATH' ) || exit;
  * this class only connects them to WordPress and does the printing, cookies,
  * redirects and exits.
  *
- * register() runs on every request, so it only adds hooks: nothing here reads
- * the database or calls the extension unless someone is logging in.
+ * Its hooks are in Twofa_Hooks: this class loads only when someone logs in,
+ * and nothing here reads the database or calls the extension before that.
  */
 final class Twofa_Login {
 
@@ -50,18 +50,6 @@ final class Twofa_Login {
 	 * @var bool
 	 */
 	private static $finishing = false;
-
-	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_action( 'set_auth_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
-		add_action( 'set_logged_in_cookie', array( __CLASS__, 'collect_token' ), 10, 6 );
-		// Early, so that no other wp_login listener acts on a login that is not complete yet.
-		add_action( 'wp_login', array( __CLASS__, 'on_wp_login' ), 1, 2 );
-		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_challenge_request' ) );
-		add_action( 'admin_notices', array( __CLASS__, 'grace_notice' ) );
-	}
 
 	/**
 	 * Remembers the session token of each auth cookie WordPress creates in this request.
@@ -100,6 +88,8 @@ final class Twofa_Login {
 		if ( Twofa_Auth_Policy::has_existing_session( (int) $user->ID ) ) {
 			return;
 		}
+		// A login that did not pass through `authenticate` still gets the login's hooks (remembered devices).
+		Twofa_Hooks::login();
 		$stage = Twofa_Login_Flow::requirement( $user );
 		if ( Twofa_Login_Flow::NONE === $stage ) {
 			return;
@@ -166,19 +156,63 @@ final class Twofa_Login {
 	}
 
 	/**
+	 * The result of a second-step POST handled at plugins_loaded that still has a
+	 * form to show (a wrong code, a code sent, a lockout): on_challenge_request()
+	 * shows it once wp-login.php has loaded, without handling the POST again.
+	 *
+	 * @var array<string,mixed>|null
+	 */
+	private static $early = null;
+
+	/**
+	 * A POST to wp-login.php?action=twofa_challenge, handled as soon as the plugins
+	 * are loaded (plugins_loaded, last): before the theme, `init`, block registration
+	 * and wp-login.php's own set-up, none of which a code check needs. A passed step
+	 * logs in and redirects from here; anything else goes on to wp-login.php, which
+	 * shows the form (docs/DESIGN.md, "The light code step").
+	 */
+	public static function early_challenge(): void {
+		if ( self::is_interim() || ( force_ssl_admin() && ! is_ssl() ) ) {
+			// The modal's success page and the https redirect are wp-login.php's own.
+			return;
+		}
+		// The request exactly as every later hook sees it (WordPress adds the slashes after
+		// plugins_loaded), so the code below reads it as it does from wp-login.php.
+		$raw = array( $_GET, $_POST, $_COOKIE, $_SERVER, $_REQUEST ); // phpcs:ignore WordPress.Security.NonceVerification
+		wp_magic_quotes();
+		$result = self::handle_challenge( true );
+		// Not logged in: WordPress goes on and adds the slashes itself, once.
+		list( $_GET, $_POST, $_COOKIE, $_SERVER, $_REQUEST ) = $raw;
+		self::$early = $result;
+	}
+
+	/**
 	 * wp-login.php?action=twofa_challenge: every form of the second step posts here.
 	 */
 	public static function on_challenge_request(): void {
+		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
+		$result  = null !== self::$early ? self::$early : self::handle_challenge( $is_post );
 		nocache_headers();
+		Twofa_Login_Screen::render( $result, self::is_interim() );
+		exit;
+	}
+
+	/**
+	 * Handles the second step's request once; a passed step logs in and leaves.
+	 *
+	 * @param bool $is_post Whether the request is a POST.
+	 * @return array<string,mixed> A result of Twofa_Login_Flow::handle() that has a form to show.
+	 */
+	private static function handle_challenge( bool $is_post ): array {
 		// The nonce, lock and codes were written by an earlier request, maybe on another database node.
 		Twofa_User_State::causal_reads();
-		$is_post = isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === strtoupper( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) );
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
 		$request = is_array( $request ) ? $request : array();
 		for ( $try = 1; ; $try++ ) {
 			$result = Twofa_Login_Flow::handle( $request, $is_post );
 			if ( 'success' === $result['outcome'] ) {
+				nocache_headers();
 				$result = self::finish( $result, $request ); // Returns only when not logged in.
 			}
 			// A conflict rolled the whole step back (nonce and code still live): run it again,
@@ -190,8 +224,7 @@ final class Twofa_Login {
 		}
 		// No transaction outlives the request (each path above has already closed its own).
 		Twofa_Login_Transaction::commit();
-		Twofa_Login_Screen::render( $result, self::is_interim() );
-		exit;
+		return $result;
 	}
 
 	/**
@@ -282,6 +315,8 @@ final class Twofa_Login {
 			header_remove( 'Set-Cookie' );
 		}
 		wp_set_current_user( 0 );
+		// The rollback undid what this step wrote: the cached meta (kept up to date by the step) goes too.
+		wp_cache_delete( (int) $result['user_id'], 'user_meta' );
 		$nonce                    = isset( $request[ Twofa_Login_Flow::F_NONCE ] ) && is_string( $request[ Twofa_Login_Flow::F_NONCE ] ) ? strtolower( trim( $request[ Twofa_Login_Flow::F_NONCE ] ) ) : '';
 		$result['outcome']        = 'form';
 		$result['nonce']          = $nonce;

@@ -54,19 +54,11 @@ final class Twofa_Passwordless {
 	const METHOD = Twofa_Provider_Passkey::ID;
 
 	/**
-	 * Adds the hooks (nothing is read until someone is on the login page).
-	 */
-	public static function register(): void {
-		add_action( 'login_form', array( __CLASS__, 'render_button' ) );
-		add_action( 'login_form_' . self::ACTION, array( __CLASS__, 'on_request' ) );
-	}
-
-	/**
 	 * Whether the site offers passwordless login: the setting, the passkey method, a
 	 * working extension and key, and an address passkeys work on (HTTPS, or localhost).
 	 */
 	public static function enabled(): bool {
-		return true === Twofa_Settings::get( 'passwordless' )
+		return Twofa_Settings::is_on( 'passwordless' )
 			&& Twofa_Settings::method_enabled( self::METHOD )
 			&& Twofa_Environment::ready()
 			&& Twofa_Passkey_Ceremony::available();
@@ -77,7 +69,8 @@ final class Twofa_Passwordless {
 	 * submit it, the script posts its own form). Hidden until the script finds WebAuthn.
 	 */
 	public static function render_button(): void {
-		if ( Twofa_Login::is_interim() || ! self::enabled() ) {
+		// The setting first: with it off (the default) the login page loads no other class of ours.
+		if ( ! self::enabled() || Twofa_Login::is_interim() ) {
 			return;
 		}
 		wp_enqueue_style( 'twofa-login', plugins_url( 'assets/login.css', TWOFA_PLUGIN_FILE ), array( 'login' ), TWOFA_PLUGIN_VERSION );

@@ -21,17 +21,6 @@ final class Twofa_Remember_Device {
 	const FIELD = 'twofa_remember_device';
 
 	/**
-	 * Adds the hooks.
-	 */
-	public static function register(): void {
-		add_filter( 'twofa_skip_challenge', array( __CLASS__, 'filter_skip_challenge' ), 10, 2 );
-		add_action( 'after_password_reset', array( __CLASS__, 'on_password_reset' ), 10, 1 );
-		add_action( 'profile_update', array( __CLASS__, 'on_profile_update' ), 10, 2 );
-		// WordPress 6.2+ fires this for every wp_set_password(); older versions reach the two above.
-		add_action( 'wp_set_password', array( __CLASS__, 'on_set_password' ), 10, 2 );
-	}
-
-	/**
 	 * The `twofa_skip_challenge` filter.
 	 *
 	 * @param bool    $skip Whether another rule already skips.

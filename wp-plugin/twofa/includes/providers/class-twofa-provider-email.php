@@ -587,7 +587,7 @@ class Twofa_Provider_Email extends Twofa_Provider {
 		if ( $ensure ) {
 			Twofa_User_State::ensure_meta_row( $user_id, self::CODE, '' );
 		}
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		$raw = get_user_meta( $user_id, self::CODE, true );
 		return is_string( $raw ) ? $raw : '';
 	}

@@ -206,7 +206,7 @@ class Twofa_Provider_Totp extends Twofa_Provider {
 		if ( null === $code ) {
 			return self::format_error();
 		}
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		if ( '' === (string) get_user_meta( $user_id, self::SECRET, true ) ) {
 			return new WP_Error( 'twofa_totp_not_configured', __( 'Google Authenticator is not set up for this account.', 'twofa' ) );
 		}

@@ -19,14 +19,6 @@ final class Twofa_Event_Privacy {
 	const PER_PAGE = 500;
 
 	/**
-	 * Adds the exporter and the eraser.
-	 */
-	public static function register(): void {
-		add_filter( 'wp_privacy_personal_data_exporters', array( __CLASS__, 'add_exporter' ) );
-		add_filter( 'wp_privacy_personal_data_erasers', array( __CLASS__, 'add_eraser' ) );
-	}
-
-	/**
 	 * Registers the exporter.
 	 *
 	 * @param array<string,array<string,mixed>> $exporters Exporters.

@@ -121,27 +121,41 @@ final class Twofa_Events {
 	private static $error_logged = false;
 
 	/**
-	 * Adds the hooks: schema upgrade on version change, the daily purge, settings changes
-	 * (Twofa_Settings_Audit).
+	 * Whether this request checked the schema version and the purge schedule.
+	 *
+	 * @var bool
 	 */
-	public static function register(): void {
-		self::maybe_upgrade();
-		add_action( self::CRON_HOOK, array( 'Twofa_Event_Log', 'cron_purge' ) );
-		add_action( self::CRON_MORE_HOOK, array( 'Twofa_Event_Log', 'cron_purge' ) );
-		add_action( 'init', array( __CLASS__, 'schedule' ) );
-		add_action( 'add_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_added' ), 10, 2 );
-		add_action( 'update_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_updated' ), 10, 2 );
-		// The network's settings (multisite, network-activated) are a site option.
-		add_action( 'add_site_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_network_added' ), 10, 2 );
-		add_action( 'update_site_option_' . Twofa_Settings::OPTION, array( 'Twofa_Settings_Audit', 'on_network_updated' ), 10, 3 );
+	private static $checked = false;
+
+	/**
+	 * The table's full name. The first use in a request checks the schema version
+	 * (an autoloaded option on a single site, so no query) and the daily purge, so
+	 * a request that never touches the activity log never reads either
+	 * (Twofa_Hooks adds no hook of this class to the front end).
+	 */
+	public static function table(): string {
+		if ( ! self::$checked ) {
+			self::$checked = true;
+			self::maybe_upgrade();
+			self::schedule();
+		}
+		return self::name();
 	}
 
 	/**
-	 * The table's full name.
+	 * The table's full name, with no check.
 	 */
-	public static function table(): string {
+	private static function name(): string {
 		global $wpdb;
 		return $wpdb->base_prefix . self::TABLE;
+	}
+
+	/**
+	 * admin_init: the schema and the purge are checked on every dashboard request,
+	 * so an upgraded plugin has its table before anything is shown.
+	 */
+	public static function admin_init(): void {
+		self::table();
 	}
 
 	/**
@@ -200,7 +214,7 @@ final class Twofa_Events {
 	public static function install(): void {
 		global $wpdb;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-		$table   = self::table();
+		$table   = self::name();
 		$charset = $wpdb->get_charset_collate();
 		// dbDelta's format: one column per line, two spaces after PRIMARY KEY.
 		dbDelta(
@@ -239,7 +253,7 @@ final class Twofa_Events {
 	 */
 	public static function uninstall(): void {
 		global $wpdb;
-		$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table() ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
+		$wpdb->query( 'DROP TABLE IF EXISTS ' . self::name() ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
 		delete_site_option( self::DB_VERSION_OPTION );
 		delete_transient( self::ERROR_TRANSIENT );
 	}

@@ -36,7 +36,7 @@ final class Twofa_Lockout {
 	 * @param int $user_id User ID.
 	 */
 	public static function locked_for( int $user_id ): int {
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		if ( self::is_locked_permanently( $user_id ) ) {
 			return self::PERMANENT;
 		}
@@ -98,7 +98,7 @@ final class Twofa_Lockout {
 	 * @param int $user_id User ID.
 	 */
 	public static function failures( int $user_id ): int {
-		wp_cache_delete( $user_id, 'user_meta' );
+		Twofa_User_State::fresh( $user_id );
 		return max( 0, (int) get_user_meta( $user_id, Twofa_User_State::FAILURES, true ) );
 	}
 

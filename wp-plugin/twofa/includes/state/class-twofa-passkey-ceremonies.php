@@ -34,6 +34,7 @@ final class Twofa_Passkey_Ceremonies {
 	 */
 	public static function table(): string {
 		global $wpdb;
+		Twofa_Passkeys::check();
 		return $wpdb->base_prefix . self::TABLE;
 	}
 

@@ -60,23 +60,32 @@ final class Twofa_Passkeys {
 	const CREDENTIAL_ID_LENGTH = 1366;
 
 	/**
-	 * Adds the hooks: schema upgrade on version change, the daily purge of ceremony states,
-	 * the removal of a deleted user's passkeys.
+	 * Whether this request checked the tables' schema version already.
+	 *
+	 * @var bool
 	 */
-	public static function register(): void {
-		self::maybe_upgrade();
-		add_action( Twofa_Events::CRON_HOOK, array( 'Twofa_Passkey_Ceremonies', 'cron_purge' ) );
-		// A deleted account's passkeys go with it (the table is not user meta).
-		add_action( 'deleted_user', array( __CLASS__, 'remove_all' ) );
-		add_action( 'wpmu_delete_user', array( __CLASS__, 'remove_all' ) );
-	}
+	private static $checked = false;
 
 	/**
-	 * The table's full name.
+	 * The table's full name. The first use of either passkey table in a request checks the
+	 * schema version (an autoloaded option on a single site, so no query), so a request
+	 * that never touches passkeys reads nothing (Twofa_Hooks adds no hook of this class to
+	 * a page view).
 	 */
 	public static function table(): string {
 		global $wpdb;
+		self::check();
 		return $wpdb->base_prefix . self::TABLE;
+	}
+
+	/**
+	 * The schema check of table(), once per request.
+	 */
+	public static function check(): void {
+		if ( ! self::$checked ) {
+			self::$checked = true;
+			self::maybe_upgrade();
+		}
 	}
 
 	/**
@@ -93,6 +102,7 @@ final class Twofa_Passkeys {
 	 */
 	public static function install(): void {
 		global $wpdb;
+		self::$checked = true;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$table   = self::table();
 		$charset = $wpdb->get_charset_collate();
@@ -122,6 +132,7 @@ final class Twofa_Passkeys {
 	 */
 	public static function uninstall(): void {
 		global $wpdb;
+		self::$checked = true;
 		$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table() ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
 		$wpdb->query( 'DROP TABLE IF EXISTS ' . Twofa_Passkey_Ceremonies::table() ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours.
 		delete_site_option( self::DB_VERSION_OPTION );

@@ -9,7 +9,7 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * Listens to the `twofa_settings` option, and to the network's site option of that name
- * (Twofa_Events::register() adds the hooks), whoever changes it: Settings → Two-Factor,
+ * (Twofa_Hook_Groups::SETTINGS_WRITE), whoever changes it: Settings → Two-Factor,
  * Network Admin → Settings → Two-Factor, `wp twofa policy set`, or code. One `settings_changed`
  * event per change, with who made it and which keys differ (never their values).
  */

@@ -27,13 +27,6 @@ final class Twofa_User_Query {
 	const NONE = 'none';
 
 	/**
-	 * Adds the hook.
-	 */
-	public static function register(): void {
-		add_action( 'pre_user_query', array( __CLASS__, 'apply' ) );
-	}
-
-	/**
 	 * Adds the condition to a WP_User_Query that asks for it.
 	 *
 	 * @param WP_User_Query $query The query being prepared.

@@ -156,6 +156,59 @@ final class Twofa_User_State {
 	}
 
 	/**
+	 * The user whose state the current step has read (0 = none): see in_one_read().
+	 *
+	 * @var int
+	 */
+	private static $one_read = 0;
+
+	/**
+	 * Methods whose use mark_used() recorded in the current step.
+	 *
+	 * @var array<string,bool>
+	 */
+	private static $marked = array();
+
+	/**
+	 * Before a read that must see what other requests wrote: drops WordPress's
+	 * cache of the user's meta, so the next read loads it from the database —
+	 * except inside in_one_read() for that user, where the step's one read is used.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	public static function fresh( int $user_id ): void {
+		if ( self::$one_read !== $user_id ) {
+			wp_cache_delete( $user_id, 'user_meta' );
+		}
+	}
+
+	/**
+	 * Runs one step of a login (the code step) on one read of the user's meta:
+	 * loaded from the database once at the start, then kept up to date by this
+	 * class's own writes (cached_write(), set_json(), delete_keys()). Every
+	 * decision stays with an atomic statement, so a value another request writes
+	 * meanwhile can change no outcome, only what a message says.
+	 *
+	 * @param int      $user_id User ID (0: no user, $step just runs).
+	 * @param callable $step    The step.
+	 * @return mixed What $step returns.
+	 */
+	public static function in_one_read( int $user_id, callable $step ) {
+		if ( $user_id <= 0 ) {
+			return $step();
+		}
+		wp_cache_delete( $user_id, 'user_meta' );
+		$outer          = array( self::$one_read, self::$marked );
+		self::$one_read = $user_id;
+		self::$marked   = array();
+		try {
+			return $step();
+		} finally {
+			list( self::$one_read, self::$marked ) = $outer;
+		}
+	}
+
+	/**
 	 * Reads a JSON-valued meta key as an array (empty when absent or damaged).
 	 *
 	 * @param int    $user_id User ID.
@@ -179,7 +232,11 @@ final class Twofa_User_State {
 	 * @param array<string,mixed> $value   Value.
 	 */
 	public static function set_json( int $user_id, string $key, array $value ): void {
-		update_user_meta( $user_id, $key, wp_slash( wp_json_encode( $value ) ) );
+		$json = (string) wp_json_encode( $value );
+		$meta = wp_cache_get( $user_id, 'user_meta' );
+		update_user_meta( $user_id, $key, wp_slash( $json ) );
+		// update_user_meta() drops the user's whole meta cache; it gets back what it had plus this value.
+		self::patch_cache( $user_id, $meta, $key, true, $json );
 	}
 
 	/**
@@ -206,6 +263,13 @@ final class Twofa_User_State {
 	 * @param string $method  Method id.
 	 */
 	public static function mark_used( int $user_id, string $method ): void {
+		// The provider and the login flow both record a passed code: one write per step.
+		if ( self::$one_read === $user_id ) {
+			if ( isset( self::$marked[ $method ] ) ) {
+				return;
+			}
+			self::$marked[ $method ] = true;
+		}
 		self::set_json(
 			$user_id,
 			self::LAST_USED,
@@ -414,7 +478,7 @@ final class Twofa_User_State {
 	 */
 	public static function set_value( int $user_id, string $key, string $value ): bool {
 		global $wpdb;
-		return null !== self::update_row( $user_id, $key, $value, $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s", $value, $user_id, $key ) );
+		return null !== self::update_row( $user_id, $key, $value, $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s", $value, $user_id, $key ), $value );
 	}
 
 	/**
@@ -451,30 +515,33 @@ final class Twofa_User_State {
 				$user_id,
 				$key,
 				$value
-			)
+			),
+			(string) $value
 		);
 	}
 
 	/**
 	 * Runs an UPDATE of a key's rows after making sure one exists.
 	 *
-	 * @param int    $user_id User ID.
-	 * @param string $key     Meta key.
-	 * @param string $initial Value of a new row.
-	 * @param string $sql     The prepared UPDATE.
+	 * @param int         $user_id User ID.
+	 * @param string      $key     Meta key.
+	 * @param string      $initial Value of a new row.
+	 * @param string      $sql     The prepared UPDATE.
+	 * @param string|null $value   The value the row holds when the UPDATE changed one (null: not known).
 	 * @return int|null Affected rows, null on a database error.
 	 */
-	private static function update_row( int $user_id, string $key, string $initial, string $sql ): ?int {
+	private static function update_row( int $user_id, string $key, string $initial, string $sql, ?string $value = null ): ?int {
 		if ( null === self::ensure_meta_row( $user_id, $key, $initial ) ) {
 			return null;
 		}
 		$done = self::write( $sql );
-		wp_cache_delete( $user_id, 'user_meta' );
+		self::cached_write( $user_id, $key, null !== $value && 1 === $done, $value );
 		return $done;
 	}
 
 	/**
-	 * Deletes keys of a user in one statement.
+	 * Deletes keys of a user in one statement, and only if this request read any of them:
+	 * a key that was absent when the request read the user's meta costs no query.
 	 *
 	 * @param int      $user_id User ID.
 	 * @param string[] $keys    Meta keys.
@@ -482,9 +549,22 @@ final class Twofa_User_State {
 	 */
 	public static function delete_keys( int $user_id, array $keys ): bool {
 		global $wpdb;
-		$in   = implode( ', ', array_fill( 0, count( $keys ), '%s' ) );
-		$done = self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key IN ($in)", array_merge( array( $user_id ), $keys ) ) ); // phpcs:ignore WordPress.DB.PreparedSQLPlaceholders
-		wp_cache_delete( $user_id, 'user_meta' );
+		$present = array();
+		foreach ( $keys as $key ) {
+			if ( metadata_exists( 'user', $user_id, $key ) ) {
+				$present[] = $key;
+			}
+		}
+		if ( ! $present ) {
+			return true;
+		}
+		$in   = implode( ', ', array_fill( 0, count( $present ), '%s' ) );
+		$meta = wp_cache_get( $user_id, 'user_meta' );
+		$done = self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key IN ($in)", array_merge( array( $user_id ), $present ) ) ); // phpcs:ignore WordPress.DB.PreparedSQLPlaceholders
+		foreach ( $present as $key ) {
+			self::patch_cache( $user_id, $meta, $key, null !== $done, null );
+			$meta = wp_cache_get( $user_id, 'user_meta' );
+		}
 		return null !== $done;
 	}
 
@@ -525,7 +605,7 @@ final class Twofa_User_State {
 				$expected
 			)
 		);
-		wp_cache_delete( $user_id, 'user_meta' );
+		self::cached_write( $user_id, $key, null !== $deleted && $deleted > 0, null );
 		return null === $deleted ? null : $deleted > 0;
 	}
 
@@ -552,8 +632,49 @@ final class Twofa_User_State {
 				$expected
 			)
 		);
-		wp_cache_delete( $user_id, 'user_meta' );
+		self::cached_write( $user_id, $key, 1 === $updated, $new );
 		return null === $updated ? null : $updated > 0;
+	}
+
+	/**
+	 * After one of the atomic statements above wrote $key by SQL: the user's cached
+	 * meta (WordPress keeps all of a user's meta as one cache entry) gets the value
+	 * the statement wrote, so the rest of the request reads it without loading every
+	 * meta row again. When the value is not known (the statement changed nothing,
+	 * so another request did) or the cache is shared between servers (a persistent
+	 * object cache, where a patched copy could overwrite another server's newer one),
+	 * the entry is dropped and the next read loads it from the database.
+	 *
+	 * @param int         $user_id User ID.
+	 * @param string      $key     Meta key written.
+	 * @param bool        $known   Whether the statement's own value is what the row holds now.
+	 * @param string|null $value   That value, null when the row is gone.
+	 */
+	private static function cached_write( int $user_id, string $key, bool $known, ?string $value ): void {
+		self::patch_cache( $user_id, wp_cache_get( $user_id, 'user_meta' ), $key, $known, $value );
+	}
+
+	/**
+	 * Puts back a user's cached meta as it was before a write, with the written key
+	 * changed (see cached_write()); drops the entry when that cannot be done safely.
+	 *
+	 * @param int         $user_id User ID.
+	 * @param mixed       $meta    The cache entry before the write (false when there was none).
+	 * @param string      $key     Meta key written.
+	 * @param bool        $known   Whether $value is what the database holds now.
+	 * @param string|null $value   The value, null when the key is gone.
+	 */
+	private static function patch_cache( int $user_id, $meta, string $key, bool $known, ?string $value ): void {
+		if ( ! $known || wp_using_ext_object_cache() || ! is_array( $meta ) || ( isset( $meta[ $key ] ) && count( (array) $meta[ $key ] ) > 1 ) ) {
+			wp_cache_delete( $user_id, 'user_meta' );
+			return;
+		}
+		if ( null === $value ) {
+			unset( $meta[ $key ] );
+		} else {
+			$meta[ $key ] = array( $value );
+		}
+		wp_cache_set( $user_id, $meta, 'user_meta' );
 	}
 
 	/**
@@ -573,8 +694,8 @@ final class Twofa_User_State {
 		global $wpdb;
 		$id = self::insert_row( $user_id, $key, $value );
 		if ( $id > 0 ) {
-			self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
-			wp_cache_delete( $user_id, 'user_meta' );
+			$older = self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id < %d", $user_id, $key, $id ) );
+			self::cached_write( $user_id, $key, null !== $older, $value );
 			/** This action is documented in wp-includes/meta.php */
 			do_action( 'added_user_meta', $id, $user_id, $key, $value );
 		}
@@ -591,8 +712,10 @@ final class Twofa_User_State {
 	 */
 	private static function insert_row( int $user_id, string $key, string $value ): int {
 		global $wpdb;
+		$meta     = wp_cache_get( $user_id, 'user_meta' );
 		$inserted = self::write( $wpdb->prepare( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES (%d, %s, %s)", $user_id, $key, $value ) );
-		wp_cache_delete( $user_id, 'user_meta' );
+		// Known only when the key had no row before (a key with older rows reads them too).
+		self::patch_cache( $user_id, $meta, $key, 1 === $inserted && is_array( $meta ) && ! isset( $meta[ $key ] ), $value );
 		return 1 === $inserted ? (int) $wpdb->insert_id : 0;
 	}
 

@@ -1,0 +1,87 @@
+<?php
+/**
+ * What the login benchmarks share: bench users, a POST handle that records the
+ * logged-in cookie, and a TOTP code never used before for a two-step user.
+ * Required after wp-load.php by logins.php and served.php.
+ */
+
+/**
+ * Users for one kind of login. Each two-step user can pass at most two codes
+ * per 30 s (the current step and the next one), so there are many of them.
+ */
+function bench_make_users( int $n, bool $with_totp ): array {
+	$users = array();
+	for ( $i = 0; $i < $n; $i++ ) {
+		$login = 'bench' . ( $with_totp ? 't' : 'p' ) . bin2hex( random_bytes( 5 ) );
+		$pass  = bin2hex( random_bytes( 10 ) );
+		$id    = wp_insert_user(
+			array(
+				'user_login' => $login,
+				'user_pass'  => $pass,
+				'user_email' => $login . '@example.test',
+				'role'       => 'editor',
+			)
+		);
+		if ( ! is_int( $id ) ) {
+			fwrite( STDERR, "could not create a user\n" );
+			exit( 1 );
+		}
+		$secret = null;
+		if ( $with_totp ) {
+			$secret = twofa_totp_secret();
+			update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
+			update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
+			Twofa_User_State::mark_configured( $id, 'totp' );
+		}
+		$users[] = array(
+			'id'     => $id,
+			'login'  => $login,
+			'pass'   => $pass,
+			'secret' => $secret,
+			'last'   => -1, // Last TOTP step this benchmark used for the user.
+		);
+	}
+	return $users;
+}
+
+/**
+ * A POST handle that records its Set-Cookie headers.
+ */
+function bench_post( string $url, array $fields, array &$cookies ) {
+	$ch = curl_init( $url );
+	curl_setopt_array(
+		$ch,
+		array(
+			CURLOPT_POST           => true,
+			CURLOPT_POSTFIELDS     => http_build_query( $fields ),
+			CURLOPT_RETURNTRANSFER => true,
+			CURLOPT_TIMEOUT        => 60,
+			CURLOPT_HEADERFUNCTION => static function ( $ch, $line ) use ( &$cookies ) {
+				if ( 0 === stripos( $line, 'Set-Cookie: wordpress_logged_in_' ) && false === stripos( $line, 'max-age=0' ) ) {
+					$cookies[] = true;
+				}
+				return strlen( $line );
+			},
+		)
+	);
+	return $ch;
+}
+
+/**
+ * Picks a two-step user with a code still unused, and the time to compute it at.
+ *
+ * @return array{0:int,1:int}|null [index, time]
+ */
+function bench_pick_totp( array &$users, int &$cursor ) {
+	$n = count( $users );
+	for ( $tries = 0; $tries < $n; $tries++ ) {
+		$i      = $cursor++ % $n;
+		$step   = intdiv( time(), 30 );
+		$use    = $users[ $i ]['last'] < $step ? $step : ( $users[ $i ]['last'] === $step ? $step + 1 : null );
+		if ( null !== $use ) {
+			$users[ $i ]['last'] = $use;
+			return array( $i, $use * 30 + 1 );
+		}
+	}
+	return null;
+}

@@ -1,0 +1,118 @@
+<?php
+/**
+ * Lazy loading: a front-end request with no login loads the plugin's main file
+ * and Twofa_Hooks (the hook tables and the autoloader), and nothing else — no class, no translation,
+ * no option, no query of ours. And the hook table stays right: its literal hook
+ * names are the classes' constants, its callbacks are public static methods.
+ */
+
+final class LazyLoadingTest extends Login_TestCase {
+
+	/**
+	 * Runs the fixture for one page in a separate php-cli process.
+	 *
+	 * @param string $page front|login.
+	 * @return array<string,mixed>
+	 */
+	private function request( string $page ): array {
+		$cmd    = getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( __DIR__ . '/fixtures/twofa-test-lazy-request.php' ) . ' '
+			. escapeshellarg( (string) getenv( 'TWOFA_WP_DIR' ) ) . ' ' . escapeshellarg( (string) getenv( 'TWOFA_WP_URL' ) ) . ' ' . $page . ' 2>&1';
+		$output = (string) shell_exec( $cmd );
+		$lines  = array_values( array_filter( explode( "\n", trim( $output ) ) ) );
+		$out    = json_decode( (string) end( $lines ), true );
+		$this->assertIsArray( $out, "the $page request ran: " . substr( $output, 0, 500 ) );
+		$this->assertGreaterThan( 1000, $out['bytes'], "the $page page rendered" );
+		return $out;
+	}
+
+	public function test_a_front_end_request_loads_only_the_hooks(): void {
+		foreach ( array( 'front', 'login' ) as $page ) {
+			$out = $this->request( $page );
+			$this->assertFalse( $out['translations'], "$page: translations not loaded" );
+			$expected = array_merge( Twofa_Hooks::EVERYWHERE, version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET );
+			if ( 'front' === $page ) {
+				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
+				$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
+				$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
+			} else {
+				// The password form asks whether to show "Log in with a passkey" (the setting, off
+				// here): the settings are read, nothing else of the login is loaded.
+				$this->assertEqualsCanonicalizing( array( 'Twofa_Hooks', 'Twofa_Passwordless', 'Twofa_Settings' ), $out['classes'], "$page: classes loaded" );
+				$this->assertSame( array(), preg_grep( '/twofa_settings$/', $out['options'], PREG_GREP_INVERT ), "$page: no option of ours but the settings read" );
+				$this->assertLessThanOrEqual( 1, count( $out['queries'] ), "$page: at most the settings' query" );
+				$this->assertSame( array(), preg_grep( '/twofa_settings/', $out['queries'], PREG_GREP_INVERT ), "$page: no query of ours but the settings'" );
+				$expected = array_merge( $expected, Twofa_Hooks::LOGIN_FORM );
+			}
+			$this->assertEqualsCanonicalizing(
+				array_map( static fn( $row ) => $row[0] . ' ' . $row[1] . '::' . $row[2], $expected ),
+				// php-cli also gets the activation hooks (an installer may activate the plugin).
+				array_values( preg_grep( '/^(de)?activate_/', $out['callbacks'], PREG_GREP_INVERT ) ),
+				"$page: only the front end's hooks are added"
+			);
+		}
+	}
+
+	public function test_hook_names_are_the_constants_of_their_classes(): void {
+		$names = array();
+		foreach ( $this->tables() as $rows ) {
+			foreach ( $rows as $row ) {
+				$names[] = $row[0];
+			}
+		}
+		foreach ( array(
+			'login_form_' . Twofa_Login::ACTION,
+			'login_form_' . Twofa_Demo_Mailbox::ACTION,
+			'login_form_' . Twofa_Passwordless::ACTION,
+			'admin_post_' . Twofa_Reset_Screen::UNLOCK_ACTION,
+			'wp_ajax_' . Twofa_Passkey_Screens::AJAX_BEGIN,
+			'wp_ajax_' . Twofa_Passkey_Screens::AJAX_FINISH,
+			'admin_post_' . Twofa_Configure_Page::POST_ACTION,
+			'admin_post_' . Twofa_Reset_Screen::ACTION,
+			'admin_post_' . Twofa_Settings_Page::TEST_ACTION,
+			'admin_post_' . Twofa_Activity_Page::EXPORT_ACTION,
+			'admin_post_' . Twofa_Devices_Screen::POST_ACTION,
+			'network_admin_edit_' . Twofa_Settings_Page::NETWORK_ACTION,
+			'add_site_option_' . Twofa_Settings::OPTION,
+			'update_site_option_' . Twofa_Settings::OPTION,
+			Twofa_Events::CRON_HOOK,
+			Twofa_Events::CRON_MORE_HOOK,
+			'pre_update_option_' . Twofa_Settings::OPTION,
+			'add_option_' . Twofa_Settings::OPTION,
+			'update_option_' . Twofa_Settings::OPTION,
+		) as $name ) {
+			$this->assertContains( $name, $names );
+		}
+	}
+
+	public function test_every_callback_is_a_public_static_method(): void {
+		foreach ( $this->tables() as $table => $rows ) {
+			foreach ( $rows as $row ) {
+				$this->assertCount( 5, $row, $table );
+				$method = new ReflectionMethod( $row[1], $row[2] );
+				$this->assertTrue( $method->isPublic() && $method->isStatic(), "$table: {$row[1]}::{$row[2]}" );
+				$this->assertLessThanOrEqual( $method->getNumberOfParameters(), $row[4] > 1 ? $row[4] : 0, "$table: {$row[1]}::{$row[2]} takes {$row[4]} arguments" );
+			}
+		}
+		foreach ( Twofa_Hook_Groups::COMMANDS as $command ) {
+			$this->assertTrue( class_exists( $command[1] ), $command[0] );
+		}
+	}
+
+	/**
+	 * Every hook table of Twofa_Hooks.
+	 *
+	 * @return array<string,array>
+	 */
+	private function tables(): array {
+		$tables = array();
+		foreach ( array( 'Twofa_Hooks', 'Twofa_Hook_Groups' ) as $class ) {
+			foreach ( ( new ReflectionClass( $class ) )->getReflectionConstants() as $constant ) {
+				if ( ! in_array( $constant->getName(), array( 'COMMANDS', 'FOLDERS', 'PRINTING' ), true ) ) {
+					$tables[ $class . '::' . $constant->getName() ] = $constant->getValue();
+				}
+			}
+		}
+		$this->assertGreaterThan( 10, count( $tables ) );
+		return $tables;
+	}
+}

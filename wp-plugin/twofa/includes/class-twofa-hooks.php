@@ -1,0 +1,256 @@
+<?php
+/**
+ * The autoloader and the hooks a page view may need.
+ *
+ * @package Twofa
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The one class a front-end request loads. Every hook is a row (hook, class,
+ * method, priority, accepted arguments) of a group here or in Twofa_Hook_Groups,
+ * added by add(); the callback's class is named as a string, so adding the hook
+ * loads nothing. Hook names are literals: a class constant would load its class.
+ * No option, no query, no extension call (docs/DESIGN.md, "Loading").
+ */
+final class Twofa_Hooks {
+
+	/**
+	 * Every request: fired only by a login, a user or settings write or deletion or REST,
+	 * never by a page view (and `init`, whose row loads no class). The rows of login(), user_write() and settings_write() are triggers that
+	 * add the hooks of what started.
+	 */
+	const EVERYWHERE = array(
+		// A login starts (wp_signon(), XML-RPC, any form calling wp_authenticate()).
+		array( 'authenticate', 'Twofa_Hooks', 'login', PHP_INT_MIN, 3 ),
+		// Early, so that no other wp_login listener acts on a login that is not complete yet.
+		array( 'wp_login', 'Twofa_Login', 'on_wp_login', 1, 2 ),
+		// The session token of every auth cookie (one token for both cookies).
+		array( 'set_auth_cookie', 'Twofa_Login', 'collect_token', 10, 6 ),
+		// A user is inserted or updated.
+		array( 'wp_pre_insert_user_data', 'Twofa_Hook_Groups', 'user_write', PHP_INT_MIN, 1 ),
+		// An email change over REST asks who is there.
+		array( 'rest_request_before_callbacks', 'Twofa_Email_Change', 'check_rest_change', 10, 3 ),
+		// The settings option is written (Twofa_Settings::OPTION).
+		array( 'pre_update_option_twofa_settings', 'Twofa_Hook_Groups', 'settings_write', PHP_INT_MIN, 1 ),
+		// Translations from languages/ (twofa-{locale}.mo): the path only, no file is read.
+		array( 'init', 'Twofa_Hooks', 'load_textdomain', 10, 1 ),
+		// A deleted account's passkeys go with it (the table is not user meta); wpmu_delete_user()
+		// fires deleted_user too (WordPress 5.5+), so one row covers a network's deletion.
+		array( 'deleted_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
+	);
+
+	/**
+	 * A password reset forgets remembered devices: WordPress before 6.2 fires only this.
+	 */
+	const PASSWORD_RESET = array(
+		array( 'after_password_reset', 'Twofa_Remember_Device', 'on_password_reset', 10, 1 ),
+	);
+
+	/**
+	 * WordPress 6.2+ fires wp_set_password for every wp_set_password(), resets included.
+	 */
+	const SET_PASSWORD = array(
+		array( 'wp_set_password', 'Twofa_Remember_Device', 'on_set_password', 10, 2 ),
+	);
+
+	/**
+	 * wp-login.php?action=twofa_challenge (Twofa_Login::ACTION): every form of the second step.
+	 */
+	const LOGIN_SCREEN = array(
+		array( 'login_form_twofa_challenge', 'Twofa_Login', 'on_challenge_request', 10, 1 ),
+	);
+
+	/**
+	 * wp-login.php's password form: "Log in with a passkey" (Twofa_Passwordless, shown only
+	 * when the passwordless setting is on; the class loads when the form is printed).
+	 */
+	const LOGIN_FORM = array(
+		array( 'login_form', 'Twofa_Passwordless', 'render_button', 10, 1 ),
+	);
+
+	/**
+	 * wp-login.php?action=twofa_passwordless (Twofa_Passwordless::ACTION): begin and finish.
+	 */
+	const PASSWORDLESS = array(
+		array( 'login_form_twofa_passwordless', 'Twofa_Passwordless', 'on_request', 10, 1 ),
+	);
+
+	/**
+	 * A POST to wp-login.php?action=twofa_challenge is handled when the plugins are loaded.
+	 */
+	const EARLY_CHALLENGE = array(
+		array( 'plugins_loaded', 'Twofa_Login', 'early_challenge', PHP_INT_MAX, 1 ),
+	);
+
+	/**
+	 * Folders of includes/ searched by autoload(), in order.
+	 */
+	const FOLDERS = array( '', '/login', '/providers', '/state', '/services', '/admin', '/cli', '/importers' );
+
+	/**
+	 * Folders whose classes print: loading one loads the translations first.
+	 */
+	const PRINTING = array( '/login', '/providers', '/services', '/admin', '/cli', '/importers' );
+
+	/**
+	 * The includes folder.
+	 *
+	 * @var string
+	 */
+	private static $includes = '';
+
+	/**
+	 * Groups added in this request.
+	 *
+	 * @var array<string,bool>
+	 */
+	private static $added = array();
+
+	/**
+	 * Registers the autoloader (here, so a front-end request loads two files).
+	 *
+	 * @param string $includes The includes folder.
+	 */
+	public static function autoload_from( string $includes ): void {
+		self::$includes = $includes;
+		spl_autoload_register( array( __CLASS__, 'autoload' ) );
+	}
+
+	/**
+	 * Loads Twofa_Foo_Bar from class-twofa-foo-bar.php in includes/ or one of its folders.
+	 *
+	 * @param string $class_name Class being requested.
+	 */
+	public static function autoload( string $class_name ): void {
+		if ( 0 !== strpos( $class_name, 'Twofa_' ) ) {
+			return;
+		}
+		$file = '/class-' . str_replace( '_', '-', strtolower( $class_name ) ) . '.php';
+		foreach ( self::FOLDERS as $folder ) {
+			if ( is_readable( self::$includes . $folder . $file ) ) {
+				if ( in_array( $folder, self::PRINTING, true ) ) {
+					self::load_textdomain();
+				}
+				require_once self::$includes . $folder . $file;
+				return;
+			}
+		}
+	}
+
+	/**
+	 * Adds the hooks of this request (from the plugin's main file).
+	 */
+	public static function register(): void {
+		self::add( 'EVERYWHERE' );
+		self::add( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? 'SET_PASSWORD' : 'PASSWORD_RESET' );
+		if ( ( defined( 'WP_CLI' ) && WP_CLI ) || is_admin() ) {
+			Twofa_Hook_Groups::register_all();
+		} elseif ( 'wp-login.php' === self::script() ) {
+			// wp-login.php fires login_form_{action} only for the action asked for.
+			$action = isset( $_REQUEST['action'] ) ? $_REQUEST['action'] : ''; // phpcs:ignore WordPress.Security.NonceVerification, WordPress.Security.ValidatedSanitizedInput -- compared to literals only.
+			if ( 'twofa_challenge' === $action ) {
+				self::add( 'LOGIN_SCREEN' );
+				if ( isset( $_SERVER['REQUEST_METHOD'] ) && 'POST' === $_SERVER['REQUEST_METHOD'] ) {
+					self::add( 'EARLY_CHALLENGE' );
+				}
+			} elseif ( 'twofa_passwordless' === $action ) {
+				self::add( 'PASSWORDLESS' );
+			} else {
+				self::add( 'LOGIN_FORM' );
+			}
+		}
+		if ( wp_installing() || isset( $_SERVER['PHP_AUTH_USER'] ) || ( defined( 'DOING_CRON' ) && DOING_CRON ) || defined( 'TWOFA_DEMO' ) ) {
+			// An installer activating the plugin, HTTP Basic credentials, cron, demo mode.
+			Twofa_Hook_Groups::register_more();
+		}
+	}
+
+	/**
+	 * `authenticate` (first): a login starts, its hooks are added. With no username
+	 * and no password (wp-login.php calls wp_signon() on every view, and a session
+	 * cookie may log in that way), only when some filter came up with a user: then
+	 * the hooks at PHP_INT_MAX still run in this same pass.
+	 *
+	 * @param mixed $user     The filtered value, unchanged.
+	 * @param mixed $username Username.
+	 * @param mixed $password Password.
+	 * @return mixed
+	 */
+	public static function login( $user = null, $username = '', $password = '' ) {
+		if ( ( is_string( $username ) && '' !== $username ) || ( is_string( $password ) && '' !== $password ) || 'authenticate' !== current_filter() ) {
+			self::add( 'LOGIN' );
+		} else {
+			add_filter( 'authenticate', array( __CLASS__, 'login_without_credentials' ), PHP_INT_MAX - 1, 1 );
+		}
+		return $user;
+	}
+
+	/**
+	 * `authenticate` (just before the login's own last filters) with no credentials:
+	 * the login's hooks only when a user came out of it.
+	 *
+	 * @param mixed $user The filtered value, unchanged.
+	 * @return mixed
+	 */
+	public static function login_without_credentials( $user = null ) {
+		if ( $user instanceof WP_User ) {
+			self::add( 'LOGIN' );
+		}
+		return $user;
+	}
+
+	/**
+	 * The requested script, as $GLOBALS['pagenow'] names it; a network-activated plugin
+	 * loads before WordPress sets that global, so then the same rule on PHP_SELF.
+	 */
+	private static function script(): string {
+		if ( isset( $GLOBALS['pagenow'] ) ) {
+			return (string) $GLOBALS['pagenow'];
+		}
+		// phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- matched against a pattern only.
+		return isset( $_SERVER['PHP_SELF'] ) && preg_match( '#([^/]+\.php)([?/].*?)?$#i', (string) $_SERVER['PHP_SELF'], $m ) ? strtolower( $m[1] ) : '';
+	}
+
+	/**
+	 * Adds the rows of one group once per request (a group of this class or of Twofa_Hook_Groups).
+	 *
+	 * @param string $group Name of the group's constant.
+	 */
+	public static function add( string $group ): void {
+		if ( isset( self::$added[ $group ] ) ) {
+			return;
+		}
+		self::$added[ $group ] = true;
+		$rows = defined( 'self::' . $group ) ? constant( 'self::' . $group ) : constant( 'Twofa_Hook_Groups::' . $group );
+		foreach ( $rows as $row ) {
+			add_filter( $row[0], array( $row[1], $row[2] ), $row[3], $row[4] );
+		}
+	}
+
+	/**
+	 * Registers languages/ as where twofa's translations are, once: on `init`, or before it
+	 * when the first class that prints loads (autoload()).
+	 */
+	public static function load_textdomain(): void {
+		global $wp_textdomain_registry;
+		if ( isset( self::$added['textdomain'] ) ) {
+			return;
+		}
+		if ( $wp_textdomain_registry instanceof WP_Textdomain_Registry ) {
+			// WordPress 6.1+: the .mo file is read when a twofa string is first translated,
+			// so requests that show none of them never read it.
+			self::$added['textdomain'] = true;
+			$wp_textdomain_registry->set_custom_path( 'twofa', dirname( TWOFA_PLUGIN_FILE ) . '/languages' );
+			return;
+		}
+		if ( ! did_action( 'plugins_loaded' ) && ! doing_action( 'plugins_loaded' ) ) {
+			// Too early to know the user's locale: once the plugins are loaded.
+			add_action( 'plugins_loaded', array( __CLASS__, 'load_textdomain' ), 0 );
+			return;
+		}
+		self::$added['textdomain'] = true;
+		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
+	}
+}
