@@ -29,101 +29,7 @@ if ( ! class_exists( 'Twofa_Hooks' ) || ! function_exists( 'twofa_totp_code' ) )
 	fwrite( STDERR, "the twofa plugin and extension must be active\n" );
 	exit( 1 );
 }
-
-/**
- * Users with an authenticator; each can pass two codes per 30 s (this step and the next).
- *
- * @param int $n How many.
- */
-function cluster_bench_users( int $n ): array {
-	global $wpdb;
-	$users = array();
-	for ( $i = 0; $i < $n; $i++ ) {
-		// One commit (one Galera round) per 50 users instead of one per statement.
-		if ( 0 === $i % 50 ) {
-			if ( $i > 0 ) {
-				$wpdb->query( 'COMMIT' );
-			}
-			$wpdb->query( 'START TRANSACTION' );
-		}
-		$login = 'cbench' . bin2hex( random_bytes( 5 ) );
-		$pass  = bin2hex( random_bytes( 10 ) );
-		$id    = wp_insert_user(
-			array(
-				'user_login' => $login,
-				'user_pass'  => $pass,
-				'user_email' => $login . '@example.test',
-				'role'       => 'editor',
-			)
-		);
-		if ( ! is_int( $id ) ) {
-			fwrite( STDERR, "could not create a user\n" );
-			exit( 1 );
-		}
-		$secret = twofa_totp_secret();
-		update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
-		update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
-		Twofa_User_State::mark_configured( $id, 'totp' );
-		$users[] = array(
-			'id'     => $id,
-			'login'  => $login,
-			'pass'   => $pass,
-			'secret' => $secret,
-			'last'   => -1,
-		);
-	}
-	$wpdb->query( 'COMMIT' );
-	wp_cache_flush();
-	return $users;
-}
-
-/**
- * A POST handle noting whether a logged-in cookie came back.
- *
- * @param string $url     URL.
- * @param array  $fields  Form.
- * @param bool   $cookie  Set to true when the logged-in cookie arrives.
- */
-function cluster_bench_post( string $url, array $fields, bool &$cookie ) {
-	$ch = curl_init( $url );
-	curl_setopt_array(
-		$ch,
-		array(
-			CURLOPT_POST           => true,
-			CURLOPT_POSTFIELDS     => http_build_query( $fields ),
-			CURLOPT_RETURNTRANSFER => true,
-			CURLOPT_TIMEOUT        => 60,
-			CURLOPT_HEADERFUNCTION => static function ( $ch, $line ) use ( &$cookie ) {
-				if ( 0 === stripos( $line, 'Set-Cookie: wordpress_logged_in_' ) && false === stripos( $line, 'max-age=0' ) ) {
-					$cookie = true;
-				}
-				return strlen( $line );
-			},
-		)
-	);
-	return $ch;
-}
-
-/**
- * A user with an unused code now, and the time to compute it at; null when none is left.
- *
- * @param array $users  Users (their last step is updated).
- * @param int   $cursor Round-robin cursor.
- * @return array{0:int,1:int}|null
- */
-function cluster_bench_pick( array &$users, int &$cursor ): ?array {
-	$n = count( $users );
-	for ( $tries = 0; $tries < $n; $tries++ ) {
-		$i    = $cursor++ % $n;
-		$step = intdiv( time(), 30 );
-		$use  = $users[ $i ]['last'] < $step ? $step : ( $users[ $i ]['last'] === $step ? $step + 1 : null );
-		if ( null !== $use ) {
-			$users[ $i ]['last'] = $use;
-			return array( $i, $use * 30 + 1 );
-		}
-	}
-	return null;
-}
+require dirname( __DIR__ ) . '/login/lib.php';
 
 /**
  * One round of $lanes connections doing complete two-step logins for $seconds.
@@ -142,7 +48,7 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 		return $targets[ $next++ % count( $targets ) ];
 	};
 	$launch = static function () use ( &$jobs, $multi, &$users, &$cursor, $node ): void {
-		$pick = cluster_bench_pick( $users, $cursor );
+		$pick = bench_pick_totp( $users, $cursor );
 		if ( null === $pick ) {
 			fwrite( STDERR, "no user with an unused code left: the pool is too small for this rate\n" );
 			return;
@@ -150,11 +56,11 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 		$job       = array(
 			'user'   => $pick[0],
 			'at'     => $pick[1],
-			'stage'  => 0,
-			'cookie' => false,
+			'stage'   => 0,
+			'cookies' => array(),
 		);
 		$u         = $users[ $pick[0] ];
-		$job['ch'] = cluster_bench_post( $node() . '/wp-login.php', array( 'log' => $u['login'], 'pwd' => $u['pass'] ), $job['cookie'] );
+		$job['ch'] = bench_post( $node() . '/wp-login.php', array( 'log' => $u['login'], 'pwd' => $u['pass'] ), $job['cookies'] );
 		curl_multi_add_handle( $multi, $job['ch'] );
 		$jobs[ spl_object_id( $job['ch'] ) ] = $job;
 	};
@@ -173,9 +79,9 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 			$body   = (string) curl_multi_getcontent( $ch );
 			curl_multi_remove_handle( $multi, $ch );
 			$in_time = microtime( true ) < $until;
-			if ( 0 === $job['stage'] && 200 === $status && preg_match( '/name="twofa_nonce" value="([0-9a-f]{64})"/', $body, $m ) && ! $job['cookie'] ) {
+			if ( 0 === $job['stage'] && 200 === $status && preg_match( '/name="twofa_nonce" value="([0-9a-f]{64})"/', $body, $m ) && ! $job['cookies'] ) {
 				$u            = $users[ $job['user'] ];
-				$job['ch']    = cluster_bench_post(
+				$job['ch']    = bench_post(
 					$node() . '/wp-login.php?action=twofa_challenge',
 					array(
 						'twofa_user'   => $u['id'],
@@ -184,14 +90,14 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 						'twofa_do'     => 'verify',
 						'twofa_code'   => twofa_totp_code( $u['secret'], $job['at'] ),
 					),
-					$job['cookie']
+					$job['cookies']
 				);
 				$job['stage'] = 1;
 				curl_multi_add_handle( $multi, $job['ch'] );
 				$jobs[ spl_object_id( $job['ch'] ) ] = $job;
 				continue;
 			}
-			if ( 1 === $job['stage'] && 302 === $status && $job['cookie'] ) {
+			if ( 1 === $job['stage'] && 302 === $status && $job['cookies'] ) {
 				if ( $in_time ) {
 					++$done['logins'];
 				}
@@ -216,7 +122,7 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 // A user passes about one code per 30 s time step (this step's, or the next one's once), so
 // the pool must cover 30 s of the fastest rate.
 $t0    = microtime( true );
-$users = cluster_bench_users( max( 300, 120 * $lanes ) );
+$users = bench_make_users( max( 300, 120 * $lanes ), true, 50 );
 fwrite( STDERR, sprintf( "created %d two-step users in %.0f s\n", count( $users ), microtime( true ) - $t0 ) );
 cluster_bench_round( $nodes, $users, $lanes, 2 ); // Warm-up of both nodes, not counted.
 

@@ -2,16 +2,28 @@
 /**
  * What the login benchmarks share: bench users, a POST handle that records the
  * logged-in cookie, and a TOTP code never used before for a two-step user.
- * Required after wp-load.php by logins.php and served.php.
+ * Required after wp-load.php by logins.php and served.php, and by bench/cluster/logins.php.
  */
 
 /**
  * Users for one kind of login. Each two-step user can pass at most two codes
  * per 30 s (the current step and the next one), so there are many of them.
+ *
+ * @param int  $n            How many.
+ * @param bool $with_totp    With an authenticator configured.
+ * @param int  $commit_every 0: each statement commits on its own; N: one transaction per N
+ *                           users (on Galera, one replication round per N instead of per statement).
  */
-function bench_make_users( int $n, bool $with_totp ): array {
+function bench_make_users( int $n, bool $with_totp, int $commit_every = 0 ): array {
+	global $wpdb;
 	$users = array();
 	for ( $i = 0; $i < $n; $i++ ) {
+		if ( $commit_every > 0 && 0 === $i % $commit_every ) {
+			if ( $i > 0 ) {
+				$wpdb->query( 'COMMIT' );
+			}
+			$wpdb->query( 'START TRANSACTION' );
+		}
 		$login = 'bench' . ( $with_totp ? 't' : 'p' ) . bin2hex( random_bytes( 5 ) );
 		$pass  = bin2hex( random_bytes( 10 ) );
 		$id    = wp_insert_user(
@@ -40,6 +52,10 @@ function bench_make_users( int $n, bool $with_totp ): array {
 			'secret' => $secret,
 			'last'   => -1, // Last TOTP step this benchmark used for the user.
 		);
+	}
+	if ( $commit_every > 0 && $n > 0 ) {
+		$wpdb->query( 'COMMIT' );
+		wp_cache_flush();
 	}
 	return $users;
 }
