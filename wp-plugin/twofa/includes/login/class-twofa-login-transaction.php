@@ -51,6 +51,45 @@ final class Twofa_Login_Transaction {
 			return;
 		}
 		self::$connection = (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' );
+		add_filter( 'query', array( __CLASS__, 'guard' ), PHP_INT_MAX );
+	}
+
+	/**
+	 * Filter `query` while the transaction is open: once a statement of it failed with a
+	 * conflict, no further statement runs until commit() or rollback(). A deadlock or a
+	 * Galera brute-force abort rolls the whole transaction back, and a statement sent after
+	 * that would run on its own and be kept — WordPress's session write, which replaces the
+	 * user's stored sessions, would then drop the session of the request that won. The filter
+	 * runs before wpdb sends the next statement, when the connection still reports the
+	 * previous statement's error.
+	 *
+	 * @param string $query The statement.
+	 * @return string The statement, or '' (wpdb then sends nothing and returns false).
+	 */
+	public static function guard( $query ) {
+		if ( 0 === self::$connection ) {
+			return $query;
+		}
+		self::note_error();
+		return self::$conflict ? '' : $query;
+	}
+
+	/**
+	 * Marks the conflict when the connection's last statement failed with one.
+	 */
+	private static function note_error(): void {
+		global $wpdb;
+		if ( $wpdb->dbh instanceof mysqli && in_array( (int) mysqli_errno( $wpdb->dbh ), Twofa_User_State::RETRY_ERRORS, true ) ) {
+			self::$conflict = true;
+		}
+	}
+
+	/**
+	 * Ends the transaction's bookkeeping: no transaction open, the guard removed.
+	 */
+	private static function close(): void {
+		self::$connection = 0;
+		remove_filter( 'query', array( __CLASS__, 'guard' ), PHP_INT_MAX );
 	}
 
 	/**
@@ -71,8 +110,14 @@ final class Twofa_Login_Transaction {
 		if ( 0 === self::$connection ) {
 			return true;
 		}
-		$same             = self::same_connection();
-		self::$connection = 0;
+		self::note_error();
+		if ( self::$conflict ) {
+			// Something of the step was refused by a conflict: none of it may be kept.
+			self::rollback();
+			return false;
+		}
+		$same = self::same_connection();
+		self::close();
 		if ( ! $same ) {
 			return false;
 		}
@@ -119,10 +164,11 @@ final class Twofa_Login_Transaction {
 		if ( 0 === self::$connection ) {
 			return;
 		}
-		if ( self::same_connection() ) {
+		$connection = self::$connection;
+		self::close();
+		if ( (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' ) === $connection ) {
 			$wpdb->query( 'ROLLBACK' );
 		}
-		self::$connection = 0;
 	}
 
 	/**

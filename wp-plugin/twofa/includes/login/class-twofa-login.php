@@ -307,15 +307,19 @@ final class Twofa_Login {
 	 * @return array<string,mixed>
 	 */
 	private static function not_finished( array $result, array $request, WP_Session_Tokens $sessions ): array {
-		if ( '' !== self::$finish_token ) {
+		// The cached meta is what the rolled-back transaction saw (its own token in it, and
+		// not a token another request committed meanwhile): read what is stored instead.
+		// Destroying from that cached view would write it back and drop the other session.
+		wp_cache_delete( (int) $result['user_id'], 'user_meta' );
+		if ( '' !== self::$finish_token && $sessions->verify( self::$finish_token ) ) {
+			// Stored outside the transaction (wpdb reconnected on the way): take it out again.
 			$sessions->destroy( self::$finish_token );
-			self::$finish_token = '';
 		}
+		self::$finish_token = '';
 		if ( ! headers_sent() ) {
 			header_remove( 'Set-Cookie' );
 		}
 		wp_set_current_user( 0 );
-		// The rollback undid what this step wrote: the cached meta (kept up to date by the step) goes too.
 		wp_cache_delete( (int) $result['user_id'], 'user_meta' );
 		$nonce                    = isset( $request[ Twofa_Login_Flow::F_NONCE ] ) && is_string( $request[ Twofa_Login_Flow::F_NONCE ] ) ? strtolower( trim( $request[ Twofa_Login_Flow::F_NONCE ] ) ) : '';
 		$result['outcome']        = 'form';
