@@ -355,7 +355,11 @@ final class ClusterLoginTest extends Cluster_TestCase {
 		foreach ( $users as $i => $user ) {
 			$sessions = $this->sessions( $user['id'] );
 			if ( ! empty( $logged_in[ $i ] ) ) {
-				$this->assertSame( 1, $sessions, "user $i who got a session cookie has exactly one session" );
+				$rows = array();
+				foreach ( array( 1, 2, 3 ) as $node ) {
+					$rows[] = "node $node: " . count( self::node_values( $node, $user['id'], 'session_tokens' ) ) . ' session rows, last step ' . implode( ',', self::node_values( $node, $user['id'], Twofa_Provider_Totp::LAST_STEP ) );
+				}
+				$this->assertSame( 1, $sessions, "user $i who got a session cookie has exactly one session (" . implode( '; ', $rows ) . ')' );
 			} else {
 				$this->assertLessThanOrEqual( 1, $sessions, "user $i has no second session" );
 			}

@@ -20,7 +20,7 @@ final class DatabaseOutageTest extends Login_TestCase {
 	}
 
 	protected function tearDown(): void {
-		foreach ( array( 'armed', 'reached', 'go' ) as $file ) {
+		foreach ( array( 'armed', 'armed-session', 'reached', 'go' ) as $file ) {
 			@unlink( $this->fault_dir() . '/' . $file );
 		}
 		// Whatever happened, the database runs again for the tests after this one.
@@ -85,6 +85,24 @@ final class DatabaseOutageTest extends Login_TestCase {
 	}
 
 	/**
+	 * Gone after the session token was written in the step's transaction, before its cookies:
+	 * the request fails, and no logged-in cookie leaves with the error page (it would name a
+	 * session that was never committed).
+	 */
+	public function test_an_outage_after_the_session_was_written_sends_no_cookie(): void {
+		list( $user, $client, $fields ) = $this->challenge_with_code( 'totp' );
+
+		$held = $this->post_with_database_stopped( $client, $fields, false, 'armed-session' );
+		$this->assertGreaterThanOrEqual( 500, $held['status'], 'the request failed with the database gone' );
+		$this->assertStringNotContainsString( 'wordpress_logged_in_', implode( "\n", $held['cookies'] ), 'no cookie without a committed session' );
+		$this->start_database();
+
+		$this->assertSame( 0, $this->sessions( $user['id'] ), 'no session was kept' );
+		$this->assertSame( '-1', (string) $this->meta( $user['id'], Twofa_Provider_Totp::LAST_STEP ), 'the code was not used up' );
+		$this->assert_retry_logs_in_once( $client, $user, $fields );
+	}
+
+	/**
 	 * A user with the method, past the password step, and the filled-in code form.
 	 *
 	 * @param string $method totp|email.
@@ -143,16 +161,17 @@ final class DatabaseOutageTest extends Login_TestCase {
 	 * @param Http_Client          $client     Browser (its cookies are sent).
 	 * @param array<string,string> $fields     Form fields.
 	 * @param bool                 $back_early Start the database again before the request ends.
+	 * @param string               $point      The fault point: armed (code accepted) or armed-session (session stored).
 	 * @return array{status:int, body:string, cookies:string[]}
 	 */
-	private function post_with_database_stopped( Http_Client $client, array $fields, bool $back_early ): array {
+	private function post_with_database_stopped( Http_Client $client, array $fields, bool $back_early, string $point = 'armed' ): array {
 		$dir = $this->fault_dir();
 		if ( ! is_dir( $dir ) ) {
 			mkdir( $dir, 0777, true );
 		}
 		@unlink( $dir . '/reached' );
 		@unlink( $dir . '/go' );
-		touch( $dir . '/armed' );
+		touch( $dir . '/' . $point );
 
 		$cookies = array();
 		$ch      = curl_init( rtrim( (string) getenv( 'TWOFA_WP_URL' ), '/' ) . '/wp-login.php?action=twofa_challenge' );
@@ -187,7 +206,7 @@ final class DatabaseOutageTest extends Login_TestCase {
 			}
 			usleep( 50000 );
 		}
-		$this->assertTrue( $reached, 'the request reached the point right after the code was accepted' );
+		$this->assertTrue( $reached, 'the request reached the fault point (' . $point . ')' );
 
 		self::lib( 'mariadb_stop ' . escapeshellarg( $this->mysql_dir() ) );
 		$this->assertFalse( $this->database_up(), 'the database is stopped' );

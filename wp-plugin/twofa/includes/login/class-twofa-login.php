@@ -21,9 +21,12 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Login {
 
 	/**
-	 * How often one request runs a second step that a database conflict rolled back.
+	 * How often one request runs a second step that a database conflict rolled back. The
+	 * waits between tries grow (about 20, 80, 320, 1,280 ms): a conflict with another request
+	 * clears at once, a cluster changing its members (a node lost) takes up to a second or two,
+	 * and waiting that long is better than asking the user to send the code again.
 	 */
-	const CONFLICT_TRIES = 3;
+	const CONFLICT_TRIES = 5;
 
 	/**
 	 * The wp-login.php action of the second step.
@@ -220,7 +223,8 @@ final class Twofa_Login {
 			if ( $try >= self::CONFLICT_TRIES || ! Twofa_Login_Transaction::conflicted() ) {
 				break;
 			}
-			usleep( random_int( 5000, 50000 ) );
+			$wait = 20000 * ( 4 ** ( $try - 1 ) );
+			usleep( random_int( intdiv( $wait, 2 ), $wait ) );
 		}
 		// No transaction outlives the request (each path above has already closed its own).
 		Twofa_Login_Transaction::commit();
@@ -255,7 +259,11 @@ final class Twofa_Login {
 		}
 		self::$finishing    = true;
 		self::$finish_token = '';
+		// The session now, its cookies only once it is committed: a request that dies on the
+		// way (the database gone and wpdb's wp_die(), a fatal error) must not carry a cookie out.
+		add_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
 		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		remove_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
 		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
 		wp_cache_delete( (int) $user->ID, 'user_meta' );
 		$stored = '' !== self::$finish_token && $sessions->verify( self::$finish_token );
@@ -266,6 +274,8 @@ final class Twofa_Login {
 			self::$finishing = false;
 			return self::not_finished( $result, $request, $sessions );
 		}
+		// Committed: the cookies of the stored session (the token given, so none is created).
+		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl(), self::$finish_token );
 		// Only a step that was committed with its session is logged, and its device remembered.
 		$event = array(
 			'method' => (string) $result['method'],
@@ -294,6 +304,15 @@ final class Twofa_Login {
 		}
 		wp_safe_redirect( $to );
 		exit;
+	}
+
+	/**
+	 * Filter `send_auth_cookies` while finish() stores the session: no cookie yet.
+	 *
+	 * @return bool False.
+	 */
+	public static function hold_cookies(): bool {
+		return false;
 	}
 
 	/**
