@@ -29,19 +29,21 @@ final class LazyLoadingTest extends Login_TestCase {
 		foreach ( array( 'front', 'login' ) as $page ) {
 			$out = $this->request( $page );
 			$this->assertFalse( $out['translations'], "$page: translations not loaded" );
+			$this->assertSame( array(), preg_grep( '/^init /', $out['callbacks'] ), "$page: nothing of ours on init" );
+			$this->assertNotContains( 'Twofa_Settings', $out['classes'], "$page: the settings class not loaded" );
+			$this->assertNotContains( 'Twofa_Passwordless', $out['classes'], "$page: the passkey button's class not loaded" );
 			$expected = array_merge( Twofa_Hooks::EVERYWHERE, version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET );
 			if ( 'front' === $page ) {
 				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
 				$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
 				$this->assertSame( array(), $out['queries'], "$page: no query of ours" );
 			} else {
-				// The password form asks whether to show "Log in with a passkey" (the setting, off
-				// here): the settings are read, nothing else of the login is loaded.
-				$this->assertEqualsCanonicalizing( array( 'Twofa_Hooks', 'Twofa_Passwordless', 'Twofa_Settings' ), $out['classes'], "$page: classes loaded" );
+				// Whether to show "Log in with a passkey": with the setting off (here) the stored
+				// option answers, no hook is added for it, and nothing else of the login is loaded.
+				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
 				$this->assertSame( array(), preg_grep( '/twofa_settings$/', $out['options'], PREG_GREP_INVERT ), "$page: no option of ours but the settings read" );
 				$this->assertLessThanOrEqual( 1, count( $out['queries'] ), "$page: at most the settings' query" );
 				$this->assertSame( array(), preg_grep( '/twofa_settings/', $out['queries'], PREG_GREP_INVERT ), "$page: no query of ours but the settings'" );
-				$expected = array_merge( $expected, Twofa_Hooks::LOGIN_FORM );
 			}
 			$this->assertEqualsCanonicalizing(
 				array_map( static fn( $row ) => $row[0] . ' ' . $row[1] . '::' . $row[2], $expected ),
@@ -49,6 +51,32 @@ final class LazyLoadingTest extends Login_TestCase {
 				array_values( preg_grep( '/^(de)?activate_/', $out['callbacks'], PREG_GREP_INVERT ) ),
 				"$page: only the front end's hooks are added"
 			);
+		}
+	}
+
+	public function test_the_login_page_adds_the_passkey_button_when_passwordless_is_stored_on(): void {
+		$this->assertSame( Twofa_Settings::OPTION, Twofa_Hooks::SETTINGS_OPTION );
+		$this->assertArrayHasKey( Twofa_Hooks::PASSWORDLESS_SETTING, Twofa_Settings::defaults() );
+		global $wpdb;
+		$before   = get_option( Twofa_Settings::OPTION );
+		$autoload = $wpdb->get_var( $wpdb->prepare( "SELECT autoload FROM {$wpdb->options} WHERE option_name = %s", Twofa_Settings::OPTION ) );
+		try {
+			$this->assertTrue( Twofa_Settings::update( array( Twofa_Hooks::PASSWORDLESS_SETTING => '1' ) ) );
+			$out = $this->request( 'login' );
+			$this->assertContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'], 'the button is added' );
+			$this->assertContains( 'Twofa_Passwordless', $out['classes'], 'and printed by its class' );
+			$this->assertTrue( Twofa_Settings::update( array( Twofa_Hooks::PASSWORDLESS_SETTING => '0' ) ) );
+			$out = $this->request( 'login' );
+			$this->assertNotContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'], 'stored off: no button' );
+		} finally {
+			// As it was, autoloaded or not (saving the settings stores them autoload=no).
+			if ( false === $before ) {
+				delete_option( Twofa_Settings::OPTION );
+			} else {
+				update_option( Twofa_Settings::OPTION, $before );
+				$wpdb->update( $wpdb->options, array( 'autoload' => $autoload ), array( 'option_name' => Twofa_Settings::OPTION ) );
+				wp_cache_flush();
+			}
 		}
 	}
 
@@ -107,7 +135,7 @@ final class LazyLoadingTest extends Login_TestCase {
 		$tables = array();
 		foreach ( array( 'Twofa_Hooks', 'Twofa_Hook_Groups' ) as $class ) {
 			foreach ( ( new ReflectionClass( $class ) )->getReflectionConstants() as $constant ) {
-				if ( ! in_array( $constant->getName(), array( 'COMMANDS', 'FOLDERS', 'PRINTING' ), true ) ) {
+				if ( is_array( $constant->getValue() ) && ! in_array( $constant->getName(), array( 'COMMANDS', 'FOLDERS' ), true ) ) {
 					$tables[ $class . '::' . $constant->getName() ] = $constant->getValue();
 				}
 			}

@@ -17,9 +17,9 @@ defined( 'ABSPATH' ) || exit;
 final class Twofa_Hooks {
 
 	/**
-	 * Every request: fired only by a login, a user or settings write or deletion or REST,
-	 * never by a page view (and `init`, whose row loads no class). The rows of login(), user_write() and settings_write() are triggers that
-	 * add the hooks of what started.
+	 * Every request: fired only by a login, a user or settings write, a user's deletion or
+	 * REST, never by a page view. The rows of login(), user_write() and settings_write() are
+	 * triggers that add the hooks of what started.
 	 */
 	const EVERYWHERE = array(
 		// A login starts (wp_signon(), XML-RPC, any form calling wp_authenticate()).
@@ -32,10 +32,8 @@ final class Twofa_Hooks {
 		array( 'wp_pre_insert_user_data', 'Twofa_Hook_Groups', 'user_write', PHP_INT_MIN, 1 ),
 		// An email change over REST asks who is there.
 		array( 'rest_request_before_callbacks', 'Twofa_Email_Change', 'check_rest_change', 10, 3 ),
-		// The settings option is written (Twofa_Settings::OPTION).
+		// The settings option is written (SETTINGS_OPTION).
 		array( 'pre_update_option_twofa_settings', 'Twofa_Hook_Groups', 'settings_write', PHP_INT_MIN, 1 ),
-		// Translations from languages/ (twofa-{locale}.mo): the path only, no file is read.
-		array( 'init', 'Twofa_Hooks', 'load_textdomain', 10, 1 ),
 		// A deleted account's passkeys go with it (the table is not user meta); wpmu_delete_user()
 		// fires deleted_user too (WordPress 5.5+), so one row covers a network's deletion.
 		array( 'deleted_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
@@ -63,8 +61,8 @@ final class Twofa_Hooks {
 	);
 
 	/**
-	 * wp-login.php's password form: "Log in with a passkey" (Twofa_Passwordless, shown only
-	 * when the passwordless setting is on; the class loads when the form is printed).
+	 * wp-login.php's password form: "Log in with a passkey" (Twofa_Passwordless), added only
+	 * when the stored settings may turn passwordless login on (passwordless_stored()).
 	 */
 	const LOGIN_FORM = array(
 		array( 'login_form', 'Twofa_Passwordless', 'render_button', 10, 1 ),
@@ -85,14 +83,17 @@ final class Twofa_Hooks {
 	);
 
 	/**
+	 * The settings' option (Twofa_Settings::OPTION is this) and its passwordless field: here,
+	 * as a constant of Twofa_Settings cannot be read without loading that class, and
+	 * wp-login.php reads the field without it (passwordless_stored()).
+	 */
+	const SETTINGS_OPTION      = 'twofa_settings';
+	const PASSWORDLESS_SETTING = 'passwordless';
+
+	/**
 	 * Folders of includes/ searched by autoload(), in order.
 	 */
 	const FOLDERS = array( '', '/login', '/providers', '/state', '/services', '/admin', '/cli', '/importers' );
-
-	/**
-	 * Folders whose classes print: loading one loads the translations first.
-	 */
-	const PRINTING = array( '/login', '/providers', '/services', '/admin', '/cli', '/importers' );
 
 	/**
 	 * The includes folder.
@@ -119,7 +120,9 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * Loads Twofa_Foo_Bar from class-twofa-foo-bar.php in includes/ or one of its folders.
+	 * Loads Twofa_Foo_Bar from class-twofa-foo-bar.php in includes/ or one of its folders,
+	 * the first one after registering the translations (load_textdomain()): every string of
+	 * the plugin is in a class, so a request that loads none, a page view, registers nothing.
 	 *
 	 * @param string $class_name Class being requested.
 	 */
@@ -130,9 +133,7 @@ final class Twofa_Hooks {
 		$file = '/class-' . str_replace( '_', '-', strtolower( $class_name ) ) . '.php';
 		foreach ( self::FOLDERS as $folder ) {
 			if ( is_readable( self::$includes . $folder . $file ) ) {
-				if ( in_array( $folder, self::PRINTING, true ) ) {
-					self::load_textdomain();
-				}
+				self::load_textdomain();
 				require_once self::$includes . $folder . $file;
 				return;
 			}
@@ -157,7 +158,7 @@ final class Twofa_Hooks {
 				}
 			} elseif ( 'twofa_passwordless' === $action ) {
 				self::add( 'PASSWORDLESS' );
-			} else {
+			} elseif ( self::passwordless_stored() ) {
 				self::add( 'LOGIN_FORM' );
 			}
 		}
@@ -230,27 +231,29 @@ final class Twofa_Hooks {
 	}
 
 	/**
-	 * Registers languages/ as where twofa's translations are, once: on `init`, or before it
-	 * when the first class that prints loads (autoload()).
+	 * Whether the stored settings may turn passwordless login on, asked when wp-login.php
+	 * loads the plugin: a value that Twofa_Settings reads as on is never empty, so with the
+	 * setting off (the default) the login page adds no hook and loads no other class;
+	 * Twofa_Passwordless::render_button() checks the setting as Twofa_Settings validates it,
+	 * and the rest. On a network the option may be the network's: Twofa_Settings::stored()
+	 * knows which.
+	 */
+	private static function passwordless_stored(): bool {
+		$stored = is_multisite() ? Twofa_Settings::stored() : get_option( self::SETTINGS_OPTION, array() );
+		return is_array( $stored ) && ! empty( $stored[ self::PASSWORDLESS_SETTING ] );
+	}
+
+	/**
+	 * Registers languages/ as where twofa's translations are, once, when the first class
+	 * loads (autoload()). WordPress 6.1+ reads the .mo file when a twofa string is first
+	 * translated, so requests that show none of them never read it.
 	 */
 	public static function load_textdomain(): void {
 		global $wp_textdomain_registry;
-		if ( isset( self::$added['textdomain'] ) ) {
-			return;
-		}
-		if ( $wp_textdomain_registry instanceof WP_Textdomain_Registry ) {
-			// WordPress 6.1+: the .mo file is read when a twofa string is first translated,
-			// so requests that show none of them never read it.
+		if ( ! isset( self::$added['textdomain'] ) && $wp_textdomain_registry instanceof WP_Textdomain_Registry ) {
 			self::$added['textdomain'] = true;
-			$wp_textdomain_registry->set_custom_path( 'twofa', dirname( TWOFA_PLUGIN_FILE ) . '/languages' );
-			return;
+			// The plugin's folder from the includes folder: uninstall.php loads classes too.
+			$wp_textdomain_registry->set_custom_path( 'twofa', dirname( self::$includes ) . '/languages' );
 		}
-		if ( ! did_action( 'plugins_loaded' ) && ! doing_action( 'plugins_loaded' ) ) {
-			// Too early to know the user's locale: once the plugins are loaded.
-			add_action( 'plugins_loaded', array( __CLASS__, 'load_textdomain' ), 0 );
-			return;
-		}
-		self::$added['textdomain'] = true;
-		load_plugin_textdomain( 'twofa', false, dirname( plugin_basename( TWOFA_PLUGIN_FILE ) ) . '/languages' );
 	}
 }

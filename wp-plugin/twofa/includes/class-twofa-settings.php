@@ -16,7 +16,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Twofa_Settings {
 
-	const OPTION = 'twofa_settings';
+	// Twofa_Hooks holds the name: wp-login.php reads the option without loading this class.
+	const OPTION = Twofa_Hooks::SETTINGS_OPTION;
 
 	const APP_PASSWORDS_ALLOW = 'allow';
 	const APP_PASSWORDS_DENY  = 'deny';
@@ -66,7 +67,7 @@ final class Twofa_Settings {
 			'remember_days'    => 30,
 			'log_retention_days' => 90,
 			// "Log in with a passkey" on wp-login.php: off unless the site owner turns it on.
-			'passwordless'       => false,
+			Twofa_Hooks::PASSWORDLESS_SETTING => false,
 		);
 	}
 
@@ -238,7 +239,7 @@ final class Twofa_Settings {
 			case 'remember_devices':
 				return self::on_off( $value, new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) ) );
 
-			case 'passwordless':
+			case Twofa_Hooks::PASSWORDLESS_SETTING:
 				return self::on_off( $value, new WP_Error( 'twofa_bad_passwordless', __( 'Passwordless login must be turned on (1) or off (0).', 'twofa' ) ) );
 
 			default:
