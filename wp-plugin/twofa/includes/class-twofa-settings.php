@@ -328,19 +328,22 @@ final class Twofa_Settings {
 	 * @return string|WP_Error
 	 */
 	private static function validate_sidecar_url( $value ) {
-		$error = new WP_Error( 'twofa_bad_sidecar_url', __( 'The sidecar address must be http://127.0.0.1:PORT (or localhost) or an https:// address, without a path.', 'twofa' ) );
+		// The message is made only when it is needed: a valid address loads no translations.
+		$error = static function (): WP_Error {
+			return new WP_Error( 'twofa_bad_sidecar_url', __( 'The sidecar address must be http://127.0.0.1:PORT (or localhost) or an https:// address, without a path.', 'twofa' ) );
+		};
 		if ( ! is_string( $value ) || strlen( $value ) > 200 ) {
-			return $error;
+			return $error();
 		}
 		$parts = wp_parse_url( trim( $value ) );
 		if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] )
 			|| isset( $parts['user'] ) || isset( $parts['pass'] ) || isset( $parts['query'] ) || isset( $parts['fragment'] )
 			|| ( isset( $parts['path'] ) && '/' !== $parts['path'] ) ) {
-			return $error;
+			return $error();
 		}
 		$loopback = in_array( $parts['host'], array( '127.0.0.1', 'localhost', '[::1]' ), true );
 		if ( 'https' !== $parts['scheme'] && ! ( 'http' === $parts['scheme'] && $loopback ) ) {
-			return $error;
+			return $error();
 		}
 		$url = $parts['scheme'] . '://' . $parts['host'] . ( isset( $parts['port'] ) ? ':' . (int) $parts['port'] : '' );
 		return $url;

@@ -50,7 +50,7 @@ final class Twofa_Login_Transaction {
 		if ( false === $wpdb->query( 'START TRANSACTION' ) ) {
 			return;
 		}
-		self::$connection = (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' );
+		self::$connection = self::connection_id();
 		add_filter( 'query', array( __CLASS__, 'guard' ), PHP_INT_MAX );
 	}
 
@@ -166,7 +166,7 @@ final class Twofa_Login_Transaction {
 		}
 		$connection = self::$connection;
 		self::close();
-		if ( (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' ) === $connection ) {
+		if ( self::connection_id() === $connection ) {
 			$wpdb->query( 'ROLLBACK' );
 		}
 	}
@@ -175,8 +175,19 @@ final class Twofa_Login_Transaction {
 	 * Whether wpdb still uses the connection that began the transaction.
 	 */
 	private static function same_connection(): bool {
+		return self::connection_id() === self::$connection;
+	}
+
+	/**
+	 * The server's id of wpdb's current connection (CONNECTION_ID(), which mysqli
+	 * knows from the handshake: no query), 0 when there is none.
+	 */
+	private static function connection_id(): int {
 		global $wpdb;
-		return (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' ) === self::$connection;
+		if ( $wpdb->dbh instanceof mysqli ) {
+			return (int) $wpdb->dbh->thread_id;
+		}
+		return (int) $wpdb->get_var( 'SELECT CONNECTION_ID()' );
 	}
 
 	/**

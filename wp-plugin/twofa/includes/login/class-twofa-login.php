@@ -182,6 +182,10 @@ final class Twofa_Login {
 		// The request exactly as every later hook sees it (WordPress adds the slashes after
 		// plugins_loaded), so the code below reads it as it does from wp-login.php.
 		$raw = array( $_GET, $_POST, $_COOKIE, $_SERVER, $_REQUEST ); // phpcs:ignore WordPress.Security.NonceVerification
+		// WordPress reads the site's language only after plugins_loaded, and its database error
+		// page asks for it: read now, a database lost during the step ends in that page instead
+		// of a page that queries the lost database again each time it fails.
+		get_locale();
 		wp_magic_quotes();
 		$result = self::handle_challenge( true );
 		// Not logged in: WordPress goes on and adds the slashes itself, once.
@@ -265,7 +269,8 @@ final class Twofa_Login {
 		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
 		remove_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
 		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
-		wp_cache_delete( (int) $user->ID, 'user_meta' );
+		// No cache to drop first: a stored token's write dropped the user's cached meta,
+		// and a refused one left it as it was before, without the token.
 		$stored = '' !== self::$finish_token && $sessions->verify( self::$finish_token );
 		if ( ! $stored ) {
 			Twofa_Login_Transaction::rollback();

@@ -270,12 +270,16 @@ final class Twofa_User_State {
 			}
 			self::$marked[ $method ] = true;
 		}
-		self::set_json(
+		// One UPDATE of the row (the step's read knows it is there), not update_user_meta()'s
+		// read, column check and write.
+		self::set_value(
 			$user_id,
 			self::LAST_USED,
-			array(
-				'method' => $method,
-				'at'     => Twofa_Clock::now(),
+			(string) wp_json_encode(
+				array(
+					'method' => $method,
+					'at'     => Twofa_Clock::now(),
+				)
 			)
 		);
 	}
@@ -361,8 +365,9 @@ final class Twofa_User_State {
 	 * Makes this request's reads causal on a Galera cluster: every SELECT first
 	 * waits until this node has applied what the cluster had committed when it was
 	 * issued, so the second step sees what the first step wrote on another node
-	 * (docs/CLUSTER.md). Once per request, only where the server is Galera (the
-	 * variable does not exist elsewhere and the query then returns nothing).
+	 * (docs/CLUSTER.md). Once per request, as one statement: MariaDB without Galera
+	 * takes the variable and ignores it (wsrep is off), MySQL refuses it (the error is
+	 * not shown), so no query has to find out first which server this is.
 	 */
 	public static function causal_reads(): void {
 		global $wpdb;
@@ -372,9 +377,7 @@ final class Twofa_User_State {
 		}
 		$done     = true;
 		$suppress = $wpdb->suppress_errors( true );
-		if ( 'ON' === strtoupper( (string) $wpdb->get_var( "SHOW VARIABLES LIKE 'wsrep_on'", 1 ) ) ) {
-			$wpdb->query( 'SET SESSION wsrep_sync_wait = 1' );
-		}
+		$wpdb->query( 'SET SESSION wsrep_sync_wait = 1' );
 		$wpdb->suppress_errors( $suppress );
 	}
 
@@ -450,6 +453,7 @@ final class Twofa_User_State {
 	 */
 	public static function atomic_increment( int $user_id, string $key, int $delta = 1 ): ?int {
 		global $wpdb;
+		$meta    = wp_cache_get( $user_id, 'user_meta' );
 		$changed = self::update_row(
 			$user_id,
 			$key,
@@ -464,7 +468,12 @@ final class Twofa_User_State {
 		if ( null === $changed || $changed < 1 ) {
 			return null;
 		}
-		return (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
+		// LAST_INSERT_ID(expr) also hands the value to the client with the UPDATE's reply.
+		$value = $wpdb->dbh instanceof mysqli ? (int) mysqli_insert_id( $wpdb->dbh ) : (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
+		// One row changed and LAST_INSERT_ID() says to what: the cache gets that value
+		// instead of being dropped (the cached meta from before, with this key patched).
+		self::patch_cache( $user_id, $meta, $key, 1 === $changed, (string) $value );
+		return $value;
 	}
 
 	/**
@@ -531,10 +540,25 @@ final class Twofa_User_State {
 	 * @return int|null Affected rows, null on a database error.
 	 */
 	private static function update_row( int $user_id, string $key, string $initial, string $sql, ?string $value = null ): ?int {
-		if ( null === self::ensure_meta_row( $user_id, $key, $initial ) ) {
-			return null;
+		$known = 1 === self::cached_rows( $user_id, $key );
+		if ( ! $known ) {
+			$made = self::ensure_row( $user_id, $key, $initial );
+			if ( $made < 0 ) {
+				return null;
+			}
+			if ( 1 === $made && $value === $initial ) {
+				// Created holding the value the UPDATE would write (insert_row() cached it).
+				return 1;
+			}
 		}
 		$done = self::write( $sql );
+		if ( $known && 0 === $done ) {
+			// The row the step read may be gone since (a reset): made sure of, then once more.
+			if ( self::ensure_row( $user_id, $key, $initial ) < 0 ) {
+				return null;
+			}
+			$done = self::write( $sql );
+		}
 		self::cached_write( $user_id, $key, null !== $value && 1 === $done, $value );
 		return $done;
 	}
@@ -720,6 +744,25 @@ final class Twofa_User_State {
 	}
 
 	/**
+	 * How many rows of $key the step's one read of the user's meta holds (in_one_read(),
+	 * kept up to date by this class's writes), or null when no such read is known: outside
+	 * a login step, or with a persistent object cache shared by other servers.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 */
+	private static function cached_rows( int $user_id, string $key ): ?int {
+		if ( self::$one_read !== $user_id || wp_using_ext_object_cache() ) {
+			return null;
+		}
+		$meta = wp_cache_get( $user_id, 'user_meta' );
+		if ( ! is_array( $meta ) ) {
+			return null;
+		}
+		return isset( $meta[ $key ] ) ? count( (array) $meta[ $key ] ) : 0;
+	}
+
+	/**
 	 * Makes sure a row exists for a key before conditional updates, and that only
 	 * one does. A named lock serialises the first insert on one database server;
 	 * usermeta has no unique index on (user_id, meta_key), and on a Galera cluster
@@ -733,26 +776,45 @@ final class Twofa_User_State {
 	 * @return bool|null True when the row existed or was created, null on a database error.
 	 */
 	public static function ensure_meta_row( int $user_id, string $key, string $initial ): ?bool {
+		return self::ensure_row( $user_id, $key, $initial ) < 0 ? null : true;
+	}
+
+	/**
+	 * ensure_meta_row(), telling whether this call created the row.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $initial Value of a new row.
+	 * @return int 1 when this call created the row (holding $initial), 0 when it existed, -1 on a database error.
+	 */
+	private static function ensure_row( int $user_id, string $key, string $initial ): int {
 		global $wpdb;
 		$ids = static function () use ( $wpdb, $user_id, $key ): array {
 			return array_map( 'intval', (array) $wpdb->get_col( $wpdb->prepare( "SELECT umeta_id FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s ORDER BY umeta_id", $user_id, $key ) ) );
 		};
-		$found = $ids();
+		// A key the step's one read did not find needs no query to be found missing.
+		$found = 0 === self::cached_rows( $user_id, $key ) ? array() : $ids();
 		if ( count( $found ) > 1 ) {
 			self::write( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = %s AND umeta_id > %d", $user_id, $key, $found[0] ) );
 			wp_cache_delete( $user_id, 'user_meta' );
 		}
 		if ( $found ) {
-			return true;
+			return 0;
+		}
+		if ( Twofa_Login_Transaction::is_open() ) {
+			// Inside the login step's transaction the new row stays invisible to other requests
+			// until the commit, long after a lock taken here would be released: a lock would
+			// order nothing, so there is none (two rows are handled as on a cluster, above).
+			return self::insert_row( $user_id, $key, $initial ) > 0 ? 1 : -1;
 		}
 		$lock = 'twofa_meta_' . $user_id . '_' . md5( $key );
 		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $lock ) );
-		$made = true;
+		$made = 0;
 		if ( ! $ids() ) {
-			$made = self::insert_row( $user_id, $key, $initial ) > 0;
+			$made = self::insert_row( $user_id, $key, $initial ) > 0 ? 1 : -1;
 		}
 		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
-		return $made ? true : null;
+		return $made;
 	}
 
 	/**
