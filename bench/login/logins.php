@@ -123,8 +123,11 @@ function bench_round( string $site, array &$totp_users, array &$plain_users, int
 	return $done;
 }
 
-$pool_totp  = max( 60, 2 * $lanes * $seconds * 10 );
-$totp_users = bench_make_users( $pool_totp, true );
+// A user's code counts once per 30-second step (replay protection) and the bench may use the
+// next step's code too: enough users for about 20 two-step logins per second and connection over
+// every round and the warm-up, or the rounds run out of users instead of measuring the server.
+$pool_totp  = max( 60, $lanes * 20 * ( $rounds * $seconds + 2 ) );
+$totp_users = bench_make_users( $pool_totp, true, 50 );
 $plain      = bench_make_users( 60, false );
 fwrite( STDERR, sprintf( "created %d two-step users and %d password users\n", count( $totp_users ), count( $plain ) ) );
 
