@@ -120,9 +120,9 @@ function cluster_bench_round( array $targets, array &$users, int $lanes, int $se
 }
 
 // A user passes about one code per 30 s time step (this step's, or the next one's once), so
-// the pool must cover 30 s of the fastest rate.
+// the pool must cover 30 s of the fastest rate (about 110 logins/s with 8 connections here).
 $t0    = microtime( true );
-$users = bench_make_users( max( 300, 120 * $lanes ), true, 50 );
+$users = bench_make_users( max( 300, 500 * $lanes ), true, 50 );
 fwrite( STDERR, sprintf( "created %d two-step users in %.0f s\n", count( $users ), microtime( true ) - $t0 ) );
 cluster_bench_round( $nodes, $users, $lanes, 2 ); // Warm-up of both nodes, not counted.
 
