@@ -164,9 +164,10 @@ final class Twofa_Login_Transaction {
 		if ( 0 === self::$connection ) {
 			return;
 		}
-		$connection = self::$connection;
+		$same = self::same_connection();
+		// Closed first: the guard would hold back the ROLLBACK after a conflict.
 		self::close();
-		if ( self::connection_id() === $connection ) {
+		if ( $same ) {
 			$wpdb->query( 'ROLLBACK' );
 		}
 	}

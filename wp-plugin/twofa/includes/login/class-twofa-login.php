@@ -344,7 +344,6 @@ final class Twofa_Login {
 			header_remove( 'Set-Cookie' );
 		}
 		wp_set_current_user( 0 );
-		wp_cache_delete( (int) $result['user_id'], 'user_meta' );
 		$nonce                    = isset( $request[ Twofa_Login_Flow::F_NONCE ] ) && is_string( $request[ Twofa_Login_Flow::F_NONCE ] ) ? strtolower( trim( $request[ Twofa_Login_Flow::F_NONCE ] ) ) : '';
 		$result['outcome']        = 'form';
 		$result['nonce']          = $nonce;
