@@ -45,8 +45,11 @@ final class Twofa_Login_Transaction {
 			return;
 		}
 		self::$conflict = false;
-		// Each read sees what others committed, as without a transaction (Twofa_User_State reads before inserting).
-		$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
+		// Each read sees what others committed, as without a transaction (Twofa_User_State reads before
+		// inserting); the step's causal_reads() may have set that for the session already.
+		if ( ! Twofa_User_State::session_read_committed() ) {
+			$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
+		}
 		if ( false === $wpdb->query( 'START TRANSACTION' ) ) {
 			return;
 		}
@@ -122,12 +125,10 @@ final class Twofa_Login_Transaction {
 			return false;
 		}
 		// A deadlock or a Galera conflict (a brute-force abort by a replicated write) rolls the
-		// whole transaction back at once, and what ran after it ran on its own: a COMMIT then
-		// "succeeds" with none of the step in it. So the transaction must still be open.
-		if ( 1 !== (int) $wpdb->get_var( 'SELECT @@in_transaction' ) ) {
-			self::$conflict = true;
-			return false;
-		}
+		// whole transaction back at once, and a statement sent after it would run on its own,
+		// making a COMMIT "succeed" with none of the step in it. Every statement since begin()
+		// went through guard(), which sends none after a conflict, and note_error() above saw
+		// the last one's error: no conflict here means the transaction is still whole.
 		$suppress  = $wpdb->suppress_errors( true );
 		$committed = false !== $wpdb->query( 'COMMIT' );
 		$wpdb->suppress_errors( $suppress );

@@ -211,8 +211,9 @@ final class Twofa_Login {
 	 * @return array<string,mixed> A result of Twofa_Login_Flow::handle() that has a form to show.
 	 */
 	private static function handle_challenge( bool $is_post ): array {
-		// The nonce, lock and codes were written by an earlier request, maybe on another database node.
-		Twofa_User_State::causal_reads();
+		// The nonce, lock and codes were written by an earlier request, maybe on another database node;
+		// the step's transaction reads what others committed (Twofa_Login_Transaction::begin()).
+		Twofa_User_State::causal_reads( true );
 		// The login nonce in the request is the CSRF token here; there is no session to bind a WordPress nonce to.
 		$request = $is_post ? wp_unslash( $_POST ) : wp_unslash( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification
 		$request = is_array( $request ) ? $request : array();
@@ -243,6 +244,20 @@ final class Twofa_Login {
 	private static $finish_token = '';
 
 	/**
+	 * The sessions finish()'s wp_set_auth_cookie() wrote to the user's meta (null: no write took).
+	 *
+	 * @var array<string,mixed>|null
+	 */
+	private static $sessions_written = null;
+
+	/**
+	 * The user's cached meta just before finish() stores the session (false: none).
+	 *
+	 * @var mixed
+	 */
+	private static $meta_before = false;
+
+	/**
 	 * The second step (or a passwordless login, Twofa_Passwordless) passed: create the
 	 * session and send the user on. The session
 	 * is stored in the step's transaction; only when the commit succeeds are the
@@ -266,12 +281,16 @@ final class Twofa_Login {
 		// The session now, its cookies only once it is committed: a request that dies on the
 		// way (the database gone and wpdb's wp_die(), a fatal error) must not carry a cookie out.
 		add_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
+		self::$sessions_written = null;
+		self::$meta_before      = wp_cache_get( (int) $user->ID, 'user_meta' );
+		add_action( 'added_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX, 4 );
+		add_action( 'updated_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX, 4 );
 		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		remove_action( 'updated_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX );
+		remove_action( 'added_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX );
 		remove_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
 		$sessions = WP_Session_Tokens::get_instance( (int) $user->ID );
-		// No cache to drop first: a stored token's write dropped the user's cached meta,
-		// and a refused one left it as it was before, without the token.
-		$stored = '' !== self::$finish_token && $sessions->verify( self::$finish_token );
+		$stored   = '' !== self::$finish_token && self::token_stored( $sessions, (int) $user->ID );
 		if ( ! $stored ) {
 			Twofa_Login_Transaction::rollback();
 		}
@@ -309,6 +328,45 @@ final class Twofa_Login {
 		}
 		wp_safe_redirect( $to );
 		exit;
+	}
+
+	/**
+	 * Whether finish()'s session token is stored. WordPress's own manager keeps the sessions in
+	 * the user's meta: the write's `added_user_meta` / `updated_user_meta` (fired only when the
+	 * database took it, on this transaction's connection) tells, with no second read of the
+	 * user's meta. Another manager (a `session_token_manager` filter) is asked.
+	 *
+	 * @param WP_Session_Tokens $sessions The user's session manager.
+	 * @param int               $user_id  User ID.
+	 */
+	private static function token_stored( WP_Session_Tokens $sessions, int $user_id ): bool {
+		if ( WP_User_Meta_Session_Tokens::class !== get_class( $sessions ) ) {
+			return $sessions->verify( self::$finish_token );
+		}
+		// The manager's key of a token (WP_Session_Tokens::hash_token(), private).
+		$verifier = function_exists( 'hash' ) ? hash( 'sha256', self::$finish_token ) : sha1( self::$finish_token );
+		return is_array( self::$sessions_written ) && isset( self::$sessions_written['user'] ) && $user_id === self::$sessions_written['user']
+			&& is_array( self::$sessions_written['value'] ) && isset( self::$sessions_written['value'][ $verifier ] );
+	}
+
+	/**
+	 * `added_user_meta` / `updated_user_meta` while finish() stores the session: notes what
+	 * was written as the user's sessions.
+	 *
+	 * @param mixed $meta_id   Meta ID.
+	 * @param mixed $user_id   User ID.
+	 * @param mixed $meta_key  Meta key.
+	 * @param mixed $value     The value written (unserialized).
+	 */
+	public static function note_sessions_write( $meta_id, $user_id, $meta_key, $value ): void {
+		if ( 'session_tokens' === $meta_key ) {
+			self::$sessions_written = array(
+				'user'  => (int) $user_id,
+				'value' => $value,
+			);
+			// WordPress dropped the user's cached meta for this write; its cookie reads the user next.
+			Twofa_User_State::keep_after_write( (int) $user_id, self::$meta_before, 'session_tokens', (string) maybe_serialize( $value ) );
+		}
 	}
 
 	/**

@@ -170,6 +170,13 @@ final class Twofa_User_State {
 	private static $marked = array();
 
 	/**
+	 * Whether causal_reads() set this session's isolation level to READ COMMITTED.
+	 *
+	 * @var bool
+	 */
+	private static $read_committed = false;
+
+	/**
 	 * Before a read that must see what other requests wrote: drops WordPress's
 	 * cache of the user's meta, so the next read loads it from the database —
 	 * except inside in_one_read() for that user, where the step's one read is used.
@@ -368,8 +375,12 @@ final class Twofa_User_State {
 	 * (docs/CLUSTER.md). Once per request, as one statement: MariaDB without Galera
 	 * takes the variable and ignores it (wsrep is off), MySQL refuses it (the error is
 	 * not shown), so no query has to find out first which server this is.
+	 *
+	 * @param bool $read_committed Also make this session's transactions READ COMMITTED
+	 *                             (the login step's, Twofa_Login_Transaction::begin()) in the
+	 *                             same statement, on MariaDB (its version string says so).
 	 */
-	public static function causal_reads(): void {
+	public static function causal_reads( bool $read_committed = false ): void {
 		global $wpdb;
 		static $done = false;
 		if ( $done ) {
@@ -377,8 +388,20 @@ final class Twofa_User_State {
 		}
 		$done     = true;
 		$suppress = $wpdb->suppress_errors( true );
-		$wpdb->query( 'SET SESSION wsrep_sync_wait = 1' );
+		if ( $read_committed && false !== stripos( (string) $wpdb->db_server_info(), 'MariaDB' ) ) {
+			self::$read_committed = false !== $wpdb->query( "SET SESSION wsrep_sync_wait = 1, SESSION tx_isolation = 'READ-COMMITTED'" );
+		}
+		if ( ! self::$read_committed ) {
+			$wpdb->query( 'SET SESSION wsrep_sync_wait = 1' );
+		}
 		$wpdb->suppress_errors( $suppress );
+	}
+
+	/**
+	 * Whether causal_reads() made this session's transactions READ COMMITTED.
+	 */
+	public static function session_read_committed(): bool {
+		return self::$read_committed;
 	}
 
 	/**
@@ -453,6 +476,11 @@ final class Twofa_User_State {
 	 */
 	public static function atomic_increment( int $user_id, string $key, int $delta = 1 ): ?int {
 		global $wpdb;
+		if ( 0 === self::cached_rows( $user_id, $key ) && Twofa_Login_Transaction::is_open() ) {
+			// Inside the step's transaction ensure_row() would insert '0' with no lock and the
+			// UPDATE add $delta to it: the row is created holding the sum instead, one statement.
+			return self::insert_row( $user_id, $key, (string) $delta ) > 0 ? $delta : null;
+		}
 		$meta    = wp_cache_get( $user_id, 'user_meta' );
 		$changed = self::update_row(
 			$user_id,
@@ -679,6 +707,24 @@ final class Twofa_User_State {
 	}
 
 	/**
+	 * After WordPress's own meta API wrote one key of the user (the session token's write in
+	 * Twofa_Login::finish(), right after the step) and dropped the user's cached meta: the
+	 * entry from before the write goes back with that key's new value, so WordPress's next
+	 * read of the user (its cookie) loads nothing again. patch_cache() decides when that is
+	 * not safe (a shared object cache, several rows of the key) and leaves the entry dropped.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param mixed  $meta    The cache entry before the write.
+	 * @param string $key     Meta key written.
+	 * @param string $raw     The value as stored (serialized).
+	 */
+	public static function keep_after_write( int $user_id, $meta, string $key, string $raw ): void {
+		if ( is_array( $meta ) && false === wp_cache_get( $user_id, 'user_meta' ) ) {
+			self::patch_cache( $user_id, $meta, $key, true, $raw );
+		}
+	}
+
+	/**
 	 * Puts back a user's cached meta as it was before a write, with the written key
 	 * changed (see cached_write()); drops the entry when that cannot be done safely.
 	 *
@@ -724,6 +770,36 @@ final class Twofa_User_State {
 			do_action( 'added_user_meta', $id, $user_id, $key, $value );
 		}
 		return $id > 0;
+	}
+
+	/**
+	 * replace_row() for a key the user's cached meta holds exactly one row of (a returning
+	 * user's login nonce): that row is overwritten in one UPDATE instead, which changes every
+	 * row of the key alike, so of requests doing this at the same moment the last one's value
+	 * stays, as with replace_row(). Falls back to replace_row() when the key has no row, more
+	 * than one, or the row was gone by the time of the UPDATE.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   Raw value to store (not unslashed).
+	 * @return bool Whether the value was written.
+	 */
+	public static function overwrite_row( int $user_id, string $key, string $value ): bool {
+		global $wpdb;
+		$meta = wp_cache_get( $user_id, 'user_meta' );
+		if ( ! wp_using_ext_object_cache() && is_array( $meta ) && isset( $meta[ $key ] ) && 1 === count( (array) $meta[ $key ] ) ) {
+			$done = self::write( $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = %s WHERE user_id = %d AND meta_key = %s", $value, $user_id, $key ) );
+			if ( null === $done ) {
+				return false;
+			}
+			if ( $done > 0 ) {
+				self::patch_cache( $user_id, $meta, $key, 1 === $done, $value );
+				/** This action is documented in wp-includes/meta.php */
+				do_action( 'updated_user_meta', 0, $user_id, $key, $value );
+				return true;
+			}
+		}
+		return self::replace_row( $user_id, $key, $value );
 	}
 
 	/**
