@@ -42,9 +42,10 @@ final class Twofa_Login_Nonce {
 				'login'       => '' !== $login_id ? $login_id : bin2hex( random_bytes( 16 ) ),
 			)
 		);
-		// One row per user whatever races: a new row, then the older ones deleted, so concurrent
-		// password steps leave the newest (a read-then-insert would leave one row each).
-		return Twofa_User_State::replace_row( $user_id, Twofa_User_State::LOGIN_NONCE, $record ) ? $nonce : '';
+		// One row per user whatever races: the row a returning user has is overwritten, else a new
+		// row is inserted and the older ones deleted, so concurrent password steps leave the last
+		// one's nonce (a read-then-insert would leave one row each).
+		return Twofa_User_State::overwrite_row( $user_id, Twofa_User_State::LOGIN_NONCE, $record ) ? $nonce : '';
 	}
 
 	/**
