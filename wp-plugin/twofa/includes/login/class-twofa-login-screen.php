@@ -28,8 +28,10 @@ final class Twofa_Login_Screen {
 			wp_die( esc_html__( 'The two-factor step can only be shown on the login page.', 'twofa' ), '', array( 'response' => 403 ) );
 		}
 		wp_enqueue_style( 'twofa-login', plugins_url( 'assets/login.css', TWOFA_PLUGIN_FILE ), array( 'login' ), TWOFA_PLUGIN_VERSION );
-		foreach ( Twofa_Providers::enabled() as $provider ) {
-			$provider->enqueue_login_assets();
+		// Only the method on screen has a script to run: another one is chosen by a form that reloads.
+		$shown = 'form' === $result['outcome'] ? ( Twofa_Providers::enabled()[ (string) $result['method'] ] ?? null ) : null;
+		if ( $shown ) {
+			$shown->enqueue_login_assets();
 		}
 		// The switcher would reload the page and lose the step.
 		add_filter( 'login_display_language_dropdown', '__return_false' );
