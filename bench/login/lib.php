@@ -6,8 +6,9 @@
  */
 
 /**
- * Users for one kind of login. Each two-step user can pass at most two codes
- * per 30 s (the current step and the next one), so there are many of them.
+ * Users for one kind of login, each as a previous login left it (a session, and for a
+ * two-step user a used login nonce and the last-used record). Each two-step user can pass
+ * at most two codes per 30 s (the current step and the next one), so there are many of them.
  *
  * @param int  $n            How many.
  * @param bool $with_totp    With an authenticator configured.
@@ -44,7 +45,14 @@ function bench_make_users( int $n, bool $with_totp, int $commit_every = 0 ): arr
 			update_user_meta( $id, Twofa_Provider_Totp::SECRET, twofa_seal( $secret, 'totp:' . $id ) );
 			update_user_meta( $id, Twofa_Provider_Totp::LAST_STEP, '-1' );
 			Twofa_User_State::mark_configured( $id, 'totp' );
+			// What a finished two-step login leaves: its login nonce used up, the last-used record.
+			update_user_meta( $id, Twofa_User_State::LOGIN_NONCE, '' );
+			Twofa_User_State::mark_used( $id, 'totp' );
 		}
+		// Every user of both kinds has logged in before (a stored session), as on a real site most
+		// logins are a returning user's: the password-only users are reused from round to round,
+		// so without this each two-step login here would be its user's first against returning ones.
+		WP_Session_Tokens::get_instance( $id )->create( time() + DAY_IN_SECONDS );
 		$users[] = array(
 			'id'     => $id,
 			'login'  => $login,
