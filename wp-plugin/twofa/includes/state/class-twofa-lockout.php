@@ -64,7 +64,33 @@ final class Twofa_Lockout {
 	 * @return int|WP_Error The failure number this check will have if it fails.
 	 */
 	public static function claim_check( int $user_id ) {
-		$n      = Twofa_User_State::atomic_increment( $user_id, Twofa_User_State::FAILURES );
+		global $wpdb;
+		// One claim at a time per account (on this database server): claim n's back-off runs
+		// from the time claim n-1 writes below, which a parallel claim would read before it is
+		// written (LoginAttacksTest saw a fourth code checked that way). Without the lock, no claim.
+		$lock = 'twofa_claim_' . $user_id;
+		if ( 1 !== (int) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 10)', $lock ) ) ) {
+			return Twofa_User_State::busy_error();
+		}
+		try {
+			return self::claim_check_locked( $user_id );
+		} finally {
+			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+		}
+	}
+
+	/**
+	 * claim_check() while it holds the account's claim lock.
+	 *
+	 * @param int $user_id User ID.
+	 * @return int|WP_Error
+	 */
+	private static function claim_check_locked( int $user_id ) {
+		$n = Twofa_User_State::atomic_increment( $user_id, Twofa_User_State::FAILURES );
+		if ( null === $n ) {
+			// Not counted, so not checked.
+			return Twofa_User_State::busy_error();
+		}
 		$now    = Twofa_Clock::now();
 		$locked = self::locked_for( $user_id );
 		$wait   = 0;
