@@ -23,6 +23,8 @@ final class Twofa_Hook_Groups {
 	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
 	 */
 	const LOGIN = array(
+		// Causal reads before WordPress reads the account (priority 20).
+		array( 'authenticate', 'Twofa_Auth_Policy', 'before_checks', 0, 2 ),
 		// One error for unknown users and wrong passwords, after WordPress's own checks (priority 20).
 		array( 'authenticate', 'Twofa_Login_Errors', 'filter', 90, 3 ),
 		// XML-RPC, REST, application passwords.

@@ -32,6 +32,49 @@ final class Twofa_Auth_Policy {
 	private static $existing_session = 0;
 
 	/**
+	 * The login name (or email) whose account before_checks() made sure is read causally.
+	 *
+	 * @var string
+	 */
+	private static $causal_login = '';
+
+	/**
+	 * `authenticate`, before WordPress looks the account up (priority 20): the account's 2FA
+	 * state may have been written on another database node a moment ago, so reads are made
+	 * causal first (Twofa_User_State::causal_reads()), and a copy of the account's meta this
+	 * request cached before that is dropped (no query). This policy, the challenge and the
+	 * password step then decide on what the cluster has committed.
+	 *
+	 * @param WP_User|WP_Error|null $user     Result so far (returned unchanged).
+	 * @param string                $username Login name or email given.
+	 * @return WP_User|WP_Error|null
+	 */
+	public static function before_checks( $user = null, $username = '' ) {
+		Twofa_User_State::causal_reads();
+		if ( is_string( $username ) && '' !== $username ) {
+			$id = wp_cache_get( $username, 'userlogins' );
+			if ( ! $id && is_email( $username ) ) {
+				$id = wp_cache_get( $username, 'useremail' );
+			}
+			if ( $id ) {
+				wp_cache_delete( (int) $id, 'user_meta' );
+			}
+			self::$causal_login = $username;
+		}
+		return $user;
+	}
+
+	/**
+	 * Whether the account's meta cached now was read after before_checks() (its login name or
+	 * email is the one given to `authenticate`).
+	 *
+	 * @param WP_User $user The account.
+	 */
+	public static function read_causally( WP_User $user ): bool {
+		return '' !== self::$causal_login && ( self::$causal_login === $user->user_login || self::$causal_login === $user->user_email );
+	}
+
+	/**
 	 * The policy, applied to the result of the password check.
 	 *
 	 * @param WP_User|WP_Error|null $user     Result so far.

@@ -106,7 +106,12 @@ final class Twofa_Login {
 		}
 
 		self::discard_password_session( $user );
-		$result = Twofa_Login_Flow::begin( $user, self::requested_redirect(), self::requested_remember() );
+		// On the password check's read of the account when that was causal (Twofa_Auth_Policy::before_checks()).
+		$result = Twofa_User_State::in_one_read(
+			(int) $user->ID,
+			static fn() => Twofa_Login_Flow::begin( $user, self::requested_redirect(), self::requested_remember() ),
+			Twofa_Auth_Policy::read_causally( $user )
+		);
 
 		if ( self::on_login_screen() ) {
 			Twofa_Login_Screen::render( $result, self::is_interim() );

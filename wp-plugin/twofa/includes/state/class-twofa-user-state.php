@@ -198,13 +198,17 @@ final class Twofa_User_State {
 	 *
 	 * @param int      $user_id User ID (0: no user, $step just runs).
 	 * @param callable $step    The step.
+	 * @param bool     $cached  The user's meta cached now is that read (loaded after
+	 *                          causal_reads(), e.g. by the password check): it is kept.
 	 * @return mixed What $step returns.
 	 */
-	public static function in_one_read( int $user_id, callable $step ) {
+	public static function in_one_read( int $user_id, callable $step, bool $cached = false ) {
 		if ( $user_id <= 0 ) {
 			return $step();
 		}
-		wp_cache_delete( $user_id, 'user_meta' );
+		if ( ! $cached ) {
+			wp_cache_delete( $user_id, 'user_meta' );
+		}
 		$outer          = array( self::$one_read, self::$marked );
 		self::$one_read = $user_id;
 		self::$marked   = array();
