@@ -210,6 +210,56 @@ final class ClusterLoginTest extends Cluster_TestCase {
 		}
 	}
 
+	public function test_a_password_given_while_node_2_lags_behind_the_2fa_setup_gets_the_challenge(): void {
+		$user = $this->make_user( 'editor' );
+		self::replicated();
+		// Galera node 2 stops applying replicated writes while this connection holds a global
+		// read lock: the authenticator set up through node 1 next is committed on the cluster, but
+		// not yet on node 2, when the password reaches web node B (node 2).
+		// root by the node's socket (the site's user may not take that lock).
+		$node2 = new mysqli( 'localhost', 'root', '', '', 0, (string) getenv( 'TWOFA_GALERA_2_SOCKET' ) );
+		$node2->query( 'FLUSH TABLES WITH READ LOCK' );
+		try {
+			$this->give_totp( $user['id'] );
+			$multi = curl_multi_init();
+			$ch    = curl_init( self::web( 'b' ) . '/wp-login.php' );
+			curl_setopt_array(
+				$ch,
+				array(
+					CURLOPT_POST           => true,
+					CURLOPT_POSTFIELDS     => http_build_query(
+						array(
+							'log' => $user['login'],
+							'pwd' => $user['password'],
+						)
+					),
+					CURLOPT_RETURNTRANSFER => true,
+					CURLOPT_HEADER         => true,
+					CURLOPT_TIMEOUT        => 60,
+				)
+			);
+			curl_multi_add_handle( $multi, $ch );
+			// Long enough for the request to read the account on node 2 if it does not wait.
+			for ( $until = microtime( true ) + 1.5; microtime( true ) < $until; ) {
+				curl_multi_exec( $multi, $running );
+				curl_multi_select( $multi, 0.05 );
+			}
+		} finally {
+			$node2->query( 'UNLOCK TABLES' );
+			$node2->close();
+		}
+		do {
+			curl_multi_exec( $multi, $running );
+			curl_multi_select( $multi, 0.05 );
+		} while ( $running > 0 );
+		$response = (string) curl_multi_getcontent( $ch );
+		curl_multi_remove_handle( $multi, $ch );
+		curl_multi_close( $multi );
+		// A logged-in cookie that is set, not one the password step clears (Max-Age=0).
+		$this->assertDoesNotMatchRegularExpression( '/^Set-Cookie: wordpress_logged_in_(?!.*Max-Age=0)/mi', $response, 'no session with the password alone' );
+		$this->assertStringContainsString( 'id="twofa_code"', $response, 'the challenge asks for a code: the account was read as the cluster has it' );
+	}
+
 	public function test_wrong_codes_across_nodes_are_all_counted_and_the_lockout_holds_on_both(): void {
 		$this->settings(
 			array(
