@@ -46,7 +46,7 @@ final class LazyLoadingTest extends Login_TestCase {
 				$this->assertSame( array(), preg_grep( '/twofa_settings/', $out['queries'], PREG_GREP_INVERT ), "$page: no query of ours but the settings'" );
 			}
 			$this->assertEqualsCanonicalizing(
-				array_map( static fn( $row ) => $row[0] . ' ' . $row[1] . '::' . $row[2], $expected ),
+				array_map( static fn( $row ) => $row[0] . ' ' . implode( '::', $row[1] ), $expected ),
 				// php-cli also gets the activation hooks (an installer may activate the plugin).
 				array_values( preg_grep( '/^(de)?activate_/', $out['callbacks'], PREG_GREP_INVERT ) ),
 				"$page: only the front end's hooks are added"
@@ -115,10 +115,14 @@ final class LazyLoadingTest extends Login_TestCase {
 	public function test_every_callback_is_a_public_static_method(): void {
 		foreach ( $this->tables() as $table => $rows ) {
 			foreach ( $rows as $row ) {
-				$this->assertCount( 5, $row, $table );
-				$method = new ReflectionMethod( $row[1], $row[2] );
-				$this->assertTrue( $method->isPublic() && $method->isStatic(), "$table: {$row[1]}::{$row[2]}" );
-				$this->assertLessThanOrEqual( $method->getNumberOfParameters(), $row[4] > 1 ? $row[4] : 0, "$table: {$row[1]}::{$row[2]} takes {$row[4]} arguments" );
+				$this->assertCount( 4, $row, $table );
+				$this->assertIsArray( $row[1], "$table: {$row[0]}: the callback is array( class, method )" );
+				$this->assertCount( 2, $row[1], "$table: {$row[0]}" );
+				$name   = implode( '::', $row[1] );
+				$method = new ReflectionMethod( $row[1][0], $row[1][1] );
+				$this->assertTrue( $method->isPublic() && $method->isStatic(), "$table: $name" );
+				$this->assertIsInt( $row[2], "$table: $name: priority" );
+				$this->assertLessThanOrEqual( $method->getNumberOfParameters(), $row[3] > 1 ? $row[3] : 0, "$table: $name takes {$row[3]} arguments" );
 			}
 		}
 		foreach ( Twofa_Hook_Groups::COMMANDS as $command ) {

@@ -8,10 +8,12 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * The one class a front-end request loads. Every hook is a row (hook, class,
- * method, priority, accepted arguments) of a group here or in Twofa_Hook_Groups,
- * added by add(); the callback's class is named as a string, so adding the hook
- * loads nothing. Hook names are literals: a class constant would load its class.
+ * The one class a front-end request loads. Every hook is a row (hook, callback
+ * array( class, method ), priority, accepted arguments) of a group here or in
+ * Twofa_Hook_Groups, added by add(); the callback's class is named as a string, so
+ * adding the hook loads nothing, and the callback is passed to add_filter() as the
+ * table holds it (no array built per row). Hook names are literals: a class constant
+ * would load its class.
  * No option, no query, no extension call (docs/DESIGN.md, "Loading").
  */
 final class Twofa_Hooks {
@@ -23,41 +25,41 @@ final class Twofa_Hooks {
 	 */
 	const EVERYWHERE = array(
 		// A login starts (wp_signon(), XML-RPC, any form calling wp_authenticate()).
-		array( 'authenticate', 'Twofa_Hooks', 'login', PHP_INT_MIN, 3 ),
+		array( 'authenticate', array( 'Twofa_Hooks', 'login' ), PHP_INT_MIN, 3 ),
 		// Early, so that no other wp_login listener acts on a login that is not complete yet.
-		array( 'wp_login', 'Twofa_Login', 'on_wp_login', 1, 2 ),
+		array( 'wp_login', array( 'Twofa_Login', 'on_wp_login' ), 1, 2 ),
 		// The session token of every auth cookie (one token for both cookies).
-		array( 'set_auth_cookie', 'Twofa_Login', 'collect_token', 10, 6 ),
+		array( 'set_auth_cookie', array( 'Twofa_Login', 'collect_token' ), 10, 6 ),
 		// A user is inserted or updated.
-		array( 'wp_pre_insert_user_data', 'Twofa_Hook_Groups', 'user_write', PHP_INT_MIN, 1 ),
+		array( 'wp_pre_insert_user_data', array( 'Twofa_Hook_Groups', 'user_write' ), PHP_INT_MIN, 1 ),
 		// An email change over REST asks who is there.
-		array( 'rest_request_before_callbacks', 'Twofa_Email_Change', 'check_rest_change', 10, 3 ),
+		array( 'rest_request_before_callbacks', array( 'Twofa_Email_Change', 'check_rest_change' ), 10, 3 ),
 		// The settings option is written (SETTINGS_OPTION).
-		array( 'pre_update_option_twofa_settings', 'Twofa_Hook_Groups', 'settings_write', PHP_INT_MIN, 1 ),
+		array( 'pre_update_option_twofa_settings', array( 'Twofa_Hook_Groups', 'settings_write' ), PHP_INT_MIN, 1 ),
 		// A deleted account's passkeys go with it (the table is not user meta); wpmu_delete_user()
 		// fires deleted_user too (WordPress 5.5+), so one row covers a network's deletion.
-		array( 'deleted_user', 'Twofa_Passkeys', 'remove_all', 10, 1 ),
+		array( 'deleted_user', array( 'Twofa_Passkeys', 'remove_all' ), 10, 1 ),
 	);
 
 	/**
 	 * A password reset forgets remembered devices: WordPress before 6.2 fires only this.
 	 */
 	const PASSWORD_RESET = array(
-		array( 'after_password_reset', 'Twofa_Remember_Device', 'on_password_reset', 10, 1 ),
+		array( 'after_password_reset', array( 'Twofa_Remember_Device', 'on_password_reset' ), 10, 1 ),
 	);
 
 	/**
 	 * WordPress 6.2+ fires wp_set_password for every wp_set_password(), resets included.
 	 */
 	const SET_PASSWORD = array(
-		array( 'wp_set_password', 'Twofa_Remember_Device', 'on_set_password', 10, 2 ),
+		array( 'wp_set_password', array( 'Twofa_Remember_Device', 'on_set_password' ), 10, 2 ),
 	);
 
 	/**
 	 * wp-login.php?action=twofa_challenge (Twofa_Login::ACTION): every form of the second step.
 	 */
 	const LOGIN_SCREEN = array(
-		array( 'login_form_twofa_challenge', 'Twofa_Login', 'on_challenge_request', 10, 1 ),
+		array( 'login_form_twofa_challenge', array( 'Twofa_Login', 'on_challenge_request' ), 10, 1 ),
 	);
 
 	/**
@@ -65,21 +67,21 @@ final class Twofa_Hooks {
 	 * when the stored settings may turn passwordless login on (passwordless_stored()).
 	 */
 	const LOGIN_FORM = array(
-		array( 'login_form', 'Twofa_Passwordless', 'render_button', 10, 1 ),
+		array( 'login_form', array( 'Twofa_Passwordless', 'render_button' ), 10, 1 ),
 	);
 
 	/**
 	 * wp-login.php?action=twofa_passwordless (Twofa_Passwordless::ACTION): begin and finish.
 	 */
 	const PASSWORDLESS = array(
-		array( 'login_form_twofa_passwordless', 'Twofa_Passwordless', 'on_request', 10, 1 ),
+		array( 'login_form_twofa_passwordless', array( 'Twofa_Passwordless', 'on_request' ), 10, 1 ),
 	);
 
 	/**
 	 * A POST to wp-login.php?action=twofa_challenge is handled when the plugins are loaded.
 	 */
 	const EARLY_CHALLENGE = array(
-		array( 'plugins_loaded', 'Twofa_Login', 'early_challenge', PHP_INT_MAX, 1 ),
+		array( 'plugins_loaded', array( 'Twofa_Login', 'early_challenge' ), PHP_INT_MAX, 1 ),
 	);
 
 	/**
@@ -144,8 +146,12 @@ final class Twofa_Hooks {
 	 * Adds the hooks of this request (from the plugin's main file).
 	 */
 	public static function register(): void {
-		self::add( 'EVERYWHERE' );
-		self::add( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? 'SET_PASSWORD' : 'PASSWORD_RESET' );
+		self::add( 'EVERYWHERE', self::EVERYWHERE );
+		if ( version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ) {
+			self::add( 'SET_PASSWORD', self::SET_PASSWORD );
+		} else {
+			self::add( 'PASSWORD_RESET', self::PASSWORD_RESET );
+		}
 		if ( ( defined( 'WP_CLI' ) && WP_CLI ) || is_admin() ) {
 			Twofa_Hook_Groups::register_all();
 		} elseif ( 'wp-login.php' === self::script() ) {
@@ -217,16 +223,20 @@ final class Twofa_Hooks {
 	/**
 	 * Adds the rows of one group once per request (a group of this class or of Twofa_Hook_Groups).
 	 *
-	 * @param string $group Name of the group's constant.
+	 * @param string     $group Name of the group's constant.
+	 * @param array|null $rows  The group's rows when the caller names the constant itself
+	 *                          (register(): no lookup of the constant by its name).
 	 */
-	public static function add( string $group ): void {
+	public static function add( string $group, ?array $rows = null ): void {
 		if ( isset( self::$added[ $group ] ) ) {
 			return;
 		}
 		self::$added[ $group ] = true;
-		$rows = defined( 'self::' . $group ) ? constant( 'self::' . $group ) : constant( 'Twofa_Hook_Groups::' . $group );
+		if ( null === $rows ) {
+			$rows = defined( 'self::' . $group ) ? constant( 'self::' . $group ) : constant( 'Twofa_Hook_Groups::' . $group );
+		}
 		foreach ( $rows as $row ) {
-			add_filter( $row[0], array( $row[1], $row[2] ), $row[3], $row[4] );
+			add_filter( $row[0], $row[1], $row[2], $row[3] );
 		}
 	}
 
