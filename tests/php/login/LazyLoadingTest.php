@@ -11,17 +11,22 @@ final class LazyLoadingTest extends Login_TestCase {
 	/**
 	 * Runs the fixture for one page in a separate php-cli process.
 	 *
-	 * @param string $page front|login.
+	 * @param string $page    front|login.
+	 * @param string $mode    What the fixture adds before the plugins load (see the fixture).
+	 * @param int    $user_id The user of that mode.
 	 * @return array<string,mixed>
 	 */
-	private function request( string $page ): array {
+	private function request( string $page, string $mode = '', int $user_id = 0 ): array {
 		$cmd    = getenv( 'TWOFA_PHP' ) . ' ' . escapeshellarg( __DIR__ . '/fixtures/twofa-test-lazy-request.php' ) . ' '
-			. escapeshellarg( (string) getenv( 'TWOFA_WP_DIR' ) ) . ' ' . escapeshellarg( (string) getenv( 'TWOFA_WP_URL' ) ) . ' ' . $page . ' 2>&1';
+			. escapeshellarg( (string) getenv( 'TWOFA_WP_DIR' ) ) . ' ' . escapeshellarg( (string) getenv( 'TWOFA_WP_URL' ) ) . ' ' . $page
+			. ( '' !== $mode ? ' ' . escapeshellarg( $mode ) . ' ' . $user_id : '' ) . ' 2>&1';
 		$output = (string) shell_exec( $cmd );
 		$lines  = array_values( array_filter( explode( "\n", trim( $output ) ) ) );
 		$out    = json_decode( (string) end( $lines ), true );
 		$this->assertIsArray( $out, "the $page request ran: " . substr( $output, 0, 500 ) );
-		$this->assertGreaterThan( 1000, $out['bytes'], "the $page page rendered" );
+		if ( 'user-without-credentials' !== $mode ) {
+			$this->assertGreaterThan( 1000, $out['bytes'], "the $page page rendered" );
+		}
 		return $out;
 	}
 
@@ -32,7 +37,12 @@ final class LazyLoadingTest extends Login_TestCase {
 			$this->assertSame( array(), preg_grep( '/^init /', $out['callbacks'] ), "$page: nothing of ours on init" );
 			$this->assertNotContains( 'Twofa_Settings', $out['classes'], "$page: the settings class not loaded" );
 			$this->assertNotContains( 'Twofa_Passwordless', $out['classes'], "$page: the passkey button's class not loaded" );
-			$expected = array_merge( Twofa_Hooks::EVERYWHERE, version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET );
+			$expected = array_merge(
+				Twofa_Hooks::EVERYWHERE,
+				version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET,
+				// wp-login.php signs on with no credentials on every view: that check is a row from the start.
+				'login' === $page ? Twofa_Hooks::NO_CREDENTIALS : array()
+			);
 			if ( 'front' === $page ) {
 				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
 				$this->assertSame( array(), $out['options'], "$page: no option of ours read or written" );
@@ -78,6 +88,23 @@ final class LazyLoadingTest extends Login_TestCase {
 				wp_cache_flush();
 			}
 		}
+	}
+
+	public function test_a_user_coming_out_of_a_login_without_credentials_gets_the_login_hooks(): void {
+		// The plain login page: wp_signon() finds no user, the login's hooks are not added.
+		$out = $this->request( 'login' );
+		$this->assertEqualsCanonicalizing( array( 'Twofa_Hooks::login', 'Twofa_Hooks::login_without_credentials' ), $out['authenticate'] );
+		// A filter (here at priority 40, as a single sign-on plugin) comes up with a user: the
+		// login's hooks are added in that same pass, and the last of them (PHP_INT_MAX) runs.
+		$user = $this->make_user();
+		$out  = $this->request( 'login', 'user-without-credentials', (int) $user['id'] );
+		foreach ( Twofa_Hook_Groups::LOGIN as $row ) {
+			if ( 'authenticate' === $row[0] ) {
+				$this->assertContains( implode( '::', $row[1] ), $out['authenticate'], 'the login hooks were added' );
+			}
+		}
+		$this->assertIsArray( $out['at_wp_login'], 'the user was logged in' );
+		$this->assertContains( 'Twofa_Auth_Policy', $out['at_wp_login'], 'the policy (PHP_INT_MAX) ran in the same pass' );
 	}
 
 	public function test_hook_names_are_the_constants_of_their_classes(): void {

@@ -56,6 +56,16 @@ final class Twofa_Hooks {
 	);
 
 	/**
+	 * `authenticate` with no username and no password (login()): the login's hooks only when a
+	 * user comes out of it. Added by login() while `authenticate` runs; wp-login.php's log-in
+	 * view calls wp_signon() on every view, so there it is added when the plugin loads
+	 * (register()) instead of to the running hook, and login() finds it added.
+	 */
+	const NO_CREDENTIALS = array(
+		array( 'authenticate', array( 'Twofa_Hooks', 'login_without_credentials' ), PHP_INT_MAX - 1, 1 ),
+	);
+
+	/**
 	 * wp-login.php?action=twofa_challenge (Twofa_Login::ACTION): every form of the second step.
 	 */
 	const LOGIN_SCREEN = array(
@@ -164,8 +174,12 @@ final class Twofa_Hooks {
 				}
 			} elseif ( 'twofa_passwordless' === $action ) {
 				self::add( 'PASSWORDLESS' );
-			} elseif ( self::passwordless_stored() ) {
-				self::add( 'LOGIN_FORM' );
+			} else {
+				// The log-in view signs on with no credentials on every view (NO_CREDENTIALS).
+				self::add( 'NO_CREDENTIALS', self::NO_CREDENTIALS );
+				if ( self::passwordless_stored() ) {
+					self::add( 'LOGIN_FORM' );
+				}
 			}
 		}
 		if ( wp_installing() || isset( $_SERVER['PHP_AUTH_USER'] ) || ( defined( 'DOING_CRON' ) && DOING_CRON ) || defined( 'TWOFA_DEMO' ) ) {
@@ -189,7 +203,8 @@ final class Twofa_Hooks {
 		if ( ( is_string( $username ) && '' !== $username ) || ( is_string( $password ) && '' !== $password ) || 'authenticate' !== current_filter() ) {
 			self::add( 'LOGIN' );
 		} else {
-			add_filter( 'authenticate', array( __CLASS__, 'login_without_credentials' ), PHP_INT_MAX - 1, 1 );
+			// Nothing when wp-login.php added the group already (register()).
+			self::add( 'NO_CREDENTIALS' );
 		}
 		return $user;
 	}
