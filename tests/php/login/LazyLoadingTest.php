@@ -30,6 +30,46 @@ final class LazyLoadingTest extends Login_TestCase {
 		return $out;
 	}
 
+	/**
+	 * Stores the settings option as this raw (serialized) value, autoloaded or not, as any
+	 * writer may (update_option(), WP-CLI, an import, SQL), for the next request.
+	 *
+	 * @param string $raw      The option_value column.
+	 * @param string $autoload yes|no.
+	 */
+	private function store_raw_settings( string $raw, string $autoload ): void {
+		global $wpdb;
+		$wpdb->query(
+			$wpdb->prepare(
+				"INSERT INTO {$wpdb->options} (option_name, option_value, autoload) VALUES (%s, %s, %s) ON DUPLICATE KEY UPDATE option_value = VALUES(option_value), autoload = VALUES(autoload)",
+				Twofa_Settings::OPTION,
+				$raw,
+				$autoload
+			)
+		);
+		wp_cache_flush();
+	}
+
+	/**
+	 * Runs $test with the settings option restored afterwards, value and autoload.
+	 *
+	 * @param callable $test The test.
+	 */
+	private function keeping_settings( callable $test ): void {
+		global $wpdb;
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT option_value, autoload FROM {$wpdb->options} WHERE option_name = %s", Twofa_Settings::OPTION ), ARRAY_A );
+		try {
+			$test();
+		} finally {
+			if ( null === $row ) {
+				$wpdb->delete( $wpdb->options, array( 'option_name' => Twofa_Settings::OPTION ) );
+				wp_cache_flush();
+			} else {
+				$this->store_raw_settings( $row['option_value'], $row['autoload'] );
+			}
+		}
+	}
+
 	public function test_a_front_end_request_loads_only_the_hooks(): void {
 		foreach ( array( 'front', 'login' ) as $page ) {
 			$out = $this->request( $page );
@@ -88,6 +128,72 @@ final class LazyLoadingTest extends Login_TestCase {
 				wp_cache_flush();
 			}
 		}
+	}
+
+	public function test_the_login_page_reads_autoloaded_settings_without_get_option(): void {
+		$this->keeping_settings(
+			function () {
+				$this->store_raw_settings( serialize( array( 'sidecar_url' => 'http://127.0.0.1:1' ) ), 'yes' );
+				$out = $this->request( 'login' );
+				// WordPress's cache of autoloaded options holds the raw value: no option hook fires.
+				$this->assertSame( array(), $out['options'], 'no option hook of ours' );
+				$this->assertSame( array(), $out['queries'], 'no query of ours' );
+				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'] );
+				$this->assertNotContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'] );
+			}
+		);
+	}
+
+	public function test_the_login_page_adds_the_passkey_button_for_every_stored_form_of_on(): void {
+		$this->keeping_settings(
+			function () {
+				// raw value, autoload => whether the button's hook is added. A value get_option()
+				// reads as a non-empty passwordless field must add it; off may add it (the button
+				// checks the setting itself), but the forms a writer stores for off must not.
+				$cases = array(
+					array( serialize( array( 'passwordless' => true ) ), 'yes', true ),
+					array( serialize( array( 'passwordless' => true ) ), 'no', true ),
+					array( serialize( array( 'sidecar_url' => 'http://127.0.0.1:1', 'passwordless' => false ) ), 'yes', false ),
+					array( serialize( array( 'passwordless' => false ) ), 'no', false ),
+					array( serialize( array( 'sidecar_url' => 'http://passwordless.example' ) ), 'yes', false ),
+					array( 'a:1:{s:12:"passwordless";i:1;}', 'yes', true ),
+					array( 'a:1:{s:12:"passwordless";s:1:"1";}', 'yes', true ),
+					array( 'a:1:{s:12:"passwordless";a:1:{i:0;b:0;}}', 'yes', true ),
+					array( 'a:1:{s:012:"passwordless";b:1;}', 'yes', true ),
+					array( 'a:1:{S:12:"\70asswordless";b:1;}', 'yes', true ),
+					array( ' ' . serialize( array( 'passwordless' => true ) ) . "\n", 'yes', true ),
+					// An earlier field holding the same text, a nested array with the same key.
+					array(
+						serialize(
+							array(
+								'sidecar_url'  => 's:12:"passwordless";b:0;',
+								'methods'      => array( 'passwordless' => false ),
+								'passwordless' => true,
+							)
+						),
+						'yes',
+						true,
+					),
+				);
+				foreach ( $cases as $case ) {
+					list( $raw, $autoload, $on ) = $case;
+					$this->store_raw_settings( $raw, $autoload );
+					$this->assertSame( $on, is_array( get_option( Twofa_Settings::OPTION ) ) && ! empty( get_option( Twofa_Settings::OPTION )['passwordless'] ), "get_option() agrees: $raw" );
+					$out = $this->request( 'login' );
+					$this->assertSame( $on, in_array( 'login_form Twofa_Passwordless::render_button', $out['callbacks'], true ), "$raw (autoload=$autoload)" );
+				}
+			}
+		);
+	}
+
+	public function test_an_option_filter_added_before_twofa_can_turn_the_passkey_button_on(): void {
+		$this->keeping_settings(
+			function () {
+				$this->store_raw_settings( serialize( array( 'passwordless' => false ) ), 'yes' );
+				$out = $this->request( 'login', 'option-filter-on' );
+				$this->assertContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'], 'the filtered value decides' );
+			}
+		);
 	}
 
 	public function test_a_user_coming_out_of_a_login_without_credentials_gets_the_login_hooks(): void {

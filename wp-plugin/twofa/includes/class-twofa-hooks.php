@@ -260,11 +260,41 @@ final class Twofa_Hooks {
 	 * loads the plugin: a value that Twofa_Settings reads as on is never empty, so with the
 	 * setting off (the default) the login page adds no hook and loads no other class;
 	 * Twofa_Passwordless::render_button() checks the setting as Twofa_Settings validates it,
-	 * and the rest. On a network the option may be the network's: Twofa_Settings::stored()
+	 * and the rest. A wrong "on" costs only that check; "off" must be what get_option()
+	 * would give. On a network the option may be the network's: Twofa_Settings::stored()
 	 * knows which.
+	 *
+	 * With no filter on the option yet (none added before twofa loaded), the value is read
+	 * from WordPress's cache of autoloaded options, where it is the stored string, without
+	 * get_option() and its unserialize: the field is off when every `"passwordless";` in it
+	 * is followed by `b:0;` (false, as PHP serializes it) or there is none. A key is
+	 * serialized `s:N:"passwordless";`, so the field's key is among those; the string must
+	 * have no `S:` (PHP's escaped string, which may spell the name otherwise). Any other
+	 * text after the key (true, 1, "1", an array, a reference) counts as on.
 	 */
 	private static function passwordless_stored(): bool {
-		$stored = is_multisite() ? Twofa_Settings::stored() : get_option( self::SETTINGS_OPTION, array() );
+		global $wp_filter;
+		if ( is_multisite() ) {
+			$stored = Twofa_Settings::stored();
+		} elseif ( isset( $wp_filter['pre_option_twofa_settings'] ) || isset( $wp_filter['pre_option'] ) || isset( $wp_filter['option_twofa_settings'] ) || wp_installing() ) {
+			$stored = get_option( self::SETTINGS_OPTION, array() );
+		} else {
+			// wp_load_alloptions() is this cache read, then its filter.
+			$all = isset( $wp_filter['alloptions'] ) ? wp_load_alloptions() : wp_cache_get( 'alloptions', 'options' );
+			$raw = isset( $all[ self::SETTINGS_OPTION ] ) ? $all[ self::SETTINGS_OPTION ] : null;
+			if ( is_string( $raw ) && false === strpos( $raw, 'S:' ) ) {
+				$key = '"' . self::PASSWORDLESS_SETTING . '";';
+				$len = strlen( $key );
+				for ( $at = strpos( $raw, $key ); false !== $at; $at = strpos( $raw, $key, $at + $len ) ) {
+					if ( 'b:0;' !== substr( $raw, $at + $len, 4 ) ) {
+						return true;
+					}
+				}
+				return false;
+			}
+			// Not autoloaded (Twofa_Settings::update() stores it so): get_option() queries it.
+			$stored = null === $raw ? get_option( self::SETTINGS_OPTION, array() ) : maybe_unserialize( $raw );
+		}
 		return is_array( $stored ) && ! empty( $stored[ self::PASSWORDLESS_SETTING ] );
 	}
 
