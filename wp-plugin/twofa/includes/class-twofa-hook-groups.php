@@ -11,53 +11,53 @@ defined( 'ABSPATH' ) || exit;
  * The groups of the dashboard, WP-CLI, cron, demo mode, HTTP Basic credentials and
  * those a trigger adds when a login, a user write or a settings write starts, with
  * the triggers themselves. Kept out of Twofa_Hooks so that a front-end request does
- * not load them: same row format (hook, class, method, priority, accepted
- * arguments), added by Twofa_Hooks::add(), same rules (docs/DESIGN.md, "How to add
- * a hook without loading a class").
+ * not load them: same row format (hook, callback array( class, method ), priority,
+ * accepted arguments), added by Twofa_Hooks::add(), same rules (docs/DESIGN.md, "How
+ * to add a hook without loading a class").
  */
 final class Twofa_Hook_Groups {
 
 	/**
 	 * Added by login() when a login starts.
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const LOGIN = array(
 		// Causal reads before WordPress reads the account (priority 20).
-		array( 'authenticate', 'Twofa_Auth_Policy', 'before_checks', 0, 2 ),
+		array( 'authenticate', array( 'Twofa_Auth_Policy', 'before_checks' ), 0, 2 ),
 		// One error for unknown users and wrong passwords, after WordPress's own checks (priority 20).
-		array( 'authenticate', 'Twofa_Login_Errors', 'filter', 90, 3 ),
+		array( 'authenticate', array( 'Twofa_Login_Errors', 'filter' ), 90, 3 ),
 		// XML-RPC, REST, application passwords.
-		array( 'authenticate', 'Twofa_Auth_Policy', 'authenticate', PHP_INT_MAX, 3 ),
-		array( 'wp_authenticate_application_password_errors', 'Twofa_Auth_Policy', 'application_password_errors', 10, 2 ),
+		array( 'authenticate', array( 'Twofa_Auth_Policy', 'authenticate' ), PHP_INT_MAX, 3 ),
+		array( 'wp_authenticate_application_password_errors', array( 'Twofa_Auth_Policy', 'application_password_errors' ), 10, 2 ),
 		// Remembered devices: asked after a correct password.
-		array( 'twofa_skip_challenge', 'Twofa_Remember_Device', 'filter_skip_challenge', 10, 2 ),
+		array( 'twofa_skip_challenge', array( 'Twofa_Remember_Device', 'filter_skip_challenge' ), 10, 2 ),
 	);
 
 	/**
 	 * Added by user_write() when a user is inserted or updated.
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const USER_WRITE = array(
 		// The old address is told about an email change.
-		array( 'wp_pre_insert_user_data', 'Twofa_Email_Change', 'notify_old_address', 10, 3 ),
+		array( 'wp_pre_insert_user_data', array( 'Twofa_Email_Change', 'notify_old_address' ), 10, 3 ),
 		// Remembered devices are forgotten when the password changes.
-		array( 'profile_update', 'Twofa_Remember_Device', 'on_profile_update', 10, 2 ),
+		array( 'profile_update', array( 'Twofa_Remember_Device', 'on_profile_update' ), 10, 2 ),
 	);
 
 	/**
 	 * Added by settings_write() when the settings option is written.
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const SETTINGS_WRITE = array(
-		array( 'add_option_twofa_settings', 'Twofa_Settings_Audit', 'on_added', 10, 2 ),
-		array( 'update_option_twofa_settings', 'Twofa_Settings_Audit', 'on_updated', 10, 2 ),
+		array( 'add_option_twofa_settings', array( 'Twofa_Settings_Audit', 'on_added' ), 10, 2 ),
+		array( 'update_option_twofa_settings', array( 'Twofa_Settings_Audit', 'on_updated' ), 10, 2 ),
 		// The network's settings (multisite, network-activated) are a site option of that name;
 		// Network Admin and WP-CLI add this group at load time (register_all()).
-		array( 'add_site_option_twofa_settings', 'Twofa_Settings_Audit', 'on_network_added', 10, 2 ),
-		array( 'update_site_option_twofa_settings', 'Twofa_Settings_Audit', 'on_network_updated', 10, 3 ),
+		array( 'add_site_option_twofa_settings', array( 'Twofa_Settings_Audit', 'on_network_added' ), 10, 2 ),
+		array( 'update_site_option_twofa_settings', array( 'Twofa_Settings_Audit', 'on_network_updated' ), 10, 3 ),
 	);
 
 	/**
@@ -65,110 +65,110 @@ final class Twofa_Hook_Groups {
 	 * XML-RPC is checked while WordPress determines the current user, before any
 	 * `authenticate` filter).
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const BASIC_AUTH = array(
-		array( 'wp_authenticate_application_password_errors', 'Twofa_Auth_Policy', 'application_password_errors', 10, 2 ),
+		array( 'wp_authenticate_application_password_errors', array( 'Twofa_Auth_Policy', 'application_password_errors' ), 10, 2 ),
 	);
 
 	/**
 	 * Cron (wp-cron.php, `wp cron event run`): the activity log's purge
 	 * (Twofa_Events::CRON_HOOK, CRON_MORE_HOOK).
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const CRON = array(
-		array( 'twofa_events_purge', 'Twofa_Event_Log', 'cron_purge', 10, 1 ),
-		array( 'twofa_events_purge_more', 'Twofa_Event_Log', 'cron_purge', 10, 1 ),
+		array( 'twofa_events_purge', array( 'Twofa_Event_Log', 'cron_purge' ), 10, 1 ),
+		array( 'twofa_events_purge_more', array( 'Twofa_Event_Log', 'cron_purge' ), 10, 1 ),
 		// The daily purge of expired passkey ceremony states (on Twofa_Events::CRON_HOOK).
-		array( 'twofa_events_purge', 'Twofa_Passkey_Ceremonies', 'cron_purge', 10, 1 ),
+		array( 'twofa_events_purge', array( 'Twofa_Passkey_Ceremonies', 'cron_purge' ), 10, 1 ),
 	);
 
 	/**
 	 * admin-ajax.php (wp_doing_ajax()): adding a passkey on Configure 2FA
 	 * (Twofa_Passkey_Screens::AJAX_BEGIN / AJAX_FINISH).
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const AJAX = array(
-		array( 'wp_ajax_twofa_passkey_register_begin', 'Twofa_Passkey_Screens', 'ajax_register_begin', 10, 1 ),
-		array( 'wp_ajax_twofa_passkey_register_finish', 'Twofa_Passkey_Screens', 'ajax_register_finish', 10, 1 ),
+		array( 'wp_ajax_twofa_passkey_register_begin', array( 'Twofa_Passkey_Screens', 'ajax_register_begin' ), 10, 1 ),
+		array( 'wp_ajax_twofa_passkey_register_finish', array( 'Twofa_Passkey_Screens', 'ajax_register_finish' ), 10, 1 ),
 	);
 
 	/**
 	 * Hooks of the dashboard, its screens and admin-post.php / admin-ajax.php,
 	 * and of `wp twofa list` (register_all()).
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const ADMIN = array(
 		// The "has 2FA" condition (`twofa_has`) of the Users list and `wp twofa list`.
-		array( 'pre_user_query', 'Twofa_User_Query', 'apply', 10, 1 ),
+		array( 'pre_user_query', array( 'Twofa_User_Query', 'apply' ), 10, 1 ),
 		// The activity log's table is created or upgraded, and its purge scheduled.
-		array( 'admin_init', 'Twofa_Events', 'admin_init', 10, 1 ),
+		array( 'admin_init', array( 'Twofa_Events', 'admin_init' ), 10, 1 ),
 		// The passkey tables are created or upgraded when their schema version changes.
-		array( 'admin_init', 'Twofa_Passkeys', 'maybe_upgrade', 10, 1 ),
+		array( 'admin_init', array( 'Twofa_Passkeys', 'maybe_upgrade' ), 10, 1 ),
 		// Extension / key problems, told to the site owner.
-		array( 'admin_notices', 'Twofa_Admin_Notices', 'render', 10, 1 ),
-		array( 'network_admin_notices', 'Twofa_Admin_Notices', 'render', 10, 1 ),
+		array( 'admin_notices', array( 'Twofa_Admin_Notices', 'render' ), 10, 1 ),
+		array( 'network_admin_notices', array( 'Twofa_Admin_Notices', 'render' ), 10, 1 ),
 		// Users → Configure 2FA (Twofa_Configure_Page::POST_ACTION).
-		array( 'admin_menu', 'Twofa_Configure_Page', 'add_page', 10, 1 ),
-		array( 'admin_post_twofa_configure', 'Twofa_Configure_Page', 'handle_post', 10, 1 ),
-		array( 'admin_enqueue_scripts', 'Twofa_Configure_Page', 'enqueue', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Configure_Page', 'add_page' ), 10, 1 ),
+		array( 'admin_post_twofa_configure', array( 'Twofa_Configure_Page', 'handle_post' ), 10, 1 ),
+		array( 'admin_enqueue_scripts', array( 'Twofa_Configure_Page', 'enqueue' ), 10, 1 ),
 		// The 2FA section of the profile screens.
-		array( 'show_user_profile', 'Twofa_Profile_Section', 'render_own_profile_section', 10, 1 ),
-		array( 'edit_user_profile', 'Twofa_Profile_Section', 'render_other_profile_section', 10, 1 ),
+		array( 'show_user_profile', array( 'Twofa_Profile_Section', 'render_own_profile_section' ), 10, 1 ),
+		array( 'edit_user_profile', array( 'Twofa_Profile_Section', 'render_other_profile_section' ), 10, 1 ),
 		// An email change asks who is there; before WordPress's own send_confirmation_on_profile_email (10).
-		array( 'personal_options_update', 'Twofa_Email_Change', 'check_own_change', 1, 1 ),
-		array( 'user_profile_update_errors', 'Twofa_Email_Change', 'add_refusal', 10, 1 ),
-		array( 'show_user_profile', 'Twofa_Email_Change', 'render_fields', 20, 1 ),
+		array( 'personal_options_update', array( 'Twofa_Email_Change', 'check_own_change' ), 1, 1 ),
+		array( 'user_profile_update_errors', array( 'Twofa_Email_Change', 'add_refusal' ), 10, 1 ),
+		array( 'show_user_profile', array( 'Twofa_Email_Change', 'render_fields' ), 20, 1 ),
 		// An administrator resets another user's 2FA (Twofa_Reset_Screen::ACTION).
-		array( 'admin_menu', 'Twofa_Reset_Screen', 'add_page', 10, 1 ),
-		array( 'admin_post_twofa_reset_user', 'Twofa_Reset_Screen', 'handle_reset', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Reset_Screen', 'add_page' ), 10, 1 ),
+		array( 'admin_post_twofa_reset_user', array( 'Twofa_Reset_Screen', 'handle_reset' ), 10, 1 ),
 		// A permanent lock's Unlock button (Twofa_Reset_Screen::UNLOCK_ACTION) and its form.
-		array( 'admin_post_twofa_unlock_user', 'Twofa_Reset_Screen', 'handle_unlock', 10, 1 ),
-		array( 'admin_footer', 'Twofa_Reset_Screen', 'render_unlock_form', 10, 1 ),
-		array( 'admin_notices', 'Twofa_Reset_Screen', 'render_reset_notice', 10, 1 ),
+		array( 'admin_post_twofa_unlock_user', array( 'Twofa_Reset_Screen', 'handle_unlock' ), 10, 1 ),
+		array( 'admin_footer', array( 'Twofa_Reset_Screen', 'render_unlock_form' ), 10, 1 ),
+		array( 'admin_notices', array( 'Twofa_Reset_Screen', 'render_reset_notice' ), 10, 1 ),
 		// "Set up 2FA within N days".
-		array( 'admin_notices', 'Twofa_Login', 'grace_notice', 10, 1 ),
+		array( 'admin_notices', array( 'Twofa_Login', 'grace_notice' ), 10, 1 ),
 		// Settings → Two-Factor (Twofa_Settings_Page::TEST_ACTION).
-		array( 'admin_menu', 'Twofa_Settings_Page', 'add_menu', 10, 1 ),
-		array( 'admin_init', 'Twofa_Settings_Page', 'register_settings', 10, 1 ),
-		array( 'admin_post_twofa_send_test_email', 'Twofa_Settings_Page', 'handle_test_email', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Settings_Page', 'add_menu' ), 10, 1 ),
+		array( 'admin_init', array( 'Twofa_Settings_Page', 'register_settings' ), 10, 1 ),
+		array( 'admin_post_twofa_send_test_email', array( 'Twofa_Settings_Page', 'handle_test_email' ), 10, 1 ),
 		// Network Admin → Settings → Two-Factor (Twofa_Settings_Page::NETWORK_ACTION).
-		array( 'network_admin_menu', 'Twofa_Settings_Page', 'add_network_menu', 10, 1 ),
-		array( 'network_admin_edit_twofa_network_settings', 'Twofa_Settings_Page', 'handle_network_save', 10, 1 ),
+		array( 'network_admin_menu', array( 'Twofa_Settings_Page', 'add_network_menu' ), 10, 1 ),
+		array( 'network_admin_edit_twofa_network_settings', array( 'Twofa_Settings_Page', 'handle_network_save' ), 10, 1 ),
 		// The adoption report, and the network's.
-		array( 'admin_menu', 'Twofa_Report_Page', 'add_menu', 10, 1 ),
-		array( 'network_admin_menu', 'Twofa_Report_Page', 'add_network_menu', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Report_Page', 'add_menu' ), 10, 1 ),
+		array( 'network_admin_menu', array( 'Twofa_Report_Page', 'add_network_menu' ), 10, 1 ),
 		// The "2FA" column in Users.
-		array( 'manage_users_columns', 'Twofa_Users_Column', 'add_column', 10, 1 ),
-		array( 'manage_users_custom_column', 'Twofa_Users_Column', 'render_cell', 10, 3 ),
-		array( 'views_users', 'Twofa_Users_Column', 'add_view', 10, 1 ),
-		array( 'users_list_table_query_args', 'Twofa_Users_Column', 'filter_query', 10, 1 ),
+		array( 'manage_users_columns', array( 'Twofa_Users_Column', 'add_column' ), 10, 1 ),
+		array( 'manage_users_custom_column', array( 'Twofa_Users_Column', 'render_cell' ), 10, 3 ),
+		array( 'views_users', array( 'Twofa_Users_Column', 'add_view' ), 10, 1 ),
+		array( 'users_list_table_query_args', array( 'Twofa_Users_Column', 'filter_query' ), 10, 1 ),
 		// Users → 2FA Activity and its CSV export (Twofa_Activity_Page::EXPORT_ACTION).
-		array( 'admin_menu', 'Twofa_Activity_Page', 'add_page', 10, 1 ),
-		array( 'network_admin_menu', 'Twofa_Activity_Page', 'add_network_page', 10, 1 ),
-		array( 'admin_post_twofa_activity_export', 'Twofa_Activity_Page', 'handle_export', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Activity_Page', 'add_page' ), 10, 1 ),
+		array( 'network_admin_menu', array( 'Twofa_Activity_Page', 'add_network_page' ), 10, 1 ),
+		array( 'admin_post_twofa_activity_export', array( 'Twofa_Activity_Page', 'handle_export' ), 10, 1 ),
 		// The activity log in the personal data export and erasure.
-		array( 'wp_privacy_personal_data_exporters', 'Twofa_Event_Privacy', 'add_exporter', 10, 1 ),
-		array( 'wp_privacy_personal_data_erasers', 'Twofa_Event_Privacy', 'add_eraser', 10, 1 ),
+		array( 'wp_privacy_personal_data_exporters', array( 'Twofa_Event_Privacy', 'add_exporter' ), 10, 1 ),
+		array( 'wp_privacy_personal_data_erasers', array( 'Twofa_Event_Privacy', 'add_eraser' ), 10, 1 ),
 		// Configure 2FA → Remembered devices (Twofa_Devices_Screen::POST_ACTION).
-		array( 'admin_post_twofa_devices', 'Twofa_Devices_Screen', 'handle_post', 10, 1 ),
+		array( 'admin_post_twofa_devices', array( 'Twofa_Devices_Screen', 'handle_post' ), 10, 1 ),
 		// Tools → Import two-factor settings.
-		array( 'admin_menu', 'Twofa_Import_Page', 'add_menu', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Import_Page', 'add_menu' ), 10, 1 ),
 	);
 
 	/**
 	 * Demo mode only (TWOFA_DEMO and TWOFA_DEMO_OUTBOX): the file outbox in the browser
 	 * (Twofa_Demo_Mailbox::ACTION).
 	 *
-	 * @var array<int,array{0:string,1:string,2:string,3:int,4:int}>
+	 * @var array<int,array{0:string,1:array{0:string,1:string},2:int,3:int}>
 	 */
 	const DEMO = array(
-		array( 'admin_menu', 'Twofa_Demo_Mailbox', 'admin_menu', 10, 1 ),
-		array( 'login_form_twofa_demo_mailbox', 'Twofa_Demo_Mailbox', 'login_page', 10, 1 ),
-		array( 'login_footer', 'Twofa_Demo_Mailbox', 'login_footer_link', 10, 1 ),
+		array( 'admin_menu', array( 'Twofa_Demo_Mailbox', 'admin_menu' ), 10, 1 ),
+		array( 'login_form_twofa_demo_mailbox', array( 'Twofa_Demo_Mailbox', 'login_page' ), 10, 1 ),
+		array( 'login_footer', array( 'Twofa_Demo_Mailbox', 'login_footer_link' ), 10, 1 ),
 	);
 
 	/**
