@@ -131,9 +131,12 @@ final class Http_Client {
 	 * or servers would; redirects are not followed.
 	 *
 	 * @param array<int,array{url:string, fields:array<string,mixed>, cookie?:string}> $requests Each request.
+	 * @param callable|null $on_first_answer Called once, as soon as the first response is complete,
+	 *                                       while the others are still in flight (to inject a fault
+	 *                                       at a known point of the burst).
 	 * @return array<int,array{status:int, headers:array<string,string[]>, body:string}> By the requests' keys.
 	 */
-	public static function parallel_posts( array $requests ): array {
+	public static function parallel_posts( array $requests, ?callable $on_first_answer = null ): array {
 		$multi   = curl_multi_init();
 		$handles = array();
 		$headers = array();
@@ -162,6 +165,10 @@ final class Http_Client {
 		}
 		do {
 			$status = curl_multi_exec( $multi, $running );
+			if ( null !== $on_first_answer && false !== curl_multi_info_read( $multi ) ) {
+				$on_first_answer();
+				$on_first_answer = null;
+			}
 			if ( $running ) {
 				curl_multi_select( $multi, 1.0 );
 			}
