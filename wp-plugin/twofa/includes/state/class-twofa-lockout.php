@@ -98,6 +98,13 @@ final class Twofa_Lockout {
 		if ( 0 === $locked && $gap > 0 ) {
 			$wait = max( 0, (int) get_user_meta( $user_id, Twofa_User_State::LAST_FAILURE, true ) + $gap - $now );
 		}
+		$limit = (int) Twofa_Settings::get( 'lockout_after' );
+		if ( 0 === $locked && $limit > 0 && $n > $limit && '' === (string) get_user_meta( $user_id, Twofa_User_State::LOCKED_UNTIL, true ) ) {
+			// The claims before this one reach the lock, and none has locked yet: they are still
+			// being checked (a slow check can outlast the back-off). None more until they are
+			// decided: each either fails, and the last one locks, or passes and is given back.
+			$wait = max( $wait, 1 );
+		}
 		if ( $locked > 0 || $wait > 0 ) {
 			self::release_check( $user_id );
 			return $locked > 0
