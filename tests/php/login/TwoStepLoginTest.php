@@ -37,6 +37,36 @@ final class TwoStepLoginTest extends Login_TestCase {
 		$this->assertSame( 200, $client->last['status'], 'the dashboard opens with the new session' );
 	}
 
+	public function test_a_returning_users_second_step_adds_its_session_to_the_one_sessions_row(): void {
+		global $wpdb;
+		$user   = $this->make_user( 'editor' );
+		$secret = $this->give_totp( $user['id'] );
+		// A session from an earlier login, so the user's sessions have their row.
+		$earlier = WP_Session_Tokens::get_instance( $user['id'] )->create( time() + HOUR_IN_SECONDS );
+
+		// The step writes the sessions it read with one UPDATE (plain ASCII), then a user agent
+		// WordPress's charset check must see (not ASCII) goes through WordPress's own write.
+		$agents = array(
+			2 => 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0',
+			3 => "Mozilla/5.0 (Gr\u{fc}\u{df}e) Navigateur/\u{e9}t\u{e9}",
+		);
+		foreach ( $agents as $count => $agent ) {
+			$client = new Http_Client();
+			$this->password_step( $client, $user );
+			$this->submit_code( $client, 'totp', $this->totp( $secret, 30 * ( $count - 2 ) ), array( 'User-Agent' => $agent ) );
+			$this->assertSame( 302, $client->last['status'], "login $count: " . $this->error_text( $client ) );
+			$this->assertTrue( $client->has_login_cookie() );
+			$this->assertSame( $count, $this->sessions( $user['id'] ), "login $count adds one session and keeps the others" );
+			$rows = $wpdb->get_col( $wpdb->prepare( "SELECT meta_value FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key = 'session_tokens'", $user['id'] ) );
+			$this->assertCount( 1, $rows, 'in one row' );
+			$this->assertContains( $agent, array_column( (array) maybe_unserialize( $rows[0] ), 'ua' ), 'the session records its browser as sent' );
+			$client->get( '/wp-admin/' );
+			$this->assertSame( 200, $client->last['status'], "the session of login $count opens the dashboard" );
+		}
+		wp_cache_delete( $user['id'], 'user_meta' );
+		$this->assertTrue( WP_Session_Tokens::get_instance( $user['id'] )->verify( $earlier ), 'the earlier session is still there' );
+	}
+
 	public function test_visiting_the_login_page_with_a_complete_session_keeps_it(): void {
 		$user   = $this->make_user( 'editor' );
 		$secret = $this->give_totp( $user['id'] );

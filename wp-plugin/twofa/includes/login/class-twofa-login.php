@@ -290,7 +290,9 @@ final class Twofa_Login {
 		self::$meta_before      = wp_cache_get( (int) $user->ID, 'user_meta' );
 		add_action( 'added_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX, 4 );
 		add_action( 'updated_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX, 4 );
+		add_filter( 'update_user_metadata', array( __CLASS__, 'store_sessions' ), PHP_INT_MAX, 4 );
 		wp_set_auth_cookie( (int) $user->ID, (bool) $result['remember'], is_ssl() );
+		remove_filter( 'update_user_metadata', array( __CLASS__, 'store_sessions' ), PHP_INT_MAX );
 		remove_action( 'updated_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX );
 		remove_action( 'added_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX );
 		remove_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
@@ -352,6 +354,26 @@ final class Twofa_Login {
 		$verifier = function_exists( 'hash' ) ? hash( 'sha256', self::$finish_token ) : sha1( self::$finish_token );
 		return is_array( self::$sessions_written ) && isset( self::$sessions_written['user'] ) && $user_id === self::$sessions_written['user']
 			&& is_array( self::$sessions_written['value'] ) && isset( self::$sessions_written['value'][ $verifier ] );
+	}
+
+	/**
+	 * `update_user_metadata` while finish() stores the session: a returning user's sessions
+	 * (one row, read by the step) are written by one UPDATE inside the step's transaction
+	 * (Twofa_User_State::update_single_row()), not by update_metadata()'s lookup of the row,
+	 * check of the column's charset and UPDATE; anything else is left to WordPress. A filter
+	 * that already answered (another plugin storing the meta elsewhere) is kept.
+	 *
+	 * @param mixed $check    Null, or another filter's answer.
+	 * @param mixed $user_id  User ID.
+	 * @param mixed $meta_key Meta key.
+	 * @param mixed $value    The new value.
+	 * @return mixed
+	 */
+	public static function store_sessions( $check, $user_id, $meta_key, $value ) {
+		if ( null !== $check || 'session_tokens' !== $meta_key || WP_User_Meta_Session_Tokens::class !== get_class( WP_Session_Tokens::get_instance( (int) $user_id ) ) ) {
+			return $check;
+		}
+		return Twofa_User_State::update_single_row( (int) $user_id, 'session_tokens', $value );
 	}
 
 	/**

@@ -207,7 +207,7 @@ final class Twofa_User_State {
 			return $step();
 		}
 		if ( ! $cached ) {
-			wp_cache_delete( $user_id, 'user_meta' );
+			self::read_user( $user_id );
 		}
 		$outer          = array( self::$one_read, self::$marked );
 		self::$one_read = $user_id;
@@ -217,6 +217,42 @@ final class Twofa_User_State {
 		} finally {
 			list( self::$one_read, self::$marked ) = $outer;
 		}
+	}
+
+	/**
+	 * The start of in_one_read() when nothing of the user is cached yet (the code step): the
+	 * account's row and all of its meta in one query, put into WordPress's caches as
+	 * get_userdata() and update_meta_cache() would, so neither queries again. With the account
+	 * cached already, a persistent object cache, or a filter that may load meta another way,
+	 * only the cached meta is dropped and WordPress reads it.
+	 *
+	 * @param int $user_id User ID.
+	 */
+	private static function read_user( int $user_id ): void {
+		global $wpdb;
+		wp_cache_delete( $user_id, 'user_meta' );
+		if ( wp_using_ext_object_cache() || has_filter( 'update_user_metadata_cache' ) || false !== wp_cache_get( $user_id, 'users' ) ) {
+			return;
+		}
+		$rows = $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT u.*, m.umeta_id AS twofa_meta_id, m.meta_key AS twofa_meta_key, m.meta_value AS twofa_meta_value FROM {$wpdb->users} u LEFT JOIN {$wpdb->usermeta} m ON m.user_id = u.ID WHERE u.ID = %d ORDER BY m.umeta_id ASC",
+				$user_id
+			)
+		);
+		if ( ! is_array( $rows ) || ! $rows ) {
+			return; // No such account, or the read failed: WordPress's own reads find out.
+		}
+		$meta = array();
+		foreach ( $rows as $row ) {
+			if ( null !== $row->twofa_meta_id ) {
+				$meta[ (string) $row->twofa_meta_key ][] = $row->twofa_meta_value;
+			}
+		}
+		$user = clone $rows[0];
+		unset( $user->twofa_meta_id, $user->twofa_meta_key, $user->twofa_meta_value );
+		update_user_caches( $user );
+		wp_cache_add( $user_id, $meta, 'user_meta' );
 	}
 
 	/**
@@ -804,6 +840,58 @@ final class Twofa_User_State {
 			}
 		}
 		return self::replace_row( $user_id, $key, $value );
+	}
+
+	/**
+	 * update_metadata()'s write of a key the user's cached meta holds exactly one row of (the
+	 * session tokens of a returning user, Twofa_Login::finish()), as one UPDATE instead of its
+	 * row lookup, column charset check and UPDATE: for the `update_user_metadata` filter. Only
+	 * a value of printable ASCII is written so, which the charset check could not change; any
+	 * other case is left to WordPress (null). The row's id comes back with the UPDATE's reply
+	 * (LAST_INSERT_ID(expr), evaluated only for the rows it changes), so the meta actions get
+	 * it as update_metadata() gives it; `update_user_meta` fires once the row is written, while
+	 * the cache still holds the old value.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param mixed  $value   The new value (unslashed, as update_metadata() has it).
+	 * @return bool|null Whether the write took; null: WordPress writes it itself.
+	 */
+	public static function update_single_row( int $user_id, string $key, $value ): ?bool {
+		global $wpdb;
+		$meta = wp_cache_get( $user_id, 'user_meta' );
+		$raw  = maybe_serialize( $value );
+		if ( wp_using_ext_object_cache() || ! $wpdb->dbh instanceof mysqli || ! is_array( $meta ) || ! isset( $meta[ $key ] ) || 1 !== count( (array) $meta[ $key ] )
+			|| ! is_string( $raw ) || 1 === preg_match( '/[^\x20-\x7e]/', $raw ) || $meta[ $key ][0] === $raw ) {
+			return null;
+		}
+		$done = self::write( $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = IF(LAST_INSERT_ID(umeta_id) > 0, %s, meta_value) WHERE user_id = %d AND meta_key = %s", $raw, $user_id, $key ) );
+		if ( null === $done ) {
+			return false;
+		}
+		if ( 1 !== $done ) {
+			// The row is gone (or another request added a second one): WordPress finds out which.
+			return $done > 1 ? self::after_single_row( $user_id, $key, $value, 0 ) : null;
+		}
+		return self::after_single_row( $user_id, $key, $value, (int) mysqli_insert_id( $wpdb->dbh ) );
+	}
+
+	/**
+	 * The actions and cache of update_metadata() after update_single_row() wrote the row.
+	 *
+	 * @param int    $user_id User ID.
+	 * @param string $key     Meta key.
+	 * @param mixed  $value   The new value (unserialized).
+	 * @param int    $meta_id The row's id (0 when several rows were changed).
+	 */
+	private static function after_single_row( int $user_id, string $key, $value, int $meta_id ): bool {
+		/** This action is documented in wp-includes/meta.php */
+		do_action( 'update_user_meta', $meta_id, $user_id, $key, $value );
+		// As update_metadata() leaves it; a listener of updated_user_meta may put it back.
+		wp_cache_delete( $user_id, 'user_meta' );
+		/** This action is documented in wp-includes/meta.php */
+		do_action( 'updated_user_meta', $meta_id, $user_id, $key, $value );
+		return true;
 	}
 
 	/**
