@@ -73,6 +73,13 @@ final class Twofa_Hooks {
 	);
 
 	/**
+	 * A POST of wp-login.php's password form: causal reads before wp-login.php reads the account.
+	 */
+	const PASSWORD_POST = array(
+		array( 'login_form_login', array( 'Twofa_Auth_Policy', 'before_lookup' ), PHP_INT_MIN, 0 ),
+	);
+
+	/**
 	 * wp-login.php's password form: "Log in with a passkey" (Twofa_Passwordless), added only
 	 * when the stored settings may turn passwordless login on (passwordless_stored()).
 	 */
@@ -177,6 +184,9 @@ final class Twofa_Hooks {
 			} else {
 				// The log-in view signs on with no credentials on every view (NO_CREDENTIALS).
 				self::add( 'NO_CREDENTIALS', self::NO_CREDENTIALS );
+				if ( isset( $_POST['log'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- only whether a name was sent.
+					self::add( 'PASSWORD_POST', self::PASSWORD_POST );
+				}
 				if ( self::passwordless_stored() ) {
 					self::add( 'LOGIN_FORM' );
 				}

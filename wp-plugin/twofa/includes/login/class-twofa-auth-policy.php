@@ -50,6 +50,9 @@ final class Twofa_Auth_Policy {
 	 * @return WP_User|WP_Error|null
 	 */
 	public static function before_checks( $user = null, $username = '' ) {
+		if ( '' !== self::$causal_login && $username === self::$causal_login ) {
+			return $user; // before_lookup() did it before wp-login.php read the account.
+		}
 		Twofa_User_State::causal_reads();
 		if ( is_string( $username ) && '' !== $username ) {
 			$id = wp_cache_get( $username, 'userlogins' );
@@ -62,6 +65,26 @@ final class Twofa_Auth_Policy {
 			self::$causal_login = $username;
 		}
 		return $user;
+	}
+
+	/**
+	 * `login_form_login` on a POST with a login name: wp-login.php reads the account (its
+	 * secure-cookie check) before `authenticate`, so before_checks() is done here, ahead of that
+	 * read, and at `authenticate` finds it done for the same name: the read is causal and is
+	 * not dropped and made again.
+	 */
+	public static function before_lookup(): void {
+		// phpcs:ignore WordPress.Security.NonceVerification, WordPress.Security.ValidatedSanitizedInput -- the name exactly as wp_signon() passes it to `authenticate`, compared and used as a cache key only.
+		$name = isset( $_POST['log'] ) && is_string( $_POST['log'] ) ? wp_unslash( $_POST['log'] ) : '';
+		if ( '' !== $name ) {
+			self::$causal_login = '';
+			self::before_checks( null, $name );
+			// wp-login.php looks the account up by the sanitized name.
+			$id = wp_cache_get( sanitize_user( $name ), 'userlogins' );
+			if ( $id ) {
+				wp_cache_delete( (int) $id, 'user_meta' );
+			}
+		}
 	}
 
 	/**
