@@ -33,6 +33,11 @@ set -a
 # shellcheck disable=SC1091
 . "$STACK_DIR/env"
 set +a
+# The test stack's must-use plugins (witnesses of logins and secrets, a fault point) are tests'
+# instruments, not part of a site: the benchmarks measure WordPress and twofa without them.
+for mu in "$repo/tests/stack/wp-files/mu-plugins/"*.php; do
+  rm -f "$TWOFA_WP_DIR/wp-content/mu-plugins/$(basename "$mu")"
+done
 
 # --- 1. front page and logged-out wp-login.php: twofa active vs inactive ---------------------
 # a) the php-cli method: instructions (callgrind) of one php-cli render, OPcache file cache.
