@@ -32,6 +32,9 @@ final class Twofa_Hook_Groups {
 		array( 'wp_authenticate_application_password_errors', array( 'Twofa_Auth_Policy', 'application_password_errors' ), 10, 2 ),
 		// Remembered devices: asked after a correct password.
 		array( 'twofa_skip_challenge', array( 'Twofa_Remember_Device', 'filter_skip_challenge' ), 10, 2 ),
+		// WordPress's write of the new session drops the account's cached meta; wp_login reads it next.
+		array( 'update_user_meta', array( 'Twofa_Login', 'before_sessions_write' ), 10, 3 ),
+		array( 'updated_user_meta', array( 'Twofa_Login', 'after_sessions_write' ), PHP_INT_MAX, 4 ),
 	);
 
 	/**

@@ -397,6 +397,44 @@ final class Twofa_Login {
 	}
 
 	/**
+	 * The account's cached meta just before WordPress updates its sessions during a login, by user.
+	 *
+	 * @var array<int,mixed>
+	 */
+	private static $before_sessions = array();
+
+	/**
+	 * `update_user_meta` during a login (the LOGIN group): keeps the account's cached meta of
+	 * before WordPress's write of its sessions, which drops it.
+	 *
+	 * @param mixed $meta_id  Meta ID.
+	 * @param mixed $user_id  User ID.
+	 * @param mixed $meta_key Meta key.
+	 */
+	public static function before_sessions_write( $meta_id, $user_id, $meta_key ): void {
+		if ( 'session_tokens' === $meta_key ) {
+			self::$before_sessions[ (int) $user_id ] = wp_cache_get( (int) $user_id, 'user_meta' );
+		}
+	}
+
+	/**
+	 * `updated_user_meta` during a login: the kept copy goes back with the new sessions
+	 * (Twofa_User_State::keep_after_write()), so on_wp_login() and WordPress's cookie check
+	 * read the account's meta without loading it again.
+	 *
+	 * @param mixed $meta_id  Meta ID.
+	 * @param mixed $user_id  User ID.
+	 * @param mixed $meta_key Meta key.
+	 * @param mixed $value    The value written (unserialized).
+	 */
+	public static function after_sessions_write( $meta_id, $user_id, $meta_key, $value ): void {
+		if ( 'session_tokens' === $meta_key && array_key_exists( (int) $user_id, self::$before_sessions ) ) {
+			Twofa_User_State::keep_after_write( (int) $user_id, self::$before_sessions[ (int) $user_id ], 'session_tokens', (string) maybe_serialize( $value ) );
+			unset( self::$before_sessions[ (int) $user_id ] );
+		}
+	}
+
+	/**
 	 * Filter `send_auth_cookies` while finish() stores the session: no cookie yet.
 	 *
 	 * @return bool False.
