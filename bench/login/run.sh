@@ -70,6 +70,30 @@ done
 php -n -r 'printf("front page peak memory (php-cli, memory_get_peak_usage): active %s vs inactive %s bytes = %+.1f KB (target <= +100 KB)\n", number_format($argv[1]), number_format($argv[2]), ($argv[1] - $argv[2]) / 1024);' \
   "$(peak active front)" "$(peak inactive front)"
 
+# The same peak in php-cli's two other ways: without OPcache (its default), and with the file
+# cache behind OPcache's shared memory, where scripts run from shared memory as on a server and
+# are not in the request's own memory (the file-cache-only mode above loads them into its arena).
+oc_shm="$work/opcache-shm"
+mkdir -p "$oc_shm"
+peak_of() { # peak_of MODE PHP-COMMAND... — peak memory of one front-page render
+  local mode=$1
+  shift
+  "$@" "$repo/bench/login/render.php" "$TWOFA_WP_DIR" "$TWOFA_WP_URL" "$mode" front 2>&1 >/dev/null | sed -n 's/.*peak \([0-9]*\).*/\1/p'
+}
+for way in 'php-cli without OPcache' 'php-cli, file cache behind shared memory'; do
+  if [[ $way == *without* ]]; then
+    # shellcheck disable=SC2206 # TWOFA_PHP is a command with -d options
+    cmd=($TWOFA_PHP -d opcache.enable_cli=0)
+  else
+    # shellcheck disable=SC2206
+    cmd=($TWOFA_PHP -d opcache.enable_cli=1 -d "opcache.file_cache=$oc_shm" -d opcache.file_cache_only=0)
+    peak_of active "${cmd[@]}" >/dev/null
+    peak_of inactive "${cmd[@]}" >/dev/null # fills the file cache
+  fi
+  php -n -r 'printf("front page peak memory (%s): active %s vs inactive %s bytes = %+.1f KB (target <= +100 KB)\n", $argv[1], number_format($argv[2]), number_format($argv[3]), ($argv[2] - $argv[3]) / 1024);' \
+    "$way" "$(peak_of active "${cmd[@]}")" "$(peak_of inactive "${cmd[@]}")"
+done
+
 # b) the way a server runs PHP: one php -S process under callgrind, OPcache in shared memory;
 #    also the password step and the code step of a TOTP login, with their queries.
 bash "$repo/bench/login/served.sh" "$work" "$rounds" 2
