@@ -77,7 +77,6 @@ final class Twofa_Auth_Policy {
 		// phpcs:ignore WordPress.Security.NonceVerification, WordPress.Security.ValidatedSanitizedInput -- the name exactly as wp_signon() passes it to `authenticate`, compared and used as a cache key only.
 		$name = isset( $_POST['log'] ) && is_string( $_POST['log'] ) ? wp_unslash( $_POST['log'] ) : '';
 		if ( '' !== $name ) {
-			self::$causal_login = '';
 			self::before_checks( null, $name );
 			// wp-login.php looks the account up by the sanitized name.
 			$id = wp_cache_get( sanitize_user( $name ), 'userlogins' );

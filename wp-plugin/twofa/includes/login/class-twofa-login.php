@@ -256,13 +256,6 @@ final class Twofa_Login {
 	private static $sessions_written = null;
 
 	/**
-	 * The user's cached meta just before finish() stores the session (false: none).
-	 *
-	 * @var mixed
-	 */
-	private static $meta_before = false;
-
-	/**
 	 * The second step (or a passwordless login, Twofa_Passwordless) passed: create the
 	 * session and send the user on. The session
 	 * is stored in the step's transaction; only when the commit succeeds are the
@@ -286,8 +279,8 @@ final class Twofa_Login {
 		// The session now, its cookies only once it is committed: a request that dies on the
 		// way (the database gone and wpdb's wp_die(), a fatal error) must not carry a cookie out.
 		add_filter( 'send_auth_cookies', array( __CLASS__, 'hold_cookies' ), PHP_INT_MAX );
-		self::$sessions_written = null;
-		self::$meta_before      = wp_cache_get( (int) $user->ID, 'user_meta' );
+		self::$sessions_written                   = null;
+		self::$before_sessions[ (int) $user->ID ] = wp_cache_get( (int) $user->ID, 'user_meta' );
 		add_action( 'added_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX, 4 );
 		add_action( 'updated_user_meta', array( __CLASS__, 'note_sessions_write' ), PHP_INT_MAX, 4 );
 		add_filter( 'update_user_metadata', array( __CLASS__, 'store_sessions' ), PHP_INT_MAX, 4 );
@@ -392,12 +385,13 @@ final class Twofa_Login {
 				'value' => $value,
 			);
 			// WordPress dropped the user's cached meta for this write; its cookie reads the user next.
-			Twofa_User_State::keep_after_write( (int) $user_id, self::$meta_before, 'session_tokens', (string) maybe_serialize( $value ) );
+			self::after_sessions_write( $meta_id, $user_id, $meta_key, $value );
 		}
 	}
 
 	/**
-	 * The account's cached meta just before WordPress updates its sessions during a login, by user.
+	 * The account's cached meta just before WordPress writes its sessions during a login (set by
+	 * before_sessions_write(), or by finish() before it stores the session), by user.
 	 *
 	 * @var array<int,mixed>
 	 */
@@ -418,7 +412,8 @@ final class Twofa_Login {
 	}
 
 	/**
-	 * `updated_user_meta` during a login: the kept copy goes back with the new sessions
+	 * `updated_user_meta` during a login (and finish()'s session write, through
+	 * note_sessions_write()): the kept copy goes back with the new sessions
 	 * (Twofa_User_State::keep_after_write()), so on_wp_login() and WordPress's cookie check
 	 * read the account's meta without loading it again.
 	 *
