@@ -51,7 +51,11 @@ count() { # count MODE PAGE — instructions of one render
     "$repo/bench/login/render.php" "$TWOFA_WP_DIR" "$TWOFA_WP_URL" "$1" "$2" 2>&1 |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-peak() { render "$1" "$2" 2>&1 >/dev/null | sed -n 's/.*peak \([0-9]*\).*/\1/p'; }
+peak_of() { # peak_of MODE PHP-COMMAND... — peak memory of one front-page render
+  local mode=$1
+  shift
+  "$@" "$repo/bench/login/render.php" "$TWOFA_WP_DIR" "$TWOFA_WP_URL" "$mode" front 2>&1 >/dev/null | sed -n 's/.*peak \([0-9]*\).*/\1/p'
+}
 for page in front login; do
   for i in 1 2 3; do render active $page 2>/dev/null; render inactive $page 2>/dev/null; done # warm the file cache
   echo "$page, active:   $(render active $page 2>&1)" # bytes, queries and peak memory of one render
@@ -67,29 +71,24 @@ for page in front login; do
     "$([[ $page == front ]] && echo 'front page' || echo 'logged-out wp-login.php')" "$min_active" "$min_inactive" \
     "$([[ $page == front ]] && echo '<= +0.10 %' || echo '<= +0.20 %')"
 done
-php -n -r 'printf("front page peak memory (php-cli, memory_get_peak_usage): active %s vs inactive %s bytes = %+.1f KB (target <= +100 KB)\n", number_format($argv[1]), number_format($argv[2]), ($argv[1] - $argv[2]) / 1024);' \
-  "$(peak active front)" "$(peak inactive front)"
-
-# The same peak in php-cli's two other ways: without OPcache (its default), and with the file
-# cache behind OPcache's shared memory, where scripts run from shared memory as on a server and
-# are not in the request's own memory (the file-cache-only mode above loads them into its arena).
+# Front-page peak memory (memory_get_peak_usage) in php-cli's three ways: the file-cache-only
+# mode above (it loads each script into its compiler arena), without OPcache (php-cli's default),
+# and with the file cache behind OPcache's shared memory, where scripts run from shared memory as
+# on a server and are not in the request's own memory.
 oc_shm="$work/opcache-shm"
 mkdir -p "$oc_shm"
-peak_of() { # peak_of MODE PHP-COMMAND... — peak memory of one front-page render
-  local mode=$1
-  shift
-  "$@" "$repo/bench/login/render.php" "$TWOFA_WP_DIR" "$TWOFA_WP_URL" "$mode" front 2>&1 >/dev/null | sed -n 's/.*peak \([0-9]*\).*/\1/p'
-}
-for way in 'php-cli without OPcache' 'php-cli, file cache behind shared memory'; do
-  if [[ $way == *without* ]]; then
+for way in 'php-cli, OPcache file cache only' 'php-cli without OPcache' 'php-cli, file cache behind shared memory'; do
+  case $way in
+    *only) cmd=("${php_cmd[@]}") ;; # warmed above
     # shellcheck disable=SC2206 # TWOFA_PHP is a command with -d options
-    cmd=($TWOFA_PHP -d opcache.enable_cli=0)
-  else
-    # shellcheck disable=SC2206
-    cmd=($TWOFA_PHP -d opcache.enable_cli=1 -d "opcache.file_cache=$oc_shm" -d opcache.file_cache_only=0)
-    peak_of active "${cmd[@]}" >/dev/null
-    peak_of inactive "${cmd[@]}" >/dev/null # fills the file cache
-  fi
+    *without*) cmd=($TWOFA_PHP -d opcache.enable_cli=0) ;;
+    *)
+      # shellcheck disable=SC2206
+      cmd=($TWOFA_PHP -d opcache.enable_cli=1 -d "opcache.file_cache=$oc_shm" -d opcache.file_cache_only=0)
+      peak_of active "${cmd[@]}" >/dev/null
+      peak_of inactive "${cmd[@]}" >/dev/null # fills the file cache
+      ;;
+  esac
   php -n -r 'printf("front page peak memory (%s): active %s vs inactive %s bytes = %+.1f KB (target <= +100 KB)\n", $argv[1], number_format($argv[2]), number_format($argv[3]), ($argv[2] - $argv[3]) / 1024);' \
     "$way" "$(peak_of active "${cmd[@]}")" "$(peak_of inactive "${cmd[@]}")"
 done
