@@ -24,6 +24,6 @@ define( 'TWOFA_MIN_EXTENSION_VERSION', '0.1.0' );
 
 // Every hook of the plugin, added from one table, and the autoloader: no class loads until
 // one of its hooks fires.
-require_once __DIR__ . '/includes/class-twofa-hooks.php';
-Twofa_Hooks::autoload_from( __DIR__ . '/includes' );
+require __DIR__ . '/includes/class-twofa-hooks.php';
+spl_autoload_register( array( 'Twofa_Hooks', 'autoload' ) );
 Twofa_Hooks::register();

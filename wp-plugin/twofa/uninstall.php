@@ -11,7 +11,7 @@
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
 require_once __DIR__ . '/includes/class-twofa-hooks.php';
-Twofa_Hooks::autoload_from( __DIR__ . '/includes' );
+spl_autoload_register( array( 'Twofa_Hooks', 'autoload' ) );
 
 /**
  * Deletes this site's option and transients.

@@ -1,9 +1,9 @@
 <?php
 /**
  * Lazy loading: a front-end request with no login loads the plugin's main file
- * and Twofa_Hooks (the hook tables and the autoloader), and nothing else — no class, no translation,
- * no option, no query of ours. And the hook table stays right: its literal hook
- * names are the classes' constants, its callbacks are public static methods.
+ * and Twofa_Hooks (the page view's hook table and the autoloader), and nothing else — no class, no translation,
+ * no option, no query of ours; wp-login.php also loads Twofa_Login_Hooks. And the hook tables stay right: their literal hook
+ * names are the classes' constants, their callbacks are public static methods.
  */
 
 final class LazyLoadingTest extends Login_TestCase {
@@ -81,7 +81,7 @@ final class LazyLoadingTest extends Login_TestCase {
 				Twofa_Hooks::EVERYWHERE,
 				version_compare( $GLOBALS['wp_version'], '6.2', '>=' ) ? Twofa_Hooks::SET_PASSWORD : Twofa_Hooks::PASSWORD_RESET,
 				// wp-login.php signs on with no credentials on every view: that check is a row from the start.
-				'login' === $page ? Twofa_Hooks::NO_CREDENTIALS : array()
+				'login' === $page ? Twofa_Login_Hooks::NO_CREDENTIALS : array()
 			);
 			if ( 'front' === $page ) {
 				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
@@ -90,7 +90,7 @@ final class LazyLoadingTest extends Login_TestCase {
 			} else {
 				// Whether to show "Log in with a passkey": with the setting off (here) the stored
 				// option answers, no hook is added for it, and nothing else of the login is loaded.
-				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'], "$page: classes loaded" );
+				$this->assertSame( array( 'Twofa_Hooks', 'Twofa_Login_Hooks' ), $out['classes'], "$page: classes loaded" );
 				$this->assertSame( array(), preg_grep( '/twofa_settings$/', $out['options'], PREG_GREP_INVERT ), "$page: no option of ours but the settings read" );
 				$this->assertLessThanOrEqual( 1, count( $out['queries'] ), "$page: at most the settings' query" );
 				$this->assertSame( array(), preg_grep( '/twofa_settings/', $out['queries'], PREG_GREP_INVERT ), "$page: no query of ours but the settings'" );
@@ -105,17 +105,17 @@ final class LazyLoadingTest extends Login_TestCase {
 	}
 
 	public function test_the_login_page_adds_the_passkey_button_when_passwordless_is_stored_on(): void {
-		$this->assertSame( Twofa_Settings::OPTION, Twofa_Hooks::SETTINGS_OPTION );
-		$this->assertArrayHasKey( Twofa_Hooks::PASSWORDLESS_SETTING, Twofa_Settings::defaults() );
+		$this->assertSame( Twofa_Settings::OPTION, Twofa_Login_Hooks::SETTINGS_OPTION );
+		$this->assertArrayHasKey( Twofa_Login_Hooks::PASSWORDLESS_SETTING, Twofa_Settings::defaults() );
 		global $wpdb;
 		$before   = get_option( Twofa_Settings::OPTION );
 		$autoload = $wpdb->get_var( $wpdb->prepare( "SELECT autoload FROM {$wpdb->options} WHERE option_name = %s", Twofa_Settings::OPTION ) );
 		try {
-			$this->assertTrue( Twofa_Settings::update( array( Twofa_Hooks::PASSWORDLESS_SETTING => '1' ) ) );
+			$this->assertTrue( Twofa_Settings::update( array( Twofa_Login_Hooks::PASSWORDLESS_SETTING => '1' ) ) );
 			$out = $this->request( 'login' );
 			$this->assertContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'], 'the button is added' );
 			$this->assertContains( 'Twofa_Passwordless', $out['classes'], 'and printed by its class' );
-			$this->assertTrue( Twofa_Settings::update( array( Twofa_Hooks::PASSWORDLESS_SETTING => '0' ) ) );
+			$this->assertTrue( Twofa_Settings::update( array( Twofa_Login_Hooks::PASSWORDLESS_SETTING => '0' ) ) );
 			$out = $this->request( 'login' );
 			$this->assertNotContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'], 'stored off: no button' );
 		} finally {
@@ -138,7 +138,7 @@ final class LazyLoadingTest extends Login_TestCase {
 				// WordPress's cache of autoloaded options holds the raw value: no option hook fires.
 				$this->assertSame( array(), $out['options'], 'no option hook of ours' );
 				$this->assertSame( array(), $out['queries'], 'no query of ours' );
-				$this->assertSame( array( 'Twofa_Hooks' ), $out['classes'] );
+				$this->assertSame( array( 'Twofa_Hooks', 'Twofa_Login_Hooks' ), $out['classes'] );
 				$this->assertNotContains( 'login_form Twofa_Passwordless::render_button', $out['callbacks'] );
 			}
 		);
@@ -199,7 +199,7 @@ final class LazyLoadingTest extends Login_TestCase {
 	public function test_a_user_coming_out_of_a_login_without_credentials_gets_the_login_hooks(): void {
 		// The plain login page: wp_signon() finds no user, the login's hooks are not added.
 		$out = $this->request( 'login' );
-		$this->assertEqualsCanonicalizing( array( 'Twofa_Hooks::login', 'Twofa_Hooks::login_without_credentials' ), $out['authenticate'] );
+		$this->assertEqualsCanonicalizing( array( 'Twofa_Login_Hooks::login', 'Twofa_Login_Hooks::login_without_credentials' ), $out['authenticate'] );
 		// A filter (here at priority 40, as a single sign-on plugin) comes up with a user: the
 		// login's hooks are added in that same pass, and the last of them (PHP_INT_MAX) runs.
 		$user = $this->make_user();
@@ -264,13 +264,13 @@ final class LazyLoadingTest extends Login_TestCase {
 	}
 
 	/**
-	 * Every hook table of Twofa_Hooks.
+	 * Every hook table of Twofa_Hooks, Twofa_Login_Hooks and Twofa_Hook_Groups.
 	 *
 	 * @return array<string,array>
 	 */
 	private function tables(): array {
 		$tables = array();
-		foreach ( array( 'Twofa_Hooks', 'Twofa_Hook_Groups' ) as $class ) {
+		foreach ( array( 'Twofa_Hooks', 'Twofa_Login_Hooks', 'Twofa_Hook_Groups' ) as $class ) {
 			foreach ( ( new ReflectionClass( $class ) )->getReflectionConstants() as $constant ) {
 				if ( is_array( $constant->getValue() ) && ! in_array( $constant->getName(), array( 'COMMANDS', 'FOLDERS' ), true ) ) {
 					$tables[ $class . '::' . $constant->getName() ] = $constant->getValue();

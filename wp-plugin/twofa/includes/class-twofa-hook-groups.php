@@ -192,11 +192,12 @@ final class Twofa_Hook_Groups {
 	 * script that uses the dashboard's features without a screen (list tables, privacy tools).
 	 */
 	public static function register_all(): void {
-		foreach ( array( 'ADMIN', 'LOGIN', 'USER_WRITE', 'SETTINGS_WRITE', 'LOGIN_SCREEN', 'CRON' ) as $group ) {
-			Twofa_Hooks::add( $group );
+		foreach ( array( 'ADMIN', 'LOGIN', 'USER_WRITE', 'SETTINGS_WRITE', 'CRON' ) as $group ) {
+			Twofa_Hooks::add( $group, constant( 'self::' . $group ) );
 		}
+		Twofa_Hooks::add( 'LOGIN_SCREEN', Twofa_Login_Hooks::LOGIN_SCREEN );
 		if ( wp_doing_ajax() ) {
-			Twofa_Hooks::add( 'AJAX' );
+			Twofa_Hooks::add( 'AJAX', self::AJAX );
 		}
 		self::activation();
 		if ( defined( 'WP_CLI' ) && WP_CLI && ! isset( self::$done['commands'] ) ) {
@@ -217,13 +218,13 @@ final class Twofa_Hook_Groups {
 			self::activation();
 		}
 		if ( isset( $_SERVER['PHP_AUTH_USER'] ) ) {
-			Twofa_Hooks::add( 'BASIC_AUTH' );
+			Twofa_Hooks::add( 'BASIC_AUTH', self::BASIC_AUTH );
 		}
 		if ( defined( 'DOING_CRON' ) && DOING_CRON ) {
-			Twofa_Hooks::add( 'CRON' );
+			Twofa_Hooks::add( 'CRON', self::CRON );
 		}
 		if ( defined( 'TWOFA_DEMO' ) && Twofa_Demo_Mailbox::enabled() ) {
-			Twofa_Hooks::add( 'DEMO' );
+			Twofa_Hooks::add( 'DEMO', self::DEMO );
 		}
 	}
 
@@ -253,7 +254,7 @@ final class Twofa_Hook_Groups {
 	 * @return mixed
 	 */
 	public static function user_write( $data = null ) {
-		Twofa_Hooks::add( 'USER_WRITE' );
+		Twofa_Hooks::add( 'USER_WRITE', self::USER_WRITE );
 		return $data;
 	}
 
@@ -265,7 +266,7 @@ final class Twofa_Hook_Groups {
 	 * @return mixed
 	 */
 	public static function settings_write( $value = null ) {
-		Twofa_Hooks::add( 'SETTINGS_WRITE' );
+		Twofa_Hooks::add( 'SETTINGS_WRITE', self::SETTINGS_WRITE );
 		return $value;
 	}
 }

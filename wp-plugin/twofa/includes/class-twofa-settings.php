@@ -16,8 +16,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Twofa_Settings {
 
-	// Twofa_Hooks holds the name: wp-login.php reads the option without loading this class.
-	const OPTION = Twofa_Hooks::SETTINGS_OPTION;
+	// Twofa_Login_Hooks holds the name: wp-login.php reads the option without loading this class.
+	const OPTION = Twofa_Login_Hooks::SETTINGS_OPTION;
 
 	const APP_PASSWORDS_ALLOW = 'allow';
 	const APP_PASSWORDS_DENY  = 'deny';
@@ -67,7 +67,7 @@ final class Twofa_Settings {
 			'remember_days'    => 30,
 			'log_retention_days' => 90,
 			// "Log in with a passkey" on wp-login.php: off unless the site owner turns it on.
-			Twofa_Hooks::PASSWORDLESS_SETTING => false,
+			Twofa_Login_Hooks::PASSWORDLESS_SETTING => false,
 		);
 	}
 
@@ -239,7 +239,7 @@ final class Twofa_Settings {
 			case 'remember_devices':
 				return self::on_off( $value, new WP_Error( 'twofa_bad_remember_devices', __( 'Remembering devices must be turned on (1) or off (0).', 'twofa' ) ) );
 
-			case Twofa_Hooks::PASSWORDLESS_SETTING:
+			case Twofa_Login_Hooks::PASSWORDLESS_SETTING:
 				return self::on_off( $value, new WP_Error( 'twofa_bad_passwordless', __( 'Passwordless login must be turned on (1) or off (0).', 'twofa' ) ) );
 
 			default:

@@ -15,8 +15,9 @@ defined( 'ABSPATH' ) || exit;
  * this class only connects them to WordPress and does the printing, cookies,
  * redirects and exits.
  *
- * Its hooks are in Twofa_Hooks: this class loads only when someone logs in,
- * and nothing here reads the database or calls the extension before that.
+ * Its hooks are rows of Twofa_Hooks, Twofa_Login_Hooks and Twofa_Hook_Groups: this
+ * class loads only when someone logs in, and nothing here reads the database or calls
+ * the extension before that.
  */
 final class Twofa_Login {
 
@@ -92,7 +93,7 @@ final class Twofa_Login {
 			return;
 		}
 		// A login that did not pass through `authenticate` still gets the login's hooks (remembered devices).
-		Twofa_Hooks::login();
+		Twofa_Login_Hooks::login();
 		$stage = Twofa_Login_Flow::requirement( $user );
 		if ( Twofa_Login_Flow::NONE === $stage ) {
 			return;

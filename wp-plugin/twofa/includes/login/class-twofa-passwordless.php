@@ -58,7 +58,7 @@ final class Twofa_Passwordless {
 	 * working extension and key, and an address passkeys work on (HTTPS, or localhost).
 	 */
 	public static function enabled(): bool {
-		return Twofa_Settings::is_on( Twofa_Hooks::PASSWORDLESS_SETTING )
+		return Twofa_Settings::is_on( Twofa_Login_Hooks::PASSWORDLESS_SETTING )
 			&& Twofa_Settings::method_enabled( self::METHOD )
 			&& Twofa_Environment::ready()
 			&& Twofa_Passkey_Ceremony::available();
