@@ -76,7 +76,7 @@ final class Twofa_Hooks {
 				// The first class registers languages/ as the translations' path (WordPress 6.1+
 				// reads the .mo when a twofa string is first translated): every string of the
 				// plugin is in a class, so a request that loads none, a page view, registers nothing.
-				if ( ! isset( self::$added['textdomain'] ) && $GLOBALS['wp_textdomain_registry'] instanceof WP_Textdomain_Registry ) {
+				if ( ! isset( self::$added['textdomain'] ) && isset( $GLOBALS['wp_textdomain_registry'] ) && $GLOBALS['wp_textdomain_registry'] instanceof WP_Textdomain_Registry ) {
 					self::$added['textdomain'] = true;
 					$GLOBALS['wp_textdomain_registry']->set_custom_path( 'twofa', dirname( __DIR__ ) . '/languages' );
 				}
