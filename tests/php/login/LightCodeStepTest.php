@@ -97,4 +97,31 @@ final class LightCodeStepTest extends Login_TestCase {
 		$this->post_code( $client, $this->totp( $secret ) );
 		$this->assertLoggedIn( $client, $user );
 	}
+
+	public function test_the_steps_read_of_the_account_is_one_query_in_wordpress_order(): void {
+		global $wpdb;
+		$user = $this->make_user( 'editor' );
+		$id   = $user['id'];
+		// A key with several values, added out of alphabetical order and around another key.
+		foreach ( array( 'm3', 'm1', 'm2' ) as $value ) {
+			add_user_meta( $id, 'twofa_test_multi', $value );
+		}
+		add_user_meta( $id, 'twofa_test_single', 'x' );
+		add_user_meta( $id, 'twofa_test_multi', 'm0' );
+		clean_user_cache( $id );
+		$wordpress = array( get_user_meta( $id ), get_userdata( $id )->data );
+		clean_user_cache( $id );
+
+		$before = $wpdb->num_queries;
+		$step   = Twofa_User_State::in_one_read(
+			$id,
+			static function () use ( $id ): array {
+				return array( get_user_meta( $id ), get_userdata( $id )->data );
+			}
+		);
+		$this->assertSame( 1, $wpdb->num_queries - $before, 'the account and all of its meta in one query' );
+		$this->assertSame( array( 'm3', 'm1', 'm2', 'm0' ), $step[0]['twofa_test_multi'], 'values in the order they were added' );
+		$this->assertSame( $wordpress[0], $step[0], 'the meta as WordPress reads it, keys and values in its order' );
+		$this->assertEquals( $wordpress[1], $step[1], 'the account row as WordPress reads it' );
+	}
 }
